@@ -5,7 +5,7 @@ namespace Myelin;
 
 /// <summary>
 /// Argument checks shared by generated networks, so that every network reports bad input the same way: which
-/// network, which argument, and the expected and actual numbers.
+/// network, which argument, and the expected and actual numbers. The checks allocate nothing unless they throw.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class NetworkGuard
@@ -20,18 +20,20 @@ public static class NetworkGuard
                 $"{network}: a batch of {batchSize} exceeds MaxBatchSize {maxBatchSize}. Call EnsureBatchCapacity({batchSize}) once, construct the network with maxBatchSize: {batchSize}, or split the batch.");
     }
 
-    /// <summary>Throws unless <paramref name="actual"/> equals <paramref name="expected"/>.</summary>
-    public static void ExactLength(string network, string argument, int actual, int expected, string what)
+    /// <summary>Throws unless <paramref name="length"/> is exactly <c>batchSize * sampleSize</c> input floats.</summary>
+    public static void Inputs(string network, string argument, int length, int batchSize, int sampleSize)
     {
-        if (actual != expected)
-            throw new ArgumentException($"{network}: {argument} has {actual} floats, but {what} needs exactly {expected}.", argument);
+        if (length != batchSize * sampleSize)
+            throw new ArgumentException(
+                $"{network}: {argument} has {length} floats, but a batch of {batchSize} needs exactly {batchSize * sampleSize} ({batchSize} x {sampleSize} per sample).", argument);
     }
 
-    /// <summary>Throws unless <paramref name="actual"/> is at least <paramref name="expected"/>.</summary>
-    public static void MinimumLength(string network, string argument, int actual, int expected, string what)
+    /// <summary>Throws unless <paramref name="length"/> is at least <c>batchSize * sampleSize</c> output floats.</summary>
+    public static void Outputs(string network, string argument, int length, int batchSize, int sampleSize)
     {
-        if (actual < expected)
-            throw new ArgumentException($"{network}: {argument} has {actual} floats, but {what} needs at least {expected}.", argument);
+        if (length < batchSize * sampleSize)
+            throw new ArgumentException(
+                $"{network}: {argument} has room for {length} floats, but a batch of {batchSize} produces {batchSize * sampleSize} ({batchSize} x {sampleSize} per sample).", argument);
     }
 
     /// <summary>Throws unless there is one label per sample and every label is a class index in [0, <paramref name="classes"/>).</summary>
@@ -47,7 +49,14 @@ public static class NetworkGuard
         }
     }
 
-    /// <summary>Throws the error for calling the training overload that does not match the declared loss.</summary>
+    /// <summary>Throws unless a layer index is in range.</summary>
+    public static void LayerIndex(string network, int layerIndex, int layerCount)
+    {
+        if ((uint)layerIndex >= (uint)layerCount)
+            throw new ArgumentOutOfRangeException(nameof(layerIndex), layerIndex, $"{network}: layer index {layerIndex} is not in [0, {layerCount}).");
+    }
+
+    /// <summary>The error for calling the training overload that does not match the declared loss.</summary>
     public static Exception WrongTargetKind(string network, Loss loss, bool gotLabels) => new InvalidOperationException(
         gotLabels
             ? $"{network} is trained with {loss}, which takes float targets, not class-index labels. Call the overload with ReadOnlySpan<float> targets."

@@ -1,0 +1,79 @@
+using Myelin.Generator.Model;
+using Myelin.Generator.Planning;
+using N = Myelin.Generator.Emitting.GeneratedNames;
+
+namespace Myelin.Generator.Emitting.Cpu;
+
+// Dense layers: a matrix product with the bias and the activation fused into one epilogue, and its backward pass.
+internal static partial class CpuEmitter
+{
+    private static void WriteDense(CodeWriter w, NetworkPlan plan, DenseOp op)
+    {
+        var weight = plan.Tensors[op.Weight];
+        var bias = op.Bias >= 0 ? plan.Tensors[op.Bias] : null;
+        int inputs = op.InputShape.Size, outputs = op.OutputShape.Size;
+        string act = op.Activation == ActivationKind.None ? "" : op.Activation + "(";
+        string formula = $"y[b, o] = {act}sum_i x[b, i] W[o, i]{(bias is null ? "" : " + bias[o]")}{(act.Length > 0 ? ")" : "")}";
+
+        w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}: <c>{CodeWriter.Xml(formula)}</c>.</summary>");
+        w.Line($"/// <param name=\"x\">{BatchShape(op.InputShape)}</param>");
+        w.Line($"/// <param name=\"y\">{BatchShape(op.OutputShape)}</param>");
+        using (w.Block($"private void {op.Identifier}Forward({N.ReadOnlySpan} x, {N.Span} y, int batch)"))
+        {
+            w.Line($"const int In = {I(inputs)}, Out = {I(outputs)};");
+            w.Line($"// y[batch, Out] = x[batch, In] . W^T, with W = {weight.Name} [Out, In]");
+            w.Line($"{N.Gemm}.MultiplyTransposedB(x, {weight.Identifier}, y, batch, Out, In, accumulate: false);");
+            if (bias is not null || op.Activation != ActivationKind.None)
+            {
+                w.Line($"// Epilogue, one pass over y:{(bias is null ? "" : " + bias")}{(op.Activation == ActivationKind.None ? "" : ", " + op.Activation)}");
+                if (bias is not null) w.Line($"{N.ReadOnlySpan} bias = {bias.Identifier};");
+                using (w.Block("for (int b = 0; b < batch; b++)"))
+                {
+                    w.Line($"{N.Span} row = y.Slice(b * Out, Out);");
+                    if (op.Activation == ActivationKind.None)
+                    {
+                        w.Line("for (int o = 0; o < Out; o++) row[o] += bias[o];");
+                    }
+                    else
+                    {
+                        using (w.Block("for (int o = 0; o < Out; o++)"))
+                        {
+                            w.Line(bias is null ? "float z = row[o];" : "float z = row[o] + bias[o];");
+                            w.Line($"row[o] = {ActivationExpression(op.Activation, op.NegativeSlope, "z")};");
+                        }
+                    }
+                }
+            }
+        }
+        w.Line();
+        if (!plan.IsTrainable) return;
+
+        w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>");
+        w.Line($"/// <param name=\"x\">{BatchShape(op.InputShape)}, the forward input</param>");
+        w.Line($"/// <param name=\"y\">{BatchShape(op.OutputShape)}, the forward output</param>");
+        w.Line($"/// <param name=\"dy\">{BatchShape(op.OutputShape)}, dLoss/dy; overwritten with dLoss/dz</param>");
+        w.Line($"/// <param name=\"dx\">{BatchShape(op.InputShape)}, receives dLoss/dx</param>");
+        using (w.Block($"private void {op.Identifier}Backward({N.ReadOnlySpan} x, {N.ReadOnlySpan} y, {N.Span} dy, {N.Span} dx, int batch, bool weightGradients, bool inputGradient)"))
+        {
+            w.Line($"const int In = {I(inputs)}, Out = {I(outputs)};");
+            WriteActivationBackwardInPlace(w, op.Activation, op.NegativeSlope, "batch * Out");
+            using (w.Block("if (weightGradients)"))
+            {
+                w.Line($"// dW[Out, In] += dz^T[Out, batch] . x[batch, In]");
+                w.Line($"{N.Gemm}.MultiplyTransposedA(dy, x, {weight.Identifier}Gradient, Out, In, batch, accumulate: true);");
+                if (bias is not null)
+                {
+                    w.Line("// db[Out] += sum over the batch of dz[b, :]");
+                    w.Line($"{N.Span} db = {bias.Identifier}Gradient;");
+                    w.Line($"for (int b = 0; b < batch; b++) {N.Gemm}.Axpy(db, 1f, dy.Slice(b * Out, Out));");
+                }
+            }
+            using (w.Block("if (inputGradient)"))
+            {
+                w.Line("// dx[batch, In] = dz[batch, Out] . W[Out, In]");
+                w.Line($"{N.Gemm}.Multiply(dy, {weight.Identifier}, dx, batch, In, Out, accumulate: false);");
+            }
+        }
+        w.Line();
+    }
+}

@@ -1,0 +1,105 @@
+using System;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Myelin.Generator.Diagnostics;
+using Myelin.Generator.Emitting;
+using Myelin.Generator.Emitting.Cpu;
+using Myelin.Generator.Model;
+using Myelin.Generator.Parsing;
+using Myelin.Generator.Planning;
+
+namespace Myelin.Generator;
+
+/// <summary>
+/// The Myelin source generator. For every class marked <c>[Network]</c> it runs three stages, each a cached step of
+/// the incremental pipeline: the Parser reads the attributes into a <see cref="NetworkSpec"/>, the Planner turns that
+/// into a <see cref="NetworkPlan"/> (shapes, parameter table, fusion), and the CPU emitter prints the plan as C#.
+/// Diagnostics and source go out on separate outputs. No stage lets an exception escape: an internal error becomes
+/// diagnostic MYL0999 on the class.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class NetworkGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        // Stage 1: the attribute-marked classes, parsed. Runs when the compilation changes, but yields equal specs for
+        // edits that do not touch the network, so everything downstream stays cached.
+        IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                AttributeNames.Network,
+                predicate: static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
+                transform: static (ctx, ct) => SafeParse(ctx, ct))
+            .WithTrackingName(TrackingNames.Parse);
+
+        // Stage 2: shapes, offsets and fusion.
+        IncrementalValuesProvider<PlanResult> planned = parsed
+            .Select(static (result, ct) => SafePlan(result, ct))
+            .WithTrackingName(TrackingNames.Plan);
+
+        // Diagnostics, on their own output.
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = planned
+            .Select(static (result, _) => result.Diagnostics)
+            .WithTrackingName(TrackingNames.Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (spc, items) =>
+        {
+            foreach (var item in items) spc.ReportDiagnostic(item.ToDiagnostic());
+        });
+
+        // Stage 3: CPU source for every valid plan.
+        IncrementalValuesProvider<EmitResult> emitted = planned
+            .Where(static result => result.Plan is not null)
+            .Select(static (result, _) => SafeEmit(result))
+            .WithTrackingName(TrackingNames.EmitCpu);
+        context.RegisterSourceOutput(emitted, static (spc, result) =>
+        {
+            if (result.Source is not null) spc.AddSource(result.Source.HintName, result.Source.Text);
+            if (result.Error is not null) spc.ReportDiagnostic(result.Error.ToDiagnostic());
+        });
+    }
+
+    private static ParseResult SafeParse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return NetworkParser.Parse(context, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            var location = LocationInfo.From(context.TargetNode.GetLocation());
+            string name = context.TargetSymbol.Name;
+            return new ParseResult(null, location, name, EquatableArray.Create(Internal(location, name, exception)));
+        }
+    }
+
+    private static PlanResult SafePlan(ParseResult parsed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return NetworkPlanner.Plan(parsed, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return new PlanResult(null, parsed.ClassName, EquatableArray.Create(Internal(parsed.ClassLocation, parsed.ClassName, exception)));
+        }
+    }
+
+    private static EmitResult SafeEmit(PlanResult planned)
+    {
+        try
+        {
+            return new EmitResult(CpuEmitter.Emit(planned.Plan!), null);
+        }
+        catch (Exception exception)
+        {
+            return new EmitResult(null, Internal(null, planned.ClassName, exception));
+        }
+    }
+
+    private static DiagnosticInfo Internal(LocationInfo? location, string className, Exception exception) =>
+        DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, className, $"{exception.GetType().Name}: {exception.Message}");
+
+    /// <summary>The emitted source, or the internal error that stopped it.</summary>
+    private sealed record EmitResult(SourceFile? Source, DiagnosticInfo? Error);
+}

@@ -1,0 +1,17 @@
+namespace Myelin.Generator;
+
+/// <summary>The names of the pipeline's tracked steps, for incremental-caching tests.</summary>
+internal static class TrackingNames
+{
+    /// <summary>[Network] classes parsed into specs (re-runs when the compilation changes; its output must compare equal).</summary>
+    public const string Parse = "Myelin.Parse";
+
+    /// <summary>Specs planned into shapes, offsets and fusion groups.</summary>
+    public const string Plan = "Myelin.Plan";
+
+    /// <summary>The diagnostics of each network.</summary>
+    public const string Diagnostics = "Myelin.Diagnostics";
+
+    /// <summary>Plans emitted as CPU source.</summary>
+    public const string EmitCpu = "Myelin.EmitCpu";
+}
