@@ -148,7 +148,7 @@ public static class Csv
                     throw Error(path, lineNumber, $"{Column(label, header)}: label '{labelText.Trim()}' is not a class index (a whole number from 0).");
                 int classIndex = (int)number;
                 if (options.ClassCount is int classCount && classIndex >= classCount)
-                    throw Error(path, lineNumber, $"{Column(label, header)}: label {classIndex} is not a class index in [0, {classCount}) (ClassCount is {classCount}).");
+                    throw Error(path, lineNumber, $"{Column(label, header)}: label {classIndex} is not a class index in [0, {classCount}) (CsvOptions.ClassCount).");
                 labels.Add(classIndex);
             }
             else

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
+using System.Globalization;
 
 namespace Myelin.Data;
 
@@ -313,7 +314,8 @@ public sealed class Dataset
         for (int i = 0; i < values.Length; i++)
         {
             if (!float.IsFinite(values[i]))
-                throw new ArgumentException($"{char.ToUpperInvariant(what[0])}{what[1..]} {i % perSample} of sample {i / perSample} is {values[i]}; {argument} must be finite.", argument);
+                throw new ArgumentException(
+                    $"{char.ToUpperInvariant(what[0])}{what[1..]} {i % perSample} of sample {i / perSample} is {values[i].ToString(CultureInfo.InvariantCulture)}; {argument} must be finite.", argument);
         }
     }
 }

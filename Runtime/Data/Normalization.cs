@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 
 namespace Myelin.Data;
 
@@ -40,8 +41,8 @@ public sealed class Normalization
         if (mean.Length == 0) throw new ArgumentException($"A {scope} normalization needs at least one mean and std.", nameof(mean));
         for (int i = 0; i < mean.Length; i++)
         {
-            if (!float.IsFinite(mean[i])) throw new ArgumentException($"mean[{i}] is {mean[i]}; it must be finite.", nameof(mean));
-            if (!(std[i] > 0) || !float.IsFinite(std[i])) throw new ArgumentException($"std[{i}] is {std[i]}; it must be positive and finite.", nameof(std));
+            if (!float.IsFinite(mean[i])) throw new ArgumentException($"mean[{i}] is {mean[i].ToString(CultureInfo.InvariantCulture)}; it must be finite.", nameof(mean));
+            if (!(std[i] > 0) || !float.IsFinite(std[i])) throw new ArgumentException($"std[{i}] is {std[i].ToString(CultureInfo.InvariantCulture)}; it must be positive and finite.", nameof(std));
         }
         Scope = scope;
         _mean = mean;
