@@ -135,6 +135,8 @@ public sealed class DataLoader
     private Batch View(int index, int generation)
     {
         CheckGeneration(generation);
+        if ((uint)index >= (uint)BatchCount)
+            throw new InvalidOperationException("Current is only valid after MoveNext has returned true.");
         int start = index * BatchSize;
         int size = SizeOf(index);
         int sampleSize = Dataset.SampleSize;
