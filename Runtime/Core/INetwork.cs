@@ -52,6 +52,12 @@ public interface INetwork
     /// </summary>
     bool IsTraining { get; set; }
 
+    /// <summary>
+    /// Training forward passes since initialisation. Dropout masks are drawn from the seed and this count, so restoring
+    /// it (the fit loop does, from a checkpoint's global step) makes a resumed run repeat an uninterrupted one exactly.
+    /// </summary>
+    long TrainingStep { get; set; }
+
     /// <summary>Runs one sample through the network.</summary>
     /// <param name="input">Exactly <see cref="InputSize"/> floats.</param>
     /// <param name="output">At least <see cref="OutputSize"/> floats.</param>
