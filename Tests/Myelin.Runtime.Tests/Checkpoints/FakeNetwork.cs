@@ -114,6 +114,8 @@ internal sealed class FakeOptimizer(string name) : Myelin.Optimizers.IOptimizer
 
     public void Step(ITrainableNetwork network) => throw new NotSupportedException("FakeOptimizer does not train.");
 
+    public void Attach(ITrainableNetwork network) => throw new NotSupportedException("FakeOptimizer does not train.");
+
     public Myelin.Optimizers.OptimizerState GetState() => State with
     {
         Tensors = State.Tensors.ToDictionary(p => p.Key, p => p.Value.ToArray()),
