@@ -7,7 +7,7 @@ using Myelin.Optimizers;
 namespace Myelin.Training;
 
 /// <summary>The settings of <see cref="Trainer.Fit"/>, in the spirit of Keras's <c>model.fit</c> arguments.</summary>
-public sealed class FitOptions
+public sealed record FitOptions
 {
     /// <summary>Epochs to train (default 10).</summary>
     public int Epochs { get; init; } = 10;

@@ -38,7 +38,8 @@ public static class Trainer
         var loader = new DataLoader(train, options.BatchSize, options.Shuffle, options.Seed);
         network.EnsureBatchCapacity(options.BatchSize);
         context.GlobalStep = (long)options.InitialEpoch * loader.BatchCount;
-        network.TrainingStep = context.GlobalStep;
+        // Dropout masks follow the run's seed and step, not the network's construction seed, so resuming is exact.
+        network.RandomState = new NetworkRandomState(options.Seed, context.GlobalStep);
 
         foreach (var callback in callbacks) callback.OnTrainBegin(context);
         bool wasTraining = network.IsTraining;

@@ -211,7 +211,7 @@ internal static partial class CpuEmitter
         w.Line("/// <inheritdoc/>");
         w.Line($"public bool IsTraining {{ get => {N.IsTraining}; set => {N.IsTraining} = value; }}");
         w.Line("/// <inheritdoc/>");
-        w.Line($"public long TrainingStep {{ get => {N.Step}; set => {N.Step} = value; }}");
+        w.Line($"public global::Myelin.NetworkRandomState RandomState {{ get => new({N.Seed}, {N.Step}); set => ({N.Seed}, {N.Step}) = (value.Seed, value.Step); }}");
         w.Line();
         if (!plan.IsTrainable) return;
 

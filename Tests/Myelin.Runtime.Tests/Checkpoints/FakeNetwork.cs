@@ -82,7 +82,7 @@ internal sealed class FakeNetwork : INetwork
     public Span<float> Buffers => _buffers;
 
     public bool IsTraining { get; set; } = true;
-    public long TrainingStep { get; set; }
+    public NetworkRandomState RandomState { get; set; }
 
     public void EnsureBatchCapacity(int batchSize) => throw new NotSupportedException("FakeNetwork only holds tensors.");
 

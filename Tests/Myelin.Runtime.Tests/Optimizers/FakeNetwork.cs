@@ -131,7 +131,7 @@ internal sealed class FakeNetwork : ITrainableNetwork
     public int MaxBatchSize => 1;
 
     public bool IsTraining { get; set; } = true;
-    public long TrainingStep { get; set; }
+    public NetworkRandomState RandomState { get; set; }
 
     public ReadOnlySpan<float> Outputs => ReadOnlySpan<float>.Empty;
 

@@ -223,7 +223,7 @@ public sealed class OptimizerBehaviourTests
         public int OutputSize => 1;
         public int MaxBatchSize => 1;
         public bool IsTraining { get; set; }
-        public long TrainingStep { get; set; }
+        public NetworkRandomState RandomState { get; set; }
         public void EnsureBatchCapacity(int batchSize) => throw new NotSupportedException();
         public void Forward(ReadOnlySpan<float> input, Span<float> output) => throw new NotSupportedException();
         public void Forward(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize) => throw new NotSupportedException();
