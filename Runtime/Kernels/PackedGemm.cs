@@ -35,8 +35,12 @@ internal static class PackedGemm
     /// <summary>Rows of A packed at once (a multiple of <see cref="TileRows"/>).</summary>
     public const int RowBlock = 96;
 
+    /// <summary>Products of at least this many multiply-adds are split across threads.</summary>
+    public const long ParallelThreshold = 1L << 19;
+
     [ThreadStatic] private static float[]? s_packedA;
     [ThreadStatic] private static float[]? s_packedB;
+    [ThreadStatic] private static TileWork? s_work;
 
     /// <summary>Whether this machine runs the packed path: 256-bit vectors with hardware FMA.</summary>
     public static bool IsSupported => Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
@@ -45,36 +49,77 @@ internal static class PackedGemm
     /// <c>C[m, n] (+)= op(A)[m, k] · op(B)[k, n]</c>, where <c>op(A)</c> is A ([m, k]) or Aᵀ (A stored [k, m]) and
     /// <c>op(B)</c> is B ([k, n]) or Bᵀ (B stored [n, k]).
     /// </summary>
+    /// <remarks>
+    /// B is packed once, whole. The tiles of C are then split into parts (column panels, or row tiles when there are
+    /// few panels) that run on <see cref="KernelThreads"/>; each part owns its tiles of C and sums them over the depth in
+    /// the same order as a single thread would, so the result does not depend on the number of threads.
+    /// </remarks>
     public static unsafe void Multiply(bool transposeA, bool transposeB, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
         int m, int n, int k, bool accumulate)
     {
         if (!accumulate) c.Slice(0, m * n).Clear();
         if (m == 0 || n == 0 || k == 0) return;
 
-        int panelsB = (n + TileColumns - 1) / TileColumns;
-        int panelsA = (RowBlock + TileRows - 1) / TileRows;
-        var packedB = Scratch(ref s_packedB, panelsB * TileColumns * Math.Min(k, DepthBlock));
-        var packedA = Scratch(ref s_packedA, panelsA * TileRows * Math.Min(k, DepthBlock));
-
-        fixed (float* pa = a, pb = b, pc = c, packA = packedA, packB = packedB)
+        int panels = (n + TileColumns - 1) / TileColumns;
+        int rowTiles = (m + TileRows - 1) / TileRows;
+        var packedB = Scratch(ref s_packedB, panels * TileColumns * k);
+        fixed (float* pa = a, pb = b, pc = c, packB = packedB)
         {
             for (int depth = 0; depth < k; depth += DepthBlock)
+                PackB(transposeB, pb, packB + (long)depth * panels * TileColumns, depth, Math.Min(DepthBlock, k - depth), n, k);
+
+            int parts = (long)m * n * k >= ParallelThreshold ? Math.Min(KernelThreads.Parallelism, Math.Max(panels, rowTiles)) : 1;
+            var work = s_work ??= new TileWork();
+            work.Set(transposeA, pa, packB, pc, m, n, k, panels, rowTiles, splitColumns: panels >= parts);
+            KernelThreads.Run(work, parts);
+        }
+    }
+
+    /// <summary>The tiles of one product, split into parts; a reusable object so that a call allocates nothing.</summary>
+    private sealed unsafe class TileWork : IParallelWork
+    {
+        private bool _transposeA;
+        private float* _a;
+        private float* _packedB;
+        private float* _c;
+        private int _m, _n, _k, _panels, _rowTiles;
+        private bool _splitColumns;
+
+        public void Set(bool transposeA, float* a, float* packedB, float* c, int m, int n, int k, int panels, int rowTiles, bool splitColumns)
+        {
+            _transposeA = transposeA;
+            _a = a;
+            _packedB = packedB;
+            _c = c;
+            (_m, _n, _k, _panels, _rowTiles, _splitColumns) = (m, n, k, panels, rowTiles, splitColumns);
+        }
+
+        public void Execute(int part, int parts)
+        {
+            int units = _splitColumns ? _panels : _rowTiles;
+            int first = (int)((long)units * part / parts), last = (int)((long)units * (part + 1) / parts);
+            if (first == last) return;
+            int panelStart = _splitColumns ? first : 0, panelEnd = _splitColumns ? last : _panels;
+            int rowStart = _splitColumns ? 0 : first * TileRows, rowEnd = _splitColumns ? _m : Math.Min(_m, last * TileRows);
+
+            var packedA = Scratch(ref s_packedA, RowBlock * Math.Min(_k, DepthBlock));
+            fixed (float* packA = packedA)
             {
-                int kc = Math.Min(DepthBlock, k - depth);
-                PackB(transposeB, pb, packB, depth, kc, n, k);
-                for (int row = 0; row < m; row += RowBlock)
+                for (int depth = 0; depth < _k; depth += DepthBlock)
                 {
-                    int mc = Math.Min(RowBlock, m - row);
-                    PackA(transposeA, pa, packA, row, mc, depth, kc, m, k);
-                    for (int j = 0; j < n; j += TileColumns)
+                    int kc = Math.Min(DepthBlock, _k - depth);
+                    float* slice = _packedB + (long)depth * _panels * TileColumns;
+                    for (int row = rowStart; row < rowEnd; row += RowBlock)
                     {
-                        int columns = Math.Min(TileColumns, n - j);
-                        float* panelB = packB + (j / TileColumns) * TileColumns * kc;
-                        for (int i = 0; i < mc; i += TileRows)
+                        int mc = Math.Min(RowBlock, rowEnd - row);
+                        PackA(_transposeA, _a, packA, row, mc, depth, kc, _m, _k);
+                        for (int panel = panelStart; panel < panelEnd; panel++)
                         {
-                            int rows = Math.Min(TileRows, mc - i);
-                            float* panelA = packA + (i / TileRows) * TileRows * kc;
-                            Tile(kc, panelA, panelB, pc + (row + i) * n + j, n, rows, columns);
+                            int j = panel * TileColumns;
+                            int columns = Math.Min(TileColumns, _n - j);
+                            float* panelB = slice + (long)panel * TileColumns * kc;
+                            for (int i = 0; i < mc; i += TileRows)
+                                Tile(kc, packA + (i / TileRows) * TileRows * kc, panelB, _c + (long)(row + i) * _n + j, _n, Math.Min(TileRows, mc - i), columns);
                         }
                     }
                 }

@@ -41,6 +41,34 @@ public sealed class GemmTests
     }
 
     [Fact]
+    public void A_product_split_across_threads_gives_the_same_bits_as_one_thread_and_allocates_nothing()
+    {
+        var random = new SeededRandom(5);
+        const int m = 130, n = 200, k = 300; // above the parallel threshold, ragged in every direction
+        var a = RandomArray(m * k, ref random);
+        var b = RandomArray(n * k, ref random);
+        var parallel = new float[m * n];
+        var serial = new float[m * n];
+
+        Gemm.MultiplyTransposedB(a, b, parallel, m, n, k, accumulate: false);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) Gemm.MultiplyTransposedB(a, b, parallel, m, n, k, accumulate: false);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        try
+        {
+            KernelThreads.ForceSerial = true;
+            Gemm.MultiplyTransposedB(a, b, serial, m, n, k, accumulate: false);
+        }
+        finally
+        {
+            KernelThreads.ForceSerial = false;
+        }
+
+        Assert.Equal(serial.Select(BitConverter.SingleToInt32Bits), parallel.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void Operands_that_are_too_short_are_rejected_with_their_sizes()
     {
         var error = Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[5], new float[6], new float[6], 2, 3, 3, false));
