@@ -3,8 +3,8 @@ using System;
 namespace Myelin.Kernels;
 
 /// <summary>
-/// The data movement around a convolution's matrix products: <see cref="Im2Col"/> unfolds one C×H×W sample so that the
-/// convolution becomes <c>y[F, P] = W[F, C·k·k] · col[C·k·k, P]</c>, and <see cref="Col2Im"/> folds column gradients
+/// The data movement around a convolution's matrix products: <c>Im2Col</c> unfolds one C×H×W sample so that the
+/// convolution becomes <c>y[F, P] = W[F, C·k·k] · col[C·k·k, P]</c>, and <c>Col2Im</c> folds column gradients
 /// back onto the input (PyTorch's <c>unfold</c>/<c>fold</c>). Padding is implicit zeros.
 /// </summary>
 public static class ConvolutionKernels
@@ -15,7 +15,15 @@ public static class ConvolutionKernels
     /// <param name="x">One sample, [channels, height, width].</param>
     /// <param name="col">[channels·k·k, outHeight·outWidth].</param>
     /// <param name="shape">The convolution's geometry.</param>
-    public static void Im2Col(ReadOnlySpan<float> x, Span<float> col, in ConvolutionShape shape)
+    public static void Im2Col(ReadOnlySpan<float> x, Span<float> col, in ConvolutionShape shape) =>
+        Im2Col(x, col, shape, columnOffset: 0, rowStride: shape.Positions);
+
+    /// <summary>
+    /// <see cref="Im2Col(ReadOnlySpan{float}, Span{float}, in ConvolutionShape)"/> into a wider matrix that holds a whole
+    /// batch side by side: this sample's positions go to columns <c>columnOffset .. columnOffset + P</c> of rows that are
+    /// <paramref name="rowStride"/> floats apart (<c>col[C·k·k, batch·P]</c>, so one matrix product covers the batch).
+    /// </summary>
+    public static void Im2Col(ReadOnlySpan<float> x, Span<float> col, in ConvolutionShape shape, int columnOffset, int rowStride)
     {
         var (channels, height, width, kernel, stride, padTop, padLeft, outHeight, outWidth) = shape;
         int positions = outHeight * outWidth;
@@ -26,7 +34,7 @@ public static class ConvolutionKernels
             {
                 for (int kx = 0; kx < kernel; kx++)
                 {
-                    var row = col.Slice(((c * kernel + ky) * kernel + kx) * positions, positions);
+                    var row = col.Slice(((c * kernel + ky) * kernel + kx) * rowStride + columnOffset, positions);
                     for (int oy = 0; oy < outHeight; oy++)
                     {
                         int iy = oy * stride + ky - padTop;
@@ -52,11 +60,18 @@ public static class ConvolutionKernels
         }
     }
 
-    /// <summary>The adjoint of <see cref="Im2Col"/>: adds every column entry back onto the input position it came from.</summary>
+    /// <summary>The adjoint of <c>Im2Col</c>: adds every column entry back onto the input position it came from.</summary>
     /// <param name="col">[channels·k·k, outHeight·outWidth] column gradients.</param>
     /// <param name="dx">One sample's input gradient, [channels, height, width]; accumulated into, so clear it first.</param>
     /// <param name="shape">The convolution's geometry.</param>
-    public static void Col2Im(ReadOnlySpan<float> col, Span<float> dx, in ConvolutionShape shape)
+    public static void Col2Im(ReadOnlySpan<float> col, Span<float> dx, in ConvolutionShape shape) =>
+        Col2Im(col, dx, shape, columnOffset: 0, rowStride: shape.Positions);
+
+    /// <summary>
+    /// <see cref="Col2Im(ReadOnlySpan{float}, Span{float}, in ConvolutionShape)"/> reading this sample's columns from a
+    /// batch-wide matrix (see the matching <see cref="Im2Col(ReadOnlySpan{float}, Span{float}, in ConvolutionShape, int, int)"/>).
+    /// </summary>
+    public static void Col2Im(ReadOnlySpan<float> col, Span<float> dx, in ConvolutionShape shape, int columnOffset, int rowStride)
     {
         var (channels, height, width, kernel, stride, padTop, padLeft, outHeight, outWidth) = shape;
         int positions = outHeight * outWidth;
@@ -67,7 +82,7 @@ public static class ConvolutionKernels
             {
                 for (int kx = 0; kx < kernel; kx++)
                 {
-                    var row = col.Slice(((c * kernel + ky) * kernel + kx) * positions, positions);
+                    var row = col.Slice(((c * kernel + ky) * kernel + kx) * rowStride + columnOffset, positions);
                     for (int oy = 0; oy < outHeight; oy++)
                     {
                         int iy = oy * stride + ky - padTop;

@@ -127,4 +127,40 @@ public static class ElementwiseKernels
             sums[r] += total;
         }
     }
+
+    /// <summary>
+    /// The batched-convolution epilogue: reorders the product <c>[channels, batch·P]</c> to NCHW <c>[batch, channels, P]</c>
+    /// while adding the channel's bias and applying the activation, in one pass. An empty <paramref name="bias"/> means none.
+    /// </summary>
+    public static void ChannelsToSamples<TActivation>(ReadOnlySpan<float> products, Span<float> output, ReadOnlySpan<float> bias,
+        int channels, int batch, int positions, TActivation activation) where TActivation : struct, IActivationOperator
+    {
+        for (int f = 0; f < channels; f++)
+        {
+            float shift = bias.IsEmpty ? 0f : bias[f];
+            var shiftVector = Vector256.Create(shift);
+            for (int b = 0; b < batch; b++)
+            {
+                ref float source = ref MemoryMarshal.GetReference(products.Slice((f * batch + b) * positions, positions));
+                ref float target = ref MemoryMarshal.GetReference(output.Slice((b * channels + f) * positions, positions));
+                int p = 0;
+                if (Vectorized)
+                {
+                    for (; p + 8 <= positions; p += 8)
+                        activation.Apply(Vector256.LoadUnsafe(ref source, (nuint)p) + shiftVector).StoreUnsafe(ref target, (nuint)p);
+                }
+                for (; p < positions; p++) Unsafe.Add(ref target, p) = activation.Apply(Unsafe.Add(ref source, p) + shift);
+            }
+        }
+    }
+
+    /// <summary>The reverse reordering: NCHW <c>[batch, channels, P]</c> to <c>[channels, batch·P]</c>, for the backward products.</summary>
+    public static void SamplesToChannels(ReadOnlySpan<float> input, Span<float> channelsMajor, int channels, int batch, int positions)
+    {
+        for (int b = 0; b < batch; b++)
+        {
+            for (int f = 0; f < channels; f++)
+                input.Slice((b * channels + f) * positions, positions).CopyTo(channelsMajor.Slice((f * batch + b) * positions, positions));
+        }
+    }
 }
