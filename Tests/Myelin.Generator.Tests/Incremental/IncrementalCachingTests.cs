@@ -159,6 +159,16 @@ public sealed class IncrementalCachingTests
         Assert.Single(second.GeneratedTrees);
     }
 
+    [Fact]
+    public void The_caching_assertion_used_by_the_snapshot_tests_fails_when_a_network_changed()
+    {
+        var (first, second) = RunBeforeAndAfter(GeneratorHarness.CreateCompilation(Mlp),
+            c => Edit(c, 0, "[Dense(10)]", "[Dense(9)]"));
+        var failure = Assert.ThrowsAny<Exception>(() => AssertCachedAfterUnrelatedChange(first, second));
+        Assert.Contains("Myelin.Plan[0]: Modified, expected Cached", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("Myelin.EmitCpu[0]: the value is not equal to the first run's", failure.Message, StringComparison.Ordinal);
+    }
+
     private static CSharpCompilation Edit(CSharpCompilation compilation, int tree, string from, string to)
     {
         var old = compilation.SyntaxTrees.ElementAt(tree);

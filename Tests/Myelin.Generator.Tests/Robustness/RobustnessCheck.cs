@@ -15,14 +15,17 @@ internal sealed record NetworkCase(string FilePath, string HintName, string Sour
 internal static class RobustnessCheck
 {
     /// <summary>Runs the generator once over all cases (one file each) and returns every broken contract, each with its source.</summary>
-    public static IReadOnlyList<string> Failures(IReadOnlyList<NetworkCase> cases, Microsoft.CodeAnalysis.CSharp.CSharpParseOptions? parseOptions = null)
+    public static IReadOnlyList<string> Failures(IReadOnlyList<NetworkCase> cases) => Failures(cases, out _);
+
+    /// <inheritdoc cref="Failures(IReadOnlyList{NetworkCase})"/>
+    public static IReadOnlyList<string> Failures(IReadOnlyList<NetworkCase> cases, out GeneratorRun run, Microsoft.CodeAnalysis.CSharp.CSharpParseOptions? parseOptions = null)
     {
         var options = parseOptions ?? GeneratorHarness.ParseOptions;
         var trees = cases.Select(c => Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(c.Source, options, path: c.FilePath));
         var compilation = GeneratorHarness.CreateCompilation().AddSyntaxTrees(trees);
         var driver = Microsoft.CodeAnalysis.CSharp.CSharpGeneratorDriver.Create(
             new[] { new NetworkGenerator().AsSourceGenerator() }, parseOptions: options);
-        var run = GeneratorHarness.Run(compilation, driver);
+        run = GeneratorHarness.Run(compilation, driver);
 
         var failures = new List<string>();
         // A generator exception surfaces as CS8784/CS8785 (the driver caught it), never as a MYL diagnostic.
