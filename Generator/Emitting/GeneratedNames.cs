@@ -58,6 +58,9 @@ internal static class GeneratedNames
     public const string LossKernels = "global::Myelin.Kernels.LossKernels";
     public const string ActivationKernels = "global::Myelin.Kernels.ActivationKernels";
     public const string ConvolutionKernels = "global::Myelin.Kernels.ConvolutionKernels";
+    public const string ElementwiseKernels = "global::Myelin.Kernels.ElementwiseKernels";
+    public const string PoolingKernels = "global::Myelin.Kernels.PoolingKernels";
+    public const string PoolShape = "global::Myelin.Kernels.PoolShape";
     public const string GeneratedCode = "global::System.CodeDom.Compiler.GeneratedCode";
 
     /// <summary>The field holding a work buffer: <c>Dense1Output</c> → <c>_dense1Output</c>.</summary>

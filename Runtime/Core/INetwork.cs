@@ -52,6 +52,13 @@ public interface INetwork
     /// </summary>
     bool IsTraining { get; set; }
 
+    /// <summary>
+    /// The network's own random stream, which draws the dropout masks: a seed and the number of training forward
+    /// passes so far. The constructor seeds it; the fit loop sets it from its own seed and step, so that a resumed run
+    /// repeats an uninterrupted one exactly.
+    /// </summary>
+    NetworkRandomState RandomState { get; set; }
+
     /// <summary>Runs one sample through the network.</summary>
     /// <param name="input">Exactly <see cref="InputSize"/> floats.</param>
     /// <param name="output">At least <see cref="OutputSize"/> floats.</param>
@@ -66,3 +73,8 @@ public interface INetwork
     /// <summary>Initialises every parameter and buffer from <paramref name="seed"/>, with each layer's scheme. The same seed gives the same weights.</summary>
     void InitializeParameters(int seed);
 }
+
+/// <summary>The state of a network's random stream: dropout masks for a training pass depend only on these two numbers.</summary>
+/// <param name="Seed">The stream's seed.</param>
+/// <param name="Step">Training forward passes drawn so far.</param>
+public readonly record struct NetworkRandomState(int Seed, long Step);

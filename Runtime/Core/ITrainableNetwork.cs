@@ -17,6 +17,13 @@ public interface ITrainableNetwork : INetwork
     /// <summary>The outputs of the last forward pass of any kind, <c>batchSize * OutputSize</c> floats.</summary>
     ReadOnlySpan<float> Outputs { get; }
 
+    /// <summary>
+    /// The activation the outputs have been through: <see cref="Activation.Softmax"/> or <see cref="Activation.Sigmoid"/>
+    /// when the network ends in one (the outputs are probabilities), <see cref="Activation.None"/> when they are logits or
+    /// raw values. Metrics use it to threshold binary outputs at the right place.
+    /// </summary>
+    Activation OutputActivation => Activation.None;
+
     /// <summary>Whether the layer at <paramref name="layerIndex"/> (in <see cref="INetwork.Layers"/>) is trained. Frozen layers get no gradient and no update.</summary>
     bool IsTrainable(int layerIndex);
 

@@ -11,9 +11,15 @@ namespace Myelin.Kernels;
 /// optionally accumulating into <c>C</c>. Results are deterministic: the summation order depends only on the shapes.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Products large enough to fill register tiles run on <see cref="PackedGemm"/> (packed panels and a 6x16 FMA
+/// micro-kernel); small ones, and machines without 256-bit FMA, use the row-by-row loops below.
+/// </para>
+/// <para>
 /// Generated forward passes use <see cref="MultiplyTransposedB"/> (dense: <c>y = x · Wᵀ</c>); backward passes use
 /// <see cref="MultiplyTransposedA"/> for weight gradients (<c>dW += dyᵀ · x</c>) and <see cref="Multiply"/> for input
 /// gradients (<c>dx = dy · W</c>). The scalar reference these are tested against is in the test project.
+/// </para>
 /// </remarks>
 public static class Gemm
 {
@@ -21,6 +27,11 @@ public static class Gemm
     public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, bool accumulate)
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
+        if (UsePacked(m, n, k))
+        {
+            PackedGemm.Multiply(transposeA: false, transposeB: false, a, b, c, m, n, k, accumulate);
+            return;
+        }
         if (!accumulate) c.Slice(0, m * n).Clear();
         // Row i of C is a sum of rows of B scaled by A[i, p]: every inner step is a contiguous axpy over n.
         for (int i = 0; i < m; i++)
@@ -41,6 +52,11 @@ public static class Gemm
     public static void MultiplyTransposedB(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, bool accumulate)
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
+        if (UsePacked(m, n, k))
+        {
+            PackedGemm.Multiply(transposeA: false, transposeB: true, a, b, c, m, n, k, accumulate);
+            return;
+        }
         for (int i = 0; i < m; i++)
         {
             var aRow = a.Slice(i * k, k);
@@ -71,6 +87,11 @@ public static class Gemm
     public static void MultiplyTransposedA(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, bool accumulate)
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
+        if (UsePacked(m, n, k))
+        {
+            PackedGemm.Multiply(transposeA: true, transposeB: false, a, b, c, m, n, k, accumulate);
+            return;
+        }
         if (!accumulate) c.Slice(0, m * n).Clear();
         for (int i = 0; i < m; i++)
         {
@@ -190,6 +211,12 @@ public static class Gemm
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Vector<float> value, ref float destination, int offset) => value.StoreUnsafe(ref destination, (nuint)offset);
+
+    /// <summary>
+    /// Whether the packed kernel pays off: it needs 256-bit FMA hardware and enough rows and columns to fill its 6x16
+    /// tiles; a single row (one sample) is faster as dot products or row updates.
+    /// </summary>
+    private static bool UsePacked(int m, int n, int k) => PackedGemm.IsSupported && m >= 4 && n >= 8 && k >= 4;
 
     private static void CheckSizes(int aLength, int bLength, int cLength, int m, int n, int k)
     {

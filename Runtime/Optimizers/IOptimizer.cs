@@ -15,6 +15,12 @@ public interface IOptimizer
     /// <summary>Applies one update. Allocates nothing after the first call for a given network.</summary>
     void Step(ITrainableNetwork network);
 
+    /// <summary>
+    /// Binds to <paramref name="network"/>'s parameter table and allocates the state, as the first <see cref="Step"/>
+    /// does, so that a following <see cref="SetState"/> is checked against the network at once.
+    /// </summary>
+    void Attach(ITrainableNetwork network);
+
     /// <summary>A copy of the optimizer's state (moments, step counts), for checkpoints.</summary>
     OptimizerState GetState();
 

@@ -17,19 +17,6 @@ internal static partial class CpuEmitter
         _ => z,
     };
 
-    /// <summary>
-    /// The derivative's factor written in terms of the activation's OUTPUT <paramref name="y"/>, so that no
-    /// pre-activation has to be kept: ReLU' = [y &gt; 0], sigmoid' = y(1 - y), tanh' = 1 - y². Null for the identity.
-    /// </summary>
-    private static string? DerivativeFromOutput(ActivationKind activation, float slope, string y) => activation switch
-    {
-        ActivationKind.ReLU => $"({y} > 0f ? 1f : 0f)",
-        ActivationKind.LeakyReLU => $"({y} > 0f ? 1f : {CodeWriter.Float(slope)})",
-        ActivationKind.Sigmoid => $"{y} * (1f - {y})",
-        ActivationKind.Tanh => $"(1f - {y} * {y})",
-        _ => null,
-    };
-
     private static string DerivativeComment(ActivationKind activation) => activation switch
     {
         ActivationKind.ReLU => "ReLU'(z) = 1 where the output is positive, else 0",
@@ -39,16 +26,22 @@ internal static partial class CpuEmitter
         _ => "",
     };
 
+    /// <summary>The runtime operator struct of an element-wise activation, e.g. <c>new ReLUOperator()</c>.</summary>
+    private static string Operator(ActivationKind activation, float slope) => activation switch
+    {
+        ActivationKind.ReLU => "new global::Myelin.Kernels.ReLUOperator()",
+        ActivationKind.LeakyReLU => $"new global::Myelin.Kernels.LeakyReLUOperator({CodeWriter.Float(slope)})",
+        ActivationKind.Sigmoid => "new global::Myelin.Kernels.SigmoidOperator()",
+        ActivationKind.Tanh => "new global::Myelin.Kernels.TanhOperator()",
+        _ => "new global::Myelin.Kernels.IdentityOperator()",
+    };
+
     /// <summary>Writes <c>dy *= f'(y)</c> over <paramref name="count"/> elements, in place; nothing for the identity.</summary>
     private static void WriteActivationBackwardInPlace(CodeWriter w, ActivationKind activation, float slope, string count)
     {
-        string? derivative = DerivativeFromOutput(activation, slope, "y[i]");
-        if (derivative is null) return;
+        if (activation == ActivationKind.None) return;
         w.Line($"// dz = dy * f'(z), in place in dy: {DerivativeComment(activation)}.");
-        if (activation == ActivationKind.ReLU)
-            w.Line($"for (int i = 0; i < {count}; i++) if (y[i] <= 0f) dy[i] = 0f;");
-        else
-            w.Line($"for (int i = 0; i < {count}; i++) dy[i] *= {derivative};");
+        w.Line($"{N.ElementwiseKernels}.MultiplyByDerivative(y.Slice(0, {count}), dy.Slice(0, {count}), {Operator(activation, slope)});");
     }
 
     private static void WriteActivation(CodeWriter w, NetworkPlan plan, ActivationOp op)
@@ -68,7 +61,7 @@ internal static partial class CpuEmitter
             else if (op.Activation == ActivationKind.None)
                 w.Line($"x.Slice(0, batch * {size}).CopyTo(y);");
             else
-                w.Line($"for (int i = 0; i < batch * {size}; i++) y[i] = {ActivationExpression(op.Activation, op.NegativeSlope, "x[i]")};");
+                w.Line($"{N.ElementwiseKernels}.Activate(x.Slice(0, batch * {size}), y, {Operator(op.Activation, op.NegativeSlope)});");
         }
         w.Line();
         if (!plan.IsTrainable || op.AbsorbedByLoss) return;
@@ -88,7 +81,7 @@ internal static partial class CpuEmitter
             else
             {
                 w.Line($"// {DerivativeComment(op.Activation)}.");
-                w.Line($"for (int i = 0; i < batch * {size}; i++) dx[i] = dy[i] * {DerivativeFromOutput(op.Activation, op.NegativeSlope, "y[i]")};");
+                w.Line($"{N.ElementwiseKernels}.MultiplyByDerivative(y.Slice(0, batch * {size}), dy.Slice(0, batch * {size}), dx, {Operator(op.Activation, op.NegativeSlope)});");
             }
         }
         w.Line();

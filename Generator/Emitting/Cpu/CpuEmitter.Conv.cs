@@ -61,17 +61,8 @@ internal static partial class CpuEmitter
                 w.Line($"{N.Gemm}.Multiply({weight.Identifier}, columns, sample, F, P, K, accumulate: false);");
                 if (bias is not null || op.Activation != ActivationKind.None)
                 {
-                    w.Line($"// Epilogue:{(bias is null ? "" : " + bias[f]")}{(op.Activation == ActivationKind.None ? "" : ", " + op.Activation)}");
-                    using (w.Block("for (int f = 0; f < F; f++)"))
-                    {
-                        w.Line($"{N.Span} plane = sample.Slice(f * P, P);");
-                        if (bias is not null) w.Line("float shift = bias[f];");
-                        using (w.Block("for (int p = 0; p < P; p++)"))
-                        {
-                            w.Line(bias is null ? "float z = plane[p];" : "float z = plane[p] + shift;");
-                            w.Line($"plane[p] = {ActivationExpression(op.Activation, op.NegativeSlope, "z")};");
-                        }
-                    }
+                    w.Line($"// Epilogue, one pass over the sample:{(bias is null ? "" : " + bias[f]")}{(op.Activation == ActivationKind.None ? "" : ", " + op.Activation)}");
+                    w.Line($"{N.ElementwiseKernels}.AddRowBiasAndActivate(sample, {(bias is null ? "default" : "bias")}, F, P, {Operator(op.Activation, op.NegativeSlope)});");
                 }
             }
         }
@@ -96,15 +87,7 @@ internal static partial class CpuEmitter
                 {
                     w.Line($"{N.ReadOnlySpan} columns = new {N.ReadOnlySpan}({ColumnsField(op)}, b * K * P, K * P);");
                     w.Line($"{N.Gemm}.MultiplyTransposedB(dz, columns, {weight.Identifier}Gradient, F, K, P, accumulate: true);");
-                    if (bias is not null)
-                    {
-                        using (w.Block("for (int f = 0; f < F; f++)"))
-                        {
-                            w.Line("float sum = 0f;");
-                            w.Line($"foreach (float value in dz.Slice(f * P, P)) sum += value;");
-                            w.Line("db[f] += sum;");
-                        }
-                    }
+                    if (bias is not null) w.Line($"{N.ElementwiseKernels}.AddRowSums(dz, F, P, db);");
                 }
                 using (w.Block("if (inputGradient)"))
                 {

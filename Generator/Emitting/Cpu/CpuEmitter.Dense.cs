@@ -23,26 +23,15 @@ internal static partial class CpuEmitter
             w.Line($"const int In = {I(inputs)}, Out = {I(outputs)};");
             w.Line($"// y[batch, Out] = x[batch, In] . W^T, with W = {weight.Name} [Out, In]");
             w.Line($"{N.Gemm}.MultiplyTransposedB(x, {weight.Identifier}, y, batch, Out, In, accumulate: false);");
-            if (bias is not null || op.Activation != ActivationKind.None)
+            if (bias is not null)
             {
-                w.Line($"// Epilogue, one pass over y:{(bias is null ? "" : " + bias")}{(op.Activation == ActivationKind.None ? "" : ", " + op.Activation)}");
-                if (bias is not null) w.Line($"{N.ReadOnlySpan} bias = {bias.Identifier};");
-                using (w.Block("for (int b = 0; b < batch; b++)"))
-                {
-                    w.Line($"{N.Span} row = y.Slice(b * Out, Out);");
-                    if (op.Activation == ActivationKind.None)
-                    {
-                        w.Line("for (int o = 0; o < Out; o++) row[o] += bias[o];");
-                    }
-                    else
-                    {
-                        using (w.Block("for (int o = 0; o < Out; o++)"))
-                        {
-                            w.Line(bias is null ? "float z = row[o];" : "float z = row[o] + bias[o];");
-                            w.Line($"row[o] = {ActivationExpression(op.Activation, op.NegativeSlope, "z")};");
-                        }
-                    }
-                }
+                w.Line($"// Epilogue, one pass over y: + bias{(op.Activation == ActivationKind.None ? "" : ", " + op.Activation)}");
+                w.Line($"{N.ElementwiseKernels}.AddColumnBiasAndActivate(y.Slice(0, batch * Out), {bias.Identifier}, batch, Out, {Operator(op.Activation, op.NegativeSlope)});");
+            }
+            else if (op.Activation != ActivationKind.None)
+            {
+                w.Line($"// Epilogue: {op.Activation}");
+                w.Line($"{N.ElementwiseKernels}.Activate(y.Slice(0, batch * Out), {Operator(op.Activation, op.NegativeSlope)});");
             }
         }
         w.Line();
@@ -64,8 +53,7 @@ internal static partial class CpuEmitter
                 if (bias is not null)
                 {
                     w.Line("// db[Out] += sum over the batch of dz[b, :]");
-                    w.Line($"{N.Span} db = {bias.Identifier}Gradient;");
-                    w.Line($"for (int b = 0; b < batch; b++) {N.Gemm}.Axpy(db, 1f, dy.Slice(b * Out, Out));");
+                    w.Line($"{N.ElementwiseKernels}.AddColumnSums(dy, batch, Out, {bias.Identifier}Gradient);");
                 }
             }
             using (w.Block("if (inputGradient)"))

@@ -94,7 +94,7 @@ internal static partial class CpuEmitter
         w.Line($"private int {N.LastBatch};");
         w.Line($"private bool {N.IsTraining} = true;");
         w.Line($"private int {N.Seed};");
-        if (plan.HasDropout) w.Line($"private long {N.Step}; // training forward passes since initialisation: seeds the dropout masks");
+        w.Line($"private long {N.Step}; // training forward passes since initialisation: seeds the dropout masks");
         w.Line();
         w.Line("// Work buffers: one row per sample of the batch, allocated by EnsureBatchCapacity.");
         for (int i = 0; i < plan.Buffers.Count; i++)
@@ -149,7 +149,7 @@ internal static partial class CpuEmitter
         using (w.Block("public void InitializeParameters(int seed)"))
         {
             w.Line($"{N.Seed} = seed;");
-            if (plan.HasDropout) w.Line($"{N.Step} = 0;");
+            w.Line($"{N.Step} = 0;");
             w.Line("// Each tensor draws from its own stream, keyed by a hash of its name, so adding or removing a layer");
             w.Line("// leaves the initial weights of the others unchanged.");
             foreach (var t in plan.Tensors)
@@ -210,6 +210,8 @@ internal static partial class CpuEmitter
         w.Line($"public {N.Span} Buffers => {N.Buffers};");
         w.Line("/// <inheritdoc/>");
         w.Line($"public bool IsTraining {{ get => {N.IsTraining}; set => {N.IsTraining} = value; }}");
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public global::Myelin.NetworkRandomState RandomState {{ get => new({N.Seed}, {N.Step}); set => ({N.Seed}, {N.Step}) = (value.Seed, value.Step); }}");
         w.Line();
         if (!plan.IsTrainable) return;
 
@@ -217,6 +219,8 @@ internal static partial class CpuEmitter
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line($"public {N.Loss} Loss => {N.Loss}.{plan.Loss.Kind};");
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public global::Myelin.Activation OutputActivation => global::Myelin.Activation.{FinalActivation(plan)};");
         w.Line("/// <inheritdoc/>");
         w.Line($"public {N.Span} Gradients => {N.Gradients};");
         w.Line("/// <inheritdoc/>");
@@ -256,6 +260,16 @@ internal static partial class CpuEmitter
         }
         w.Line();
     }
+
+    /// <summary>The activation the network's outputs have been through (the last op's, fused or not).</summary>
+    private static ActivationKind FinalActivation(NetworkPlan plan) => plan.Ops[plan.Ops.Count - 1] switch
+    {
+        ActivationOp a => a.Activation,
+        DenseOp d => d.Activation,
+        Conv2DOp c => c.Activation,
+        BatchNormOp b => b.Activation,
+        _ => ActivationKind.None,
+    };
 
     private static string SizeText(Shape shape) => shape.Rank == 1 ? I(shape.Size) : $"{shape} = {I(shape.Size)}";
 

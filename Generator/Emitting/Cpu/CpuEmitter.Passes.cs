@@ -100,7 +100,7 @@ internal static partial class CpuEmitter
         using (w.Block($"private void {N.RunForward}({N.ReadOnlySpan} inputs, int batch)"))
         {
             w.Line($"{N.LastBatch} = batch;");
-            if (plan.HasDropout) w.Line($"if ({N.IsTraining}) {N.Step}++;");
+            w.Line($"if ({N.IsTraining}) {N.Step}++;");
             for (int i = 0; i < plan.Ops.Count; i++)
             {
                 var op = plan.Ops[i];

@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using Myelin.Data;
+using Myelin.Optimizers;
+
+namespace Myelin.Training;
+
+/// <summary>The settings of <see cref="Trainer.Fit"/>, in the spirit of Keras's <c>model.fit</c> arguments.</summary>
+public sealed record FitOptions
+{
+    /// <summary>Epochs to train (default 10).</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>The first epoch to run, counting from 0 (Keras's <c>initial_epoch</c>), to resume an earlier run.</summary>
+    public int InitialEpoch { get; init; }
+
+    /// <summary>Samples per batch (default 32, as Keras).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>The optimizer; default <see cref="Adam"/> with PyTorch's defaults (lr 1e-3).</summary>
+    public IOptimizer? Optimizer { get; init; }
+
+    /// <summary>An optional learning-rate schedule, stepped once per epoch after the epoch's last optimizer step.</summary>
+    public ILearningRateSchedule? Schedule { get; init; }
+
+    /// <summary>Whether to shuffle the training data every epoch (default true).</summary>
+    public bool Shuffle { get; init; } = true;
+
+    /// <summary>The shuffle seed: epoch <c>e</c>'s order depends only on this seed and <c>e</c>.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Held-out data evaluated after every epoch.</summary>
+    public Dataset? ValidationData { get; init; }
+
+    /// <summary>
+    /// The fraction of the training data to hold out for validation when <see cref="ValidationData"/> is not given:
+    /// the LAST samples, before any shuffling, as Keras does.
+    /// </summary>
+    public double ValidationSplit { get; init; }
+
+    /// <summary>Metrics besides the loss; default accuracy for classification, binary accuracy for BCE, MAE for MSE.</summary>
+    public IReadOnlyList<IMetric>? Metrics { get; init; }
+
+    /// <summary>Callbacks, called in order: early stopping, checkpoints, your own.</summary>
+    public IReadOnlyList<Callback>? Callbacks { get; init; }
+
+    /// <summary>Clips the gradient's global L2 norm to this value before each step (<c>clip_grad_norm_</c>); null for none.</summary>
+    public double? ClipGradientNorm { get; init; }
+
+    /// <summary>Receives progress after every batch. Called on the training thread; keep it cheap.</summary>
+    public IProgress<BatchProgress>? Progress { get; init; }
+
+    /// <summary>Cancels training cleanly between batches; <see cref="Trainer.Fit"/> then returns the history so far.</summary>
+    public CancellationToken CancellationToken { get; init; }
+}
+
+/// <summary>Progress after one training batch.</summary>
+/// <param name="Epoch">The epoch, counting from 1.</param>
+/// <param name="Epochs">The last epoch of the run.</param>
+/// <param name="Batch">The batch within the epoch, counting from 1.</param>
+/// <param name="Batches">Batches per epoch.</param>
+/// <param name="Loss">The running mean loss of this epoch so far.</param>
+/// <param name="SamplesPerSecond">Training throughput of this epoch so far.</param>
+/// <param name="Elapsed">Time since the epoch started.</param>
+public readonly record struct BatchProgress(int Epoch, int Epochs, int Batch, int Batches, double Loss, double SamplesPerSecond, TimeSpan Elapsed)
+{
+    /// <summary>The estimated time to the end of the epoch.</summary>
+    public TimeSpan EpochRemaining => Batch == 0 ? TimeSpan.Zero : Elapsed / Batch * (Batches - Batch);
+}

@@ -1,0 +1,276 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using Myelin.Data;
+using Myelin.Optimizers;
+
+namespace Myelin.Training;
+
+/// <summary>
+/// Keras-style training for generated networks: <see cref="Fit"/>, <see cref="Evaluate"/> and <see cref="Predict"/>.
+/// </summary>
+/// <remarks>
+/// Training is deterministic: with the same network seed, data, options and seed, every run produces bit-identical
+/// weights on the same machine (everything runs on one thread, in a fixed order). A step (forward, loss, backward,
+/// optimizer update) allocates nothing; allocation happens only when an epoch ends (its results) and in callbacks.
+/// </remarks>
+public static class Trainer
+{
+    /// <summary>Trains <paramref name="network"/> on <paramref name="train"/>, as Keras's <c>model.fit</c>.</summary>
+    /// <returns>The per-epoch metrics and times.</returns>
+    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; the weights are those from before that batch.</exception>
+    public static History Fit(this ITrainableNetwork network, Dataset train, FitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(train);
+        options ??= new FitOptions();
+        Validate(network, train, options);
+
+        var validation = options.ValidationData;
+        if (validation is null && options.ValidationSplit > 0) (train, validation) = train.SplitValidation(options.ValidationSplit);
+        if (validation is not null) CheckCompatible(network, validation, "the validation data");
+
+        var optimizer = options.Optimizer ?? new Adam();
+        var metrics = options.Metrics ?? DefaultMetrics(network);
+        var callbacks = options.Callbacks ?? Array.Empty<Callback>();
+        var history = new History();
+        var context = new TrainingContext(network, optimizer, history, options.Epochs) { Seed = options.Seed };
+        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, options.Seed);
+        network.EnsureBatchCapacity(options.BatchSize);
+        context.GlobalStep = (long)options.InitialEpoch * loader.BatchCount;
+        // Dropout masks follow the run's seed and step, not the network's construction seed, so resuming is exact.
+        network.RandomState = new NetworkRandomState(options.Seed, context.GlobalStep);
+
+        foreach (var callback in callbacks) callback.OnTrainBegin(context);
+        bool wasTraining = network.IsTraining;
+        try
+        {
+            for (int epoch = options.InitialEpoch + 1; epoch <= options.Epochs; epoch++)
+            {
+                double learningRate = optimizer.LearningRate;
+                var (trainMetrics, duration, completed) = TrainEpoch(network, loader, epoch, optimizer, metrics, options, context);
+                if (!completed)
+                {
+                    history.StopReason = "cancelled";
+                    break;
+                }
+                var results = new Dictionary<string, double>(trainMetrics);
+                if (validation is not null)
+                {
+                    var evaluation = network.Evaluate(validation, options.BatchSize, metrics);
+                    foreach (var (key, value) in evaluation.Metrics) results["val_" + key] = value;
+                }
+                var result = new EpochResult(epoch, results, learningRate, duration, train.Count / Math.Max(duration.TotalSeconds, 1e-9));
+                history.Add(result);
+
+                switch (options.Schedule)
+                {
+                    case IEpochSchedule schedule:
+                        schedule.Step();
+                        break;
+                    case IMetricSchedule schedule:
+                        schedule.Step(result.Metrics.TryGetValue("val_loss", out double monitored) ? monitored : result.Loss);
+                        break;
+                }
+                foreach (var callback in callbacks) callback.OnEpochEnd(result, context);
+                if (context.StopTraining)
+                {
+                    history.StopReason = context.StopReason ?? "stopped by a callback";
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            network.IsTraining = wasTraining;
+        }
+        foreach (var callback in callbacks) callback.OnTrainEnd(context);
+        return history;
+    }
+
+    private static (Dictionary<string, double> Metrics, TimeSpan Duration, bool Completed) TrainEpoch(
+        ITrainableNetwork network, DataLoader loader, int epoch, IOptimizer optimizer, IReadOnlyList<IMetric> metrics,
+        FitOptions options, TrainingContext context)
+    {
+        network.IsTraining = true;
+        foreach (var metric in metrics) metric.Reset();
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0;
+        int samples = 0;
+        int outputSize = network.OutputSize;
+        var activation = network.OutputActivation;
+        // Epoch e's order depends only on the seed and e, so a resumed run sees the same batches (epochs count from 0 there).
+        foreach (var batch in loader.Epoch(epoch - 1))
+        {
+            if (options.CancellationToken.IsCancellationRequested) return (new Dictionary<string, double>(), clock.Elapsed, false);
+            float loss = batch.HasLabels
+                ? network.ForwardBackward(batch.Inputs, batch.Labels, batch.Size)
+                : network.ForwardBackward(batch.Inputs, batch.Targets, batch.Size);
+            if (!float.IsFinite(loss))
+                throw new TrainingDivergedException(epoch, batch.Index + 1, $"the loss is {loss}");
+            if (!GradientClipping.AreGradientsFinite(network))
+                throw new TrainingDivergedException(epoch, batch.Index + 1, "a gradient is NaN or infinite");
+            if (options.ClipGradientNorm is double maxNorm) GradientClipping.ClipByGlobalNorm(network, maxNorm);
+            optimizer.Step(network);
+            context.GlobalStep++;
+
+            lossSum += (double)loss * batch.Size;
+            samples += batch.Size;
+            var targets = batch.HasLabels ? new BatchTargets(batch.Labels) : new BatchTargets(batch.Targets);
+            foreach (var metric in metrics) metric.Update(network.Outputs, targets, outputSize, activation);
+            options.Progress?.Report(new BatchProgress(epoch, options.Epochs, batch.Index + 1, loader.BatchCount,
+                lossSum / samples, samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed));
+        }
+        clock.Stop();
+        var results = new Dictionary<string, double> { ["loss"] = lossSum / samples };
+        foreach (var metric in metrics) results[metric.Name] = metric.Result();
+        return (results, clock.Elapsed, true);
+    }
+
+    /// <summary>Loss and metrics of <paramref name="network"/> on <paramref name="data"/> in eval mode, as Keras's <c>model.evaluate</c>.</summary>
+    /// <param name="network">The network; its training mode is restored afterwards.</param>
+    /// <param name="data">The data to evaluate on.</param>
+    /// <param name="batchSize">Samples per forward pass; 0 uses the network's current capacity.</param>
+    /// <param name="metrics">Metrics besides the loss; default as in <see cref="FitOptions.Metrics"/>.</param>
+    public static Evaluation Evaluate(this ITrainableNetwork network, Dataset data, int batchSize = 0, IReadOnlyList<IMetric>? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
+        CheckCompatible(network, data, "the data");
+        metrics ??= DefaultMetrics(network);
+        if (batchSize <= 0) batchSize = network.MaxBatchSize;
+        network.EnsureBatchCapacity(batchSize);
+        foreach (var metric in metrics) metric.Reset();
+        bool wasTraining = network.IsTraining;
+        network.IsTraining = false;
+        try
+        {
+            double lossSum = 0;
+            var loader = new DataLoader(data, batchSize);
+            foreach (var batch in loader.Epoch(0))
+            {
+                float loss = batch.HasLabels
+                    ? network.ComputeLoss(batch.Inputs, batch.Labels, batch.Size)
+                    : network.ComputeLoss(batch.Inputs, batch.Targets, batch.Size);
+                lossSum += (double)loss * batch.Size;
+                var targets = batch.HasLabels ? new BatchTargets(batch.Labels) : new BatchTargets(batch.Targets);
+                foreach (var metric in metrics) metric.Update(network.Outputs, targets, network.OutputSize, network.OutputActivation);
+            }
+            var results = new Dictionary<string, double> { ["loss"] = lossSum / data.Count };
+            foreach (var metric in metrics) results[metric.Name] = metric.Result();
+            return new Evaluation(results);
+        }
+        finally
+        {
+            network.IsTraining = wasTraining;
+        }
+    }
+
+    /// <summary>The outputs for every sample of <paramref name="data"/> in eval mode, <c>Count * OutputSize</c> floats, as Keras's <c>model.predict</c>.</summary>
+    public static float[] Predict(this INetwork network, Dataset data, int batchSize = 0)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.SampleSize != network.InputSize)
+            throw new ArgumentException($"{network.GetType().Name} takes samples of {network.InputSize} floats, but the data has {data.SampleSize} per sample.", nameof(data));
+        if (batchSize <= 0) batchSize = network.MaxBatchSize;
+        network.EnsureBatchCapacity(batchSize);
+        var outputs = new float[data.Count * network.OutputSize];
+        bool wasTraining = network.IsTraining;
+        network.IsTraining = false;
+        try
+        {
+            for (int start = 0; start < data.Count; start += batchSize)
+            {
+                int size = Math.Min(batchSize, data.Count - start);
+                network.Forward(data.Features.Slice(start * data.SampleSize, size * data.SampleSize),
+                    outputs.AsSpan(start * network.OutputSize, size * network.OutputSize), size);
+            }
+        }
+        finally
+        {
+            network.IsTraining = wasTraining;
+        }
+        return outputs;
+    }
+
+    /// <summary>
+    /// Classifies one sample in eval mode: the index of the largest output, and optionally the class probabilities
+    /// (the outputs if the network ends in softmax, otherwise their softmax). Allocates nothing for up to 1,024 outputs.
+    /// </summary>
+    /// <param name="network">A classifier.</param>
+    /// <param name="sample">One sample, <see cref="INetwork.InputSize"/> floats.</param>
+    /// <param name="probabilities">Receives <see cref="INetwork.OutputSize"/> probabilities when not empty.</param>
+    public static int PredictClass(this INetwork network, ReadOnlySpan<float> sample, Span<float> probabilities = default)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        int size = network.OutputSize;
+        Span<float> outputs = size <= 1024 ? stackalloc float[size] : new float[size];
+        bool wasTraining = network.IsTraining;
+        network.IsTraining = false;
+        try
+        {
+            network.Forward(sample, outputs);
+        }
+        finally
+        {
+            network.IsTraining = wasTraining;
+        }
+        if (!probabilities.IsEmpty)
+        {
+            if (probabilities.Length < size)
+                throw new ArgumentException($"probabilities has room for {probabilities.Length} values, but the network has {size} outputs.", nameof(probabilities));
+            bool alreadyProbabilities = network is ITrainableNetwork trainable && trainable.OutputActivation == Activation.Softmax;
+            if (alreadyProbabilities) outputs.CopyTo(probabilities);
+            else Kernels.ActivationKernels.SoftmaxRows(outputs, probabilities, 1, size);
+        }
+        return Accuracy.ArgMax(outputs);
+    }
+
+    private static IReadOnlyList<IMetric> DefaultMetrics(ITrainableNetwork network) => network.Loss switch
+    {
+        Loss.SoftmaxCrossEntropy => new IMetric[] { new Accuracy() },
+        Loss.BinaryCrossEntropy => new IMetric[] { new BinaryAccuracy() },
+        _ => new IMetric[] { new MeanAbsoluteError() },
+    };
+
+    private static void Validate(ITrainableNetwork network, Dataset train, FitOptions options)
+    {
+        if (options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "FitOptions.Epochs must be at least 1.");
+        if (options.InitialEpoch < 0 || options.InitialEpoch >= options.Epochs)
+            throw new ArgumentOutOfRangeException(nameof(options), options.InitialEpoch, $"FitOptions.InitialEpoch must be in [0, {options.Epochs}).");
+        if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "FitOptions.BatchSize must be at least 1.");
+        if (options.ValidationSplit is < 0 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.ValidationSplit, "FitOptions.ValidationSplit must be in [0, 1).");
+        if (options.ClipGradientNorm is double clip && !(clip > 0))
+            throw new ArgumentOutOfRangeException(nameof(options), clip, "FitOptions.ClipGradientNorm must be positive.");
+        CheckCompatible(network, train, "the training data");
+    }
+
+    private static void CheckCompatible(ITrainableNetwork network, Dataset data, string what)
+    {
+        string name = network.GetType().Name;
+        if (data.SampleSize != network.InputSize)
+            throw new ArgumentException($"{name} takes samples of {network.InputSize} floats ({string.Join("x", network.InputShape)}), but {what} has {data.SampleSize} per sample.");
+        bool wantsLabels = network.Loss == Loss.SoftmaxCrossEntropy;
+        if (wantsLabels && !data.HasLabels)
+            throw new ArgumentException($"{name} is trained with {network.Loss}, which needs class labels, but {what} has float targets.");
+        if (!wantsLabels && data.HasLabels)
+            throw new ArgumentException($"{name} is trained with {network.Loss}, which needs float targets, but {what} has class labels; use Dataset.ToOneHot() or float targets.");
+        if (wantsLabels && data.ClassCount > network.OutputSize)
+            throw new ArgumentException($"{name} has {network.OutputSize} outputs, but {what} has {data.ClassCount} classes.");
+        if (!wantsLabels && data.TargetSize != network.OutputSize)
+            throw new ArgumentException($"{name} has {network.OutputSize} outputs, but {what} has {data.TargetSize} targets per sample.");
+    }
+}
+
+/// <summary>The result of <see cref="Trainer.Evaluate"/>: <c>loss</c> and the metrics by key.</summary>
+/// <param name="Metrics">The values by key.</param>
+public sealed record Evaluation(IReadOnlyDictionary<string, double> Metrics)
+{
+    /// <summary>The mean loss.</summary>
+    public double Loss => Metrics["loss"];
+
+    /// <summary>The accuracy, or NaN when no accuracy metric was computed.</summary>
+    public double Accuracy => Metrics.TryGetValue("accuracy", out double value) ? value : double.NaN;
+}

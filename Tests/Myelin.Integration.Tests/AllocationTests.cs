@@ -1,0 +1,67 @@
+using Myelin.Optimizers;
+
+namespace Myelin.Integration.Tests;
+
+/// <summary>A training step (forward, loss, fused backward, optimizer update) must allocate nothing.</summary>
+public sealed class AllocationTests
+{
+    private static long AllocatedBy(Action step, int warmup = 3, int repeats = 50)
+    {
+        for (int i = 0; i < warmup; i++) step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < repeats; i++) step();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Fact]
+    public void A_dense_training_step_with_batch_norm_and_dropout_allocates_nothing()
+    {
+        var data = SyntheticData.Clusters(32, seed: 1);
+        var inputs = data.Features.ToArray();
+        var labels = data.Labels.ToArray();
+        var net = new NoisyClassifier(seed: 1, maxBatchSize: 32);
+        var optimizer = new Adam();
+
+        long bytes = AllocatedBy(() =>
+        {
+            net.ForwardBackward(inputs, labels, 32);
+            optimizer.Step(net);
+        });
+
+        Assert.Equal(0, bytes);
+    }
+
+    [Fact]
+    public void A_convolutional_training_step_allocates_nothing()
+    {
+        var data = SyntheticData.Bars(16, seed: 1);
+        var inputs = data.Features.ToArray();
+        var labels = data.Labels.ToArray();
+        var net = new TinyConvNet(seed: 1, maxBatchSize: 16);
+        var optimizer = new Sgd(0.01, momentum: 0.9);
+
+        long bytes = AllocatedBy(() =>
+        {
+            net.ForwardBackward(inputs, labels, 16);
+            optimizer.Step(net);
+        });
+
+        Assert.Equal(0, bytes);
+    }
+
+    [Fact]
+    public void Forward_for_one_sample_and_for_a_batch_allocates_nothing()
+    {
+        var net = new CircleClassifier(seed: 1, maxBatchSize: 8);
+        var inputs = new float[16];
+        var outputs = new float[8];
+
+        long bytes = AllocatedBy(() =>
+        {
+            net.Forward(inputs.AsSpan(0, 2), outputs.AsSpan(0, 1));
+            net.Forward(inputs, outputs, 8);
+        });
+
+        Assert.Equal(0, bytes);
+    }
+}
