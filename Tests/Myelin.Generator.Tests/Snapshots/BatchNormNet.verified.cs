@@ -375,11 +375,15 @@ namespace Demo
         public global::System.Span<float> Buffers => _buffers;
         /// <inheritdoc/>
         public bool IsTraining { get => _isTraining; set => _isTraining = value; }
+        /// <inheritdoc/>
+        public global::Myelin.NetworkRandomState RandomState { get => new(_seed, _step); set => (_seed, _step) = (value.Seed, value.Step); }
 
         // ---- ITrainableNetwork ----
 
         /// <inheritdoc/>
         public global::Myelin.Loss Loss => global::Myelin.Loss.SoftmaxCrossEntropy;
+        /// <inheritdoc/>
+        public global::Myelin.Activation OutputActivation => global::Myelin.Activation.None;
         /// <inheritdoc/>
         public global::System.Span<float> Gradients => _gradients;
         /// <inheritdoc/>
@@ -541,17 +545,8 @@ namespace Demo
                 global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv1Shape);
                 global::System.Span<float> sample = y.Slice(b * F * P, F * P);
                 global::Myelin.Kernels.Gemm.Multiply(Conv1Weight, columns, sample, F, P, K, accumulate: false);
-                // Epilogue: + bias[f]
-                for (int f = 0; f < F; f++)
-                {
-                    global::System.Span<float> plane = sample.Slice(f * P, P);
-                    float shift = bias[f];
-                    for (int p = 0; p < P; p++)
-                    {
-                        float z = plane[p] + shift;
-                        plane[p] = z;
-                    }
-                }
+                // Epilogue, one pass over the sample: + bias[f]
+                global::Myelin.Kernels.ElementwiseKernels.AddRowBiasAndActivate(sample, bias, F, P, new global::Myelin.Kernels.IdentityOperator());
             }
         }
 
@@ -574,12 +569,7 @@ namespace Demo
                 {
                     global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv1Columns, b * K * P, K * P);
                     global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv1WeightGradient, F, K, P, accumulate: true);
-                    for (int f = 0; f < F; f++)
-                    {
-                        float sum = 0f;
-                        foreach (float value in dz.Slice(f * P, P)) sum += value;
-                        db[f] += sum;
-                    }
+                    global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, P, db);
                 }
                 if (inputGradient)
                 {
@@ -656,7 +646,7 @@ namespace Demo
         {
             const int C = 8, S = 256; // channels, positions per channel
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
-            for (int i = 0; i < batch * C * S; i++) if (y[i] <= 0f) dy[i] = 0f;
+            global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * C * S), dy.Slice(0, batch * C * S), new global::Myelin.Kernels.ReLUOperator());
             global::System.ReadOnlySpan<float> gamma = Bn1Weight;
             global::System.Span<float> dGamma = Bn1WeightGradient, dBeta = Bn1BiasGradient;
             float[] normalized = _bn1Normalized, inverseStd = _bn1InverseStd;
@@ -687,53 +677,18 @@ namespace Demo
             }
         }
 
-        /// <summary>maxpool1: max pool 8x16x16 -&gt; 8x8x8, 2x2 window, stride 2: <c>y[b, c, oy, ox] = max over the window of x[b, c, oy*Stride + ky, ox*Stride + kx]</c>.</summary>
+        /// <summary>maxpool1: max pool 8x16x16 -&gt; 8x8x8, 2x2 window, stride 2: <c>y[b, c, oy, ox] = max over the window of x[b, c, oy*stride + ky, ox*stride + kx]</c>.</summary>
         /// <param name="x">[batch, 8, 16, 16]</param>
         /// <param name="y">[batch, 8, 8, 8]</param>
         private void Maxpool1Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            const int C = 8, H = 16, W = 16; // input
-            const int OH = 8, OW = 8, Kernel = 2, Stride = 2;
-            int[] argmax = _maxpool1Argmax;
-            for (int plane = 0; plane < batch * C; plane++)
-            {
-                global::System.ReadOnlySpan<float> source = x.Slice(plane * H * W, H * W);
-                int target = plane * OH * OW;
-                for (int oy = 0; oy < OH; oy++)
-                {
-                    for (int ox = 0; ox < OW; ox++)
-                    {
-                        int origin = oy * Stride * W + ox * Stride;
-                        int best = origin;
-                        float value = source[origin];
-                        for (int ky = 0; ky < Kernel; ky++)
-                        {
-                            for (int kx = 0; kx < Kernel; kx++)
-                            {
-                                int at = origin + ky * W + kx;
-                                // Strictly greater: ties keep the first position, as PyTorch does.
-                                if (source[at] > value) { value = source[at]; best = at; }
-                            }
-                        }
-                        y[target + oy * OW + ox] = value;
-                        argmax[target + oy * OW + ox] = best;
-                    }
-                }
-            }
+            global::Myelin.Kernels.PoolingKernels.MaxPoolForward(x, y, _maxpool1Argmax, new global::Myelin.Kernels.PoolShape(Planes: batch * 8, Height: 16, Width: 16, Kernel: 2, Stride: 2, OutHeight: 8, OutWidth: 8));
         }
 
         /// <summary>Backward of maxpool1: max pool 8x16x16 -&gt; 8x8x8, 2x2 window, stride 2: each output's gradient goes to the input that was its maximum.</summary>
         private void Maxpool1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
         {
-            const int C = 8, H = 16, W = 16, OH = 8, OW = 8;
-            dx.Slice(0, batch * C * H * W).Clear();
-            int[] argmax = _maxpool1Argmax;
-            for (int plane = 0; plane < batch * C; plane++)
-            {
-                global::System.Span<float> target = dx.Slice(plane * H * W, H * W);
-                int source = plane * OH * OW;
-                for (int o = 0; o < OH * OW; o++) target[argmax[source + o]] += dy[source + o];
-            }
+            global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool1Argmax, dx, new global::Myelin.Kernels.PoolShape(Planes: batch * 8, Height: 16, Width: 16, Kernel: 2, Stride: 2, OutHeight: 8, OutWidth: 8));
         }
 
         /// <summary>dense1: Dense 512 -&gt; 32 + bias: <c>y[b, o] = sum_i x[b, i] W[o, i] + bias[o]</c>.</summary>
@@ -745,12 +700,7 @@ namespace Demo
             // y[batch, Out] = x[batch, In] . W^T, with W = dense1.weight [Out, In]
             global::Myelin.Kernels.Gemm.MultiplyTransposedB(x, Dense1Weight, y, batch, Out, In, accumulate: false);
             // Epilogue, one pass over y: + bias
-            global::System.ReadOnlySpan<float> bias = Dense1Bias;
-            for (int b = 0; b < batch; b++)
-            {
-                global::System.Span<float> row = y.Slice(b * Out, Out);
-                for (int o = 0; o < Out; o++) row[o] += bias[o];
-            }
+            global::Myelin.Kernels.ElementwiseKernels.AddColumnBiasAndActivate(y.Slice(0, batch * Out), Dense1Bias, batch, Out, new global::Myelin.Kernels.IdentityOperator());
         }
 
         /// <summary>Backward of dense1: Dense 512 -&gt; 32 + bias: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
@@ -766,8 +716,7 @@ namespace Demo
                 // dW[Out, In] += dz^T[Out, batch] . x[batch, In]
                 global::Myelin.Kernels.Gemm.MultiplyTransposedA(dy, x, Dense1WeightGradient, Out, In, batch, accumulate: true);
                 // db[Out] += sum over the batch of dz[b, :]
-                global::System.Span<float> db = Dense1BiasGradient;
-                for (int b = 0; b < batch; b++) global::Myelin.Kernels.Gemm.Axpy(db, 1f, dy.Slice(b * Out, Out));
+                global::Myelin.Kernels.ElementwiseKernels.AddColumnSums(dy, batch, Out, Dense1BiasGradient);
             }
             if (inputGradient)
             {
@@ -841,7 +790,7 @@ namespace Demo
         {
             const int C = 32, S = 1; // channels, positions per channel
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
-            for (int i = 0; i < batch * C * S; i++) if (y[i] <= 0f) dy[i] = 0f;
+            global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * C * S), dy.Slice(0, batch * C * S), new global::Myelin.Kernels.ReLUOperator());
             global::System.ReadOnlySpan<float> gamma = Bn2Weight;
             global::System.Span<float> dGamma = Bn2WeightGradient, dBeta = Bn2BiasGradient;
             float[] normalized = _bn2Normalized, inverseStd = _bn2InverseStd;
@@ -916,12 +865,7 @@ namespace Demo
             // y[batch, Out] = x[batch, In] . W^T, with W = dense2.weight [Out, In]
             global::Myelin.Kernels.Gemm.MultiplyTransposedB(x, Dense2Weight, y, batch, Out, In, accumulate: false);
             // Epilogue, one pass over y: + bias
-            global::System.ReadOnlySpan<float> bias = Dense2Bias;
-            for (int b = 0; b < batch; b++)
-            {
-                global::System.Span<float> row = y.Slice(b * Out, Out);
-                for (int o = 0; o < Out; o++) row[o] += bias[o];
-            }
+            global::Myelin.Kernels.ElementwiseKernels.AddColumnBiasAndActivate(y.Slice(0, batch * Out), Dense2Bias, batch, Out, new global::Myelin.Kernels.IdentityOperator());
         }
 
         /// <summary>Backward of dense2: Dense 32 -&gt; 10 + bias: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
@@ -937,8 +881,7 @@ namespace Demo
                 // dW[Out, In] += dz^T[Out, batch] . x[batch, In]
                 global::Myelin.Kernels.Gemm.MultiplyTransposedA(dy, x, Dense2WeightGradient, Out, In, batch, accumulate: true);
                 // db[Out] += sum over the batch of dz[b, :]
-                global::System.Span<float> db = Dense2BiasGradient;
-                for (int b = 0; b < batch; b++) global::Myelin.Kernels.Gemm.Axpy(db, 1f, dy.Slice(b * Out, Out));
+                global::Myelin.Kernels.ElementwiseKernels.AddColumnSums(dy, batch, Out, Dense2BiasGradient);
             }
             if (inputGradient)
             {

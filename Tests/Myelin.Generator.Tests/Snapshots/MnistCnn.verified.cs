@@ -146,6 +146,7 @@ namespace Demo
         private int _lastBatch;
         private bool _isTraining = true;
         private int _seed;
+        private long _step; // training forward passes since initialisation: seeds the dropout masks
 
         // Work buffers: one row per sample of the batch, allocated by EnsureBatchCapacity.
         private float[] _conv1Output = global::System.Array.Empty<float>(); // [batch, 32, 26, 26], from conv1
@@ -218,6 +219,7 @@ namespace Demo
         public void InitializeParameters(int seed)
         {
             _seed = seed;
+            _step = 0;
             // Each tensor draws from its own stream, keyed by a hash of its name, so adding or removing a layer
             // leaves the initial weights of the others unchanged.
             var conv1WeightRandom = new global::Myelin.SeededRandom(seed, stream: unchecked((long)0x69A29A2CEE47D254UL)); // stream: FNV-1a of "conv1.weight"
@@ -314,11 +316,15 @@ namespace Demo
         public global::System.Span<float> Buffers => _buffers;
         /// <inheritdoc/>
         public bool IsTraining { get => _isTraining; set => _isTraining = value; }
+        /// <inheritdoc/>
+        public global::Myelin.NetworkRandomState RandomState { get => new(_seed, _step); set => (_seed, _step) = (value.Seed, value.Step); }
 
         // ---- ITrainableNetwork ----
 
         /// <inheritdoc/>
         public global::Myelin.Loss Loss => global::Myelin.Loss.SoftmaxCrossEntropy;
+        /// <inheritdoc/>
+        public global::Myelin.Activation OutputActivation => global::Myelin.Activation.None;
         /// <inheritdoc/>
         public global::System.Span<float> Gradients => _gradients;
         /// <inheritdoc/>
@@ -422,6 +428,7 @@ namespace Demo
         private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
             _lastBatch = batch;
+            if (_isTraining) _step++;
             // 1. conv1: Conv2D 1x28x28 -> 32x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU
             Conv1Forward(inputs, _conv1Output, batch);
             // 2. maxpool1: max pool 32x26x26 -> 32x13x13, 2x2 window, stride 2
@@ -479,17 +486,8 @@ namespace Demo
                 global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv1Shape);
                 global::System.Span<float> sample = y.Slice(b * F * P, F * P);
                 global::Myelin.Kernels.Gemm.Multiply(Conv1Weight, columns, sample, F, P, K, accumulate: false);
-                // Epilogue: + bias[f], ReLU
-                for (int f = 0; f < F; f++)
-                {
-                    global::System.Span<float> plane = sample.Slice(f * P, P);
-                    float shift = bias[f];
-                    for (int p = 0; p < P; p++)
-                    {
-                        float z = plane[p] + shift;
-                        plane[p] = z > 0f ? z : 0f;
-                    }
-                }
+                // Epilogue, one pass over the sample: + bias[f], ReLU
+                global::Myelin.Kernels.ElementwiseKernels.AddRowBiasAndActivate(sample, bias, F, P, new global::Myelin.Kernels.ReLUOperator());
             }
         }
 
@@ -504,7 +502,7 @@ namespace Demo
             const int F = 32, OH = 26, OW = 26; // output
             const int K = C * 3 * 3, P = OH * OW; // the product's inner size and positions per sample
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
-            for (int i = 0; i < batch * F * P; i++) if (y[i] <= 0f) dy[i] = 0f;
+            global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * F * P), dy.Slice(0, batch * F * P), new global::Myelin.Kernels.ReLUOperator());
             global::System.Span<float> db = Conv1BiasGradient;
             global::System.Span<float> columnGradient = _conv1ColumnGradient;
             for (int b = 0; b < batch; b++)
@@ -514,12 +512,7 @@ namespace Demo
                 {
                     global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv1Columns, b * K * P, K * P);
                     global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv1WeightGradient, F, K, P, accumulate: true);
-                    for (int f = 0; f < F; f++)
-                    {
-                        float sum = 0f;
-                        foreach (float value in dz.Slice(f * P, P)) sum += value;
-                        db[f] += sum;
-                    }
+                    global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, P, db);
                 }
                 if (inputGradient)
                 {
@@ -531,53 +524,18 @@ namespace Demo
             }
         }
 
-        /// <summary>maxpool1: max pool 32x26x26 -&gt; 32x13x13, 2x2 window, stride 2: <c>y[b, c, oy, ox] = max over the window of x[b, c, oy*Stride + ky, ox*Stride + kx]</c>.</summary>
+        /// <summary>maxpool1: max pool 32x26x26 -&gt; 32x13x13, 2x2 window, stride 2: <c>y[b, c, oy, ox] = max over the window of x[b, c, oy*stride + ky, ox*stride + kx]</c>.</summary>
         /// <param name="x">[batch, 32, 26, 26]</param>
         /// <param name="y">[batch, 32, 13, 13]</param>
         private void Maxpool1Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            const int C = 32, H = 26, W = 26; // input
-            const int OH = 13, OW = 13, Kernel = 2, Stride = 2;
-            int[] argmax = _maxpool1Argmax;
-            for (int plane = 0; plane < batch * C; plane++)
-            {
-                global::System.ReadOnlySpan<float> source = x.Slice(plane * H * W, H * W);
-                int target = plane * OH * OW;
-                for (int oy = 0; oy < OH; oy++)
-                {
-                    for (int ox = 0; ox < OW; ox++)
-                    {
-                        int origin = oy * Stride * W + ox * Stride;
-                        int best = origin;
-                        float value = source[origin];
-                        for (int ky = 0; ky < Kernel; ky++)
-                        {
-                            for (int kx = 0; kx < Kernel; kx++)
-                            {
-                                int at = origin + ky * W + kx;
-                                // Strictly greater: ties keep the first position, as PyTorch does.
-                                if (source[at] > value) { value = source[at]; best = at; }
-                            }
-                        }
-                        y[target + oy * OW + ox] = value;
-                        argmax[target + oy * OW + ox] = best;
-                    }
-                }
-            }
+            global::Myelin.Kernels.PoolingKernels.MaxPoolForward(x, y, _maxpool1Argmax, new global::Myelin.Kernels.PoolShape(Planes: batch * 32, Height: 26, Width: 26, Kernel: 2, Stride: 2, OutHeight: 13, OutWidth: 13));
         }
 
         /// <summary>Backward of maxpool1: max pool 32x26x26 -&gt; 32x13x13, 2x2 window, stride 2: each output's gradient goes to the input that was its maximum.</summary>
         private void Maxpool1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
         {
-            const int C = 32, H = 26, W = 26, OH = 13, OW = 13;
-            dx.Slice(0, batch * C * H * W).Clear();
-            int[] argmax = _maxpool1Argmax;
-            for (int plane = 0; plane < batch * C; plane++)
-            {
-                global::System.Span<float> target = dx.Slice(plane * H * W, H * W);
-                int source = plane * OH * OW;
-                for (int o = 0; o < OH * OW; o++) target[argmax[source + o]] += dy[source + o];
-            }
+            global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool1Argmax, dx, new global::Myelin.Kernels.PoolShape(Planes: batch * 32, Height: 26, Width: 26, Kernel: 2, Stride: 2, OutHeight: 13, OutWidth: 13));
         }
 
         /// <summary>conv2: Conv2D 32x13x13 -&gt; 64x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
@@ -598,17 +556,8 @@ namespace Demo
                 global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv2Shape);
                 global::System.Span<float> sample = y.Slice(b * F * P, F * P);
                 global::Myelin.Kernels.Gemm.Multiply(Conv2Weight, columns, sample, F, P, K, accumulate: false);
-                // Epilogue: + bias[f], ReLU
-                for (int f = 0; f < F; f++)
-                {
-                    global::System.Span<float> plane = sample.Slice(f * P, P);
-                    float shift = bias[f];
-                    for (int p = 0; p < P; p++)
-                    {
-                        float z = plane[p] + shift;
-                        plane[p] = z > 0f ? z : 0f;
-                    }
-                }
+                // Epilogue, one pass over the sample: + bias[f], ReLU
+                global::Myelin.Kernels.ElementwiseKernels.AddRowBiasAndActivate(sample, bias, F, P, new global::Myelin.Kernels.ReLUOperator());
             }
         }
 
@@ -623,7 +572,7 @@ namespace Demo
             const int F = 64, OH = 11, OW = 11; // output
             const int K = C * 3 * 3, P = OH * OW; // the product's inner size and positions per sample
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
-            for (int i = 0; i < batch * F * P; i++) if (y[i] <= 0f) dy[i] = 0f;
+            global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * F * P), dy.Slice(0, batch * F * P), new global::Myelin.Kernels.ReLUOperator());
             global::System.Span<float> db = Conv2BiasGradient;
             global::System.Span<float> columnGradient = _conv2ColumnGradient;
             for (int b = 0; b < batch; b++)
@@ -633,12 +582,7 @@ namespace Demo
                 {
                     global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv2Columns, b * K * P, K * P);
                     global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv2WeightGradient, F, K, P, accumulate: true);
-                    for (int f = 0; f < F; f++)
-                    {
-                        float sum = 0f;
-                        foreach (float value in dz.Slice(f * P, P)) sum += value;
-                        db[f] += sum;
-                    }
+                    global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, P, db);
                 }
                 if (inputGradient)
                 {
@@ -650,53 +594,18 @@ namespace Demo
             }
         }
 
-        /// <summary>maxpool2: max pool 64x11x11 -&gt; 64x5x5, 2x2 window, stride 2: <c>y[b, c, oy, ox] = max over the window of x[b, c, oy*Stride + ky, ox*Stride + kx]</c>.</summary>
+        /// <summary>maxpool2: max pool 64x11x11 -&gt; 64x5x5, 2x2 window, stride 2: <c>y[b, c, oy, ox] = max over the window of x[b, c, oy*stride + ky, ox*stride + kx]</c>.</summary>
         /// <param name="x">[batch, 64, 11, 11]</param>
         /// <param name="y">[batch, 64, 5, 5]</param>
         private void Maxpool2Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            const int C = 64, H = 11, W = 11; // input
-            const int OH = 5, OW = 5, Kernel = 2, Stride = 2;
-            int[] argmax = _maxpool2Argmax;
-            for (int plane = 0; plane < batch * C; plane++)
-            {
-                global::System.ReadOnlySpan<float> source = x.Slice(plane * H * W, H * W);
-                int target = plane * OH * OW;
-                for (int oy = 0; oy < OH; oy++)
-                {
-                    for (int ox = 0; ox < OW; ox++)
-                    {
-                        int origin = oy * Stride * W + ox * Stride;
-                        int best = origin;
-                        float value = source[origin];
-                        for (int ky = 0; ky < Kernel; ky++)
-                        {
-                            for (int kx = 0; kx < Kernel; kx++)
-                            {
-                                int at = origin + ky * W + kx;
-                                // Strictly greater: ties keep the first position, as PyTorch does.
-                                if (source[at] > value) { value = source[at]; best = at; }
-                            }
-                        }
-                        y[target + oy * OW + ox] = value;
-                        argmax[target + oy * OW + ox] = best;
-                    }
-                }
-            }
+            global::Myelin.Kernels.PoolingKernels.MaxPoolForward(x, y, _maxpool2Argmax, new global::Myelin.Kernels.PoolShape(Planes: batch * 64, Height: 11, Width: 11, Kernel: 2, Stride: 2, OutHeight: 5, OutWidth: 5));
         }
 
         /// <summary>Backward of maxpool2: max pool 64x11x11 -&gt; 64x5x5, 2x2 window, stride 2: each output's gradient goes to the input that was its maximum.</summary>
         private void Maxpool2Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
         {
-            const int C = 64, H = 11, W = 11, OH = 5, OW = 5;
-            dx.Slice(0, batch * C * H * W).Clear();
-            int[] argmax = _maxpool2Argmax;
-            for (int plane = 0; plane < batch * C; plane++)
-            {
-                global::System.Span<float> target = dx.Slice(plane * H * W, H * W);
-                int source = plane * OH * OW;
-                for (int o = 0; o < OH * OW; o++) target[argmax[source + o]] += dy[source + o];
-            }
+            global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool2Argmax, dx, new global::Myelin.Kernels.PoolShape(Planes: batch * 64, Height: 11, Width: 11, Kernel: 2, Stride: 2, OutHeight: 5, OutWidth: 5));
         }
 
         /// <summary>conv3: Conv2D 64x5x5 -&gt; 64x3x3, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
@@ -717,17 +626,8 @@ namespace Demo
                 global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv3Shape);
                 global::System.Span<float> sample = y.Slice(b * F * P, F * P);
                 global::Myelin.Kernels.Gemm.Multiply(Conv3Weight, columns, sample, F, P, K, accumulate: false);
-                // Epilogue: + bias[f], ReLU
-                for (int f = 0; f < F; f++)
-                {
-                    global::System.Span<float> plane = sample.Slice(f * P, P);
-                    float shift = bias[f];
-                    for (int p = 0; p < P; p++)
-                    {
-                        float z = plane[p] + shift;
-                        plane[p] = z > 0f ? z : 0f;
-                    }
-                }
+                // Epilogue, one pass over the sample: + bias[f], ReLU
+                global::Myelin.Kernels.ElementwiseKernels.AddRowBiasAndActivate(sample, bias, F, P, new global::Myelin.Kernels.ReLUOperator());
             }
         }
 
@@ -742,7 +642,7 @@ namespace Demo
             const int F = 64, OH = 3, OW = 3; // output
             const int K = C * 3 * 3, P = OH * OW; // the product's inner size and positions per sample
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
-            for (int i = 0; i < batch * F * P; i++) if (y[i] <= 0f) dy[i] = 0f;
+            global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * F * P), dy.Slice(0, batch * F * P), new global::Myelin.Kernels.ReLUOperator());
             global::System.Span<float> db = Conv3BiasGradient;
             global::System.Span<float> columnGradient = _conv3ColumnGradient;
             for (int b = 0; b < batch; b++)
@@ -752,12 +652,7 @@ namespace Demo
                 {
                     global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv3Columns, b * K * P, K * P);
                     global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv3WeightGradient, F, K, P, accumulate: true);
-                    for (int f = 0; f < F; f++)
-                    {
-                        float sum = 0f;
-                        foreach (float value in dz.Slice(f * P, P)) sum += value;
-                        db[f] += sum;
-                    }
+                    global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, P, db);
                 }
                 if (inputGradient)
                 {
@@ -778,16 +673,7 @@ namespace Demo
             // y[batch, Out] = x[batch, In] . W^T, with W = dense1.weight [Out, In]
             global::Myelin.Kernels.Gemm.MultiplyTransposedB(x, Dense1Weight, y, batch, Out, In, accumulate: false);
             // Epilogue, one pass over y: + bias, ReLU
-            global::System.ReadOnlySpan<float> bias = Dense1Bias;
-            for (int b = 0; b < batch; b++)
-            {
-                global::System.Span<float> row = y.Slice(b * Out, Out);
-                for (int o = 0; o < Out; o++)
-                {
-                    float z = row[o] + bias[o];
-                    row[o] = z > 0f ? z : 0f;
-                }
-            }
+            global::Myelin.Kernels.ElementwiseKernels.AddColumnBiasAndActivate(y.Slice(0, batch * Out), Dense1Bias, batch, Out, new global::Myelin.Kernels.ReLUOperator());
         }
 
         /// <summary>Backward of dense1: Dense 576 -&gt; 64 + bias, ReLU: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
@@ -799,14 +685,13 @@ namespace Demo
         {
             const int In = 576, Out = 64;
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
-            for (int i = 0; i < batch * Out; i++) if (y[i] <= 0f) dy[i] = 0f;
+            global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * Out), dy.Slice(0, batch * Out), new global::Myelin.Kernels.ReLUOperator());
             if (weightGradients)
             {
                 // dW[Out, In] += dz^T[Out, batch] . x[batch, In]
                 global::Myelin.Kernels.Gemm.MultiplyTransposedA(dy, x, Dense1WeightGradient, Out, In, batch, accumulate: true);
                 // db[Out] += sum over the batch of dz[b, :]
-                global::System.Span<float> db = Dense1BiasGradient;
-                for (int b = 0; b < batch; b++) global::Myelin.Kernels.Gemm.Axpy(db, 1f, dy.Slice(b * Out, Out));
+                global::Myelin.Kernels.ElementwiseKernels.AddColumnSums(dy, batch, Out, Dense1BiasGradient);
             }
             if (inputGradient)
             {
@@ -824,12 +709,7 @@ namespace Demo
             // y[batch, Out] = x[batch, In] . W^T, with W = dense2.weight [Out, In]
             global::Myelin.Kernels.Gemm.MultiplyTransposedB(x, Dense2Weight, y, batch, Out, In, accumulate: false);
             // Epilogue, one pass over y: + bias
-            global::System.ReadOnlySpan<float> bias = Dense2Bias;
-            for (int b = 0; b < batch; b++)
-            {
-                global::System.Span<float> row = y.Slice(b * Out, Out);
-                for (int o = 0; o < Out; o++) row[o] += bias[o];
-            }
+            global::Myelin.Kernels.ElementwiseKernels.AddColumnBiasAndActivate(y.Slice(0, batch * Out), Dense2Bias, batch, Out, new global::Myelin.Kernels.IdentityOperator());
         }
 
         /// <summary>Backward of dense2: Dense 64 -&gt; 10 + bias: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
@@ -845,8 +725,7 @@ namespace Demo
                 // dW[Out, In] += dz^T[Out, batch] . x[batch, In]
                 global::Myelin.Kernels.Gemm.MultiplyTransposedA(dy, x, Dense2WeightGradient, Out, In, batch, accumulate: true);
                 // db[Out] += sum over the batch of dz[b, :]
-                global::System.Span<float> db = Dense2BiasGradient;
-                for (int b = 0; b < batch; b++) global::Myelin.Kernels.Gemm.Axpy(db, 1f, dy.Slice(b * Out, Out));
+                global::Myelin.Kernels.ElementwiseKernels.AddColumnSums(dy, batch, Out, Dense2BiasGradient);
             }
             if (inputGradient)
             {

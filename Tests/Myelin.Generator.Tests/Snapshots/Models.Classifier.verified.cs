@@ -81,6 +81,7 @@ namespace Demo
             private int _lastBatch;
             private bool _isTraining = true;
             private int _seed;
+            private long _step; // training forward passes since initialisation: seeds the dropout masks
 
             // Work buffers: one row per sample of the batch, allocated by EnsureBatchCapacity.
             private float[] _dense1Logits = global::System.Array.Empty<float>(); // [batch, 3], from dense1
@@ -112,6 +113,7 @@ namespace Demo
             public void InitializeParameters(int seed)
             {
                 _seed = seed;
+                _step = 0;
                 // Each tensor draws from its own stream, keyed by a hash of its name, so adding or removing a layer
                 // leaves the initial weights of the others unchanged.
                 var dense1WeightRandom = new global::Myelin.SeededRandom(seed, stream: unchecked((long)0x9CA36E4EA5CFB8E3UL)); // stream: FNV-1a of "dense1.weight"
@@ -148,6 +150,8 @@ namespace Demo
             public global::System.Span<float> Buffers => _buffers;
             /// <inheritdoc/>
             public bool IsTraining { get => _isTraining; set => _isTraining = value; }
+            /// <inheritdoc/>
+            public global::Myelin.NetworkRandomState RandomState { get => new(_seed, _step); set => (_seed, _step) = (value.Seed, value.Step); }
 
             // ---- Passes ----
 
@@ -179,6 +183,7 @@ namespace Demo
             private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch)
             {
                 _lastBatch = batch;
+                if (_isTraining) _step++;
                 // 1. dense1: Dense 4 -> 3 + bias
                 Dense1Forward(inputs, _dense1Logits, batch);
                 // 2. dense1: Softmax
@@ -194,12 +199,7 @@ namespace Demo
                 // y[batch, Out] = x[batch, In] . W^T, with W = dense1.weight [Out, In]
                 global::Myelin.Kernels.Gemm.MultiplyTransposedB(x, Dense1Weight, y, batch, Out, In, accumulate: false);
                 // Epilogue, one pass over y: + bias
-                global::System.ReadOnlySpan<float> bias = Dense1Bias;
-                for (int b = 0; b < batch; b++)
-                {
-                    global::System.Span<float> row = y.Slice(b * Out, Out);
-                    for (int o = 0; o < Out; o++) row[o] += bias[o];
-                }
+                global::Myelin.Kernels.ElementwiseKernels.AddColumnBiasAndActivate(y.Slice(0, batch * Out), Dense1Bias, batch, Out, new global::Myelin.Kernels.IdentityOperator());
             }
 
             /// <summary>dense1: Softmax: <c>y[b, i] = exp(x[b, i] - max_b) / sum_j exp(x[b, j] - max_b)</c>.</summary>

@@ -112,6 +112,7 @@ namespace Demo
         private int _lastBatch;
         private bool _isTraining = true;
         private int _seed;
+        private long _step; // training forward passes since initialisation: seeds the dropout masks
 
         // Work buffers: one row per sample of the batch, allocated by EnsureBatchCapacity.
         private float[] _dense1Output = global::System.Array.Empty<float>(); // [batch, 16], from dense1
@@ -152,6 +153,7 @@ namespace Demo
         public void InitializeParameters(int seed)
         {
             _seed = seed;
+            _step = 0;
             // Each tensor draws from its own stream, keyed by a hash of its name, so adding or removing a layer
             // leaves the initial weights of the others unchanged.
             var dense1WeightRandom = new global::Myelin.SeededRandom(seed, stream: unchecked((long)0x9CA36E4EA5CFB8E3UL)); // stream: FNV-1a of "dense1.weight"
@@ -220,11 +222,15 @@ namespace Demo
         public global::System.Span<float> Buffers => _buffers;
         /// <inheritdoc/>
         public bool IsTraining { get => _isTraining; set => _isTraining = value; }
+        /// <inheritdoc/>
+        public global::Myelin.NetworkRandomState RandomState { get => new(_seed, _step); set => (_seed, _step) = (value.Seed, value.Step); }
 
         // ---- ITrainableNetwork ----
 
         /// <inheritdoc/>
         public global::Myelin.Loss Loss => global::Myelin.Loss.MeanSquaredError;
+        /// <inheritdoc/>
+        public global::Myelin.Activation OutputActivation => global::Myelin.Activation.None;
         /// <inheritdoc/>
         public global::System.Span<float> Gradients => _gradients;
         /// <inheritdoc/>
@@ -326,6 +332,7 @@ namespace Demo
         private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
             _lastBatch = batch;
+            if (_isTraining) _step++;
             // 1. dense1: Dense 3 -> 16 + bias, Tanh (tanh1)
             Dense1Forward(inputs, _dense1Output, batch);
             // 2. dense2: Dense 16 -> 8 + bias, LeakyReLU (leakyrelu1)
@@ -358,16 +365,7 @@ namespace Demo
             // y[batch, Out] = x[batch, In] . W^T, with W = dense1.weight [Out, In]
             global::Myelin.Kernels.Gemm.MultiplyTransposedB(x, Dense1Weight, y, batch, Out, In, accumulate: false);
             // Epilogue, one pass over y: + bias, Tanh
-            global::System.ReadOnlySpan<float> bias = Dense1Bias;
-            for (int b = 0; b < batch; b++)
-            {
-                global::System.Span<float> row = y.Slice(b * Out, Out);
-                for (int o = 0; o < Out; o++)
-                {
-                    float z = row[o] + bias[o];
-                    row[o] = global::System.MathF.Tanh(z);
-                }
-            }
+            global::Myelin.Kernels.ElementwiseKernels.AddColumnBiasAndActivate(y.Slice(0, batch * Out), Dense1Bias, batch, Out, new global::Myelin.Kernels.TanhOperator());
         }
 
         /// <summary>Backward of dense1: Dense 3 -&gt; 16 + bias, Tanh (tanh1): <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
@@ -379,14 +377,13 @@ namespace Demo
         {
             const int In = 3, Out = 16;
             // dz = dy * f'(z), in place in dy: tanh'(z) = 1 - y^2.
-            for (int i = 0; i < batch * Out; i++) dy[i] *= (1f - y[i] * y[i]);
+            global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * Out), dy.Slice(0, batch * Out), new global::Myelin.Kernels.TanhOperator());
             if (weightGradients)
             {
                 // dW[Out, In] += dz^T[Out, batch] . x[batch, In]
                 global::Myelin.Kernels.Gemm.MultiplyTransposedA(dy, x, Dense1WeightGradient, Out, In, batch, accumulate: true);
                 // db[Out] += sum over the batch of dz[b, :]
-                global::System.Span<float> db = Dense1BiasGradient;
-                for (int b = 0; b < batch; b++) global::Myelin.Kernels.Gemm.Axpy(db, 1f, dy.Slice(b * Out, Out));
+                global::Myelin.Kernels.ElementwiseKernels.AddColumnSums(dy, batch, Out, Dense1BiasGradient);
             }
             if (inputGradient)
             {
@@ -404,16 +401,7 @@ namespace Demo
             // y[batch, Out] = x[batch, In] . W^T, with W = dense2.weight [Out, In]
             global::Myelin.Kernels.Gemm.MultiplyTransposedB(x, Dense2Weight, y, batch, Out, In, accumulate: false);
             // Epilogue, one pass over y: + bias, LeakyReLU
-            global::System.ReadOnlySpan<float> bias = Dense2Bias;
-            for (int b = 0; b < batch; b++)
-            {
-                global::System.Span<float> row = y.Slice(b * Out, Out);
-                for (int o = 0; o < Out; o++)
-                {
-                    float z = row[o] + bias[o];
-                    row[o] = z > 0f ? z : 0.2f * z;
-                }
-            }
+            global::Myelin.Kernels.ElementwiseKernels.AddColumnBiasAndActivate(y.Slice(0, batch * Out), Dense2Bias, batch, Out, new global::Myelin.Kernels.LeakyReLUOperator(0.2f));
         }
 
         /// <summary>Backward of dense2: Dense 16 -&gt; 8 + bias, LeakyReLU (leakyrelu1): <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
@@ -425,14 +413,13 @@ namespace Demo
         {
             const int In = 16, Out = 8;
             // dz = dy * f'(z), in place in dy: LeakyReLU'(z) = 1 where the output is positive, else the slope.
-            for (int i = 0; i < batch * Out; i++) dy[i] *= (y[i] > 0f ? 1f : 0.2f);
+            global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * Out), dy.Slice(0, batch * Out), new global::Myelin.Kernels.LeakyReLUOperator(0.2f));
             if (weightGradients)
             {
                 // dW[Out, In] += dz^T[Out, batch] . x[batch, In]
                 global::Myelin.Kernels.Gemm.MultiplyTransposedA(dy, x, Dense2WeightGradient, Out, In, batch, accumulate: true);
                 // db[Out] += sum over the batch of dz[b, :]
-                global::System.Span<float> db = Dense2BiasGradient;
-                for (int b = 0; b < batch; b++) global::Myelin.Kernels.Gemm.Axpy(db, 1f, dy.Slice(b * Out, Out));
+                global::Myelin.Kernels.ElementwiseKernels.AddColumnSums(dy, batch, Out, Dense2BiasGradient);
             }
             if (inputGradient)
             {
@@ -450,12 +437,7 @@ namespace Demo
             // y[batch, Out] = x[batch, In] . W^T, with W = dense3.weight [Out, In]
             global::Myelin.Kernels.Gemm.MultiplyTransposedB(x, Dense3Weight, y, batch, Out, In, accumulate: false);
             // Epilogue, one pass over y: + bias
-            global::System.ReadOnlySpan<float> bias = Dense3Bias;
-            for (int b = 0; b < batch; b++)
-            {
-                global::System.Span<float> row = y.Slice(b * Out, Out);
-                for (int o = 0; o < Out; o++) row[o] += bias[o];
-            }
+            global::Myelin.Kernels.ElementwiseKernels.AddColumnBiasAndActivate(y.Slice(0, batch * Out), Dense3Bias, batch, Out, new global::Myelin.Kernels.IdentityOperator());
         }
 
         /// <summary>Backward of dense3: Dense 8 -&gt; 1 + bias: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
@@ -471,8 +453,7 @@ namespace Demo
                 // dW[Out, In] += dz^T[Out, batch] . x[batch, In]
                 global::Myelin.Kernels.Gemm.MultiplyTransposedA(dy, x, Dense3WeightGradient, Out, In, batch, accumulate: true);
                 // db[Out] += sum over the batch of dz[b, :]
-                global::System.Span<float> db = Dense3BiasGradient;
-                for (int b = 0; b < batch; b++) global::Myelin.Kernels.Gemm.Axpy(db, 1f, dy.Slice(b * Out, Out));
+                global::Myelin.Kernels.ElementwiseKernels.AddColumnSums(dy, batch, Out, Dense3BiasGradient);
             }
             if (inputGradient)
             {

@@ -96,6 +96,7 @@ namespace Demo
         private int _lastBatch;
         private bool _isTraining = true;
         private int _seed;
+        private long _step; // training forward passes since initialisation: seeds the dropout masks
 
         // Work buffers: one row per sample of the batch, allocated by EnsureBatchCapacity.
         private float[] _dense1Output = global::System.Array.Empty<float>(); // [batch, 16], from dense1
@@ -134,6 +135,7 @@ namespace Demo
         public void InitializeParameters(int seed)
         {
             _seed = seed;
+            _step = 0;
             // Each tensor draws from its own stream, keyed by a hash of its name, so adding or removing a layer
             // leaves the initial weights of the others unchanged.
             var dense1WeightRandom = new global::Myelin.SeededRandom(seed, stream: unchecked((long)0x9CA36E4EA5CFB8E3UL)); // stream: FNV-1a of "dense1.weight"
@@ -188,11 +190,15 @@ namespace Demo
         public global::System.Span<float> Buffers => _buffers;
         /// <inheritdoc/>
         public bool IsTraining { get => _isTraining; set => _isTraining = value; }
+        /// <inheritdoc/>
+        public global::Myelin.NetworkRandomState RandomState { get => new(_seed, _step); set => (_seed, _step) = (value.Seed, value.Step); }
 
         // ---- ITrainableNetwork ----
 
         /// <inheritdoc/>
         public global::Myelin.Loss Loss => global::Myelin.Loss.BinaryCrossEntropy;
+        /// <inheritdoc/>
+        public global::Myelin.Activation OutputActivation => global::Myelin.Activation.Sigmoid;
         /// <inheritdoc/>
         public global::System.Span<float> Gradients => _gradients;
         /// <inheritdoc/>
@@ -293,6 +299,7 @@ namespace Demo
         private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
             _lastBatch = batch;
+            if (_isTraining) _step++;
             // 1. dense1: Dense 8 -> 16 + bias, ReLU
             Dense1Forward(inputs, _dense1Output, batch);
             // 2. dense2: Dense 16 -> 1 + bias
@@ -325,16 +332,7 @@ namespace Demo
             // y[batch, Out] = x[batch, In] . W^T, with W = dense1.weight [Out, In]
             global::Myelin.Kernels.Gemm.MultiplyTransposedB(x, Dense1Weight, y, batch, Out, In, accumulate: false);
             // Epilogue, one pass over y: + bias, ReLU
-            global::System.ReadOnlySpan<float> bias = Dense1Bias;
-            for (int b = 0; b < batch; b++)
-            {
-                global::System.Span<float> row = y.Slice(b * Out, Out);
-                for (int o = 0; o < Out; o++)
-                {
-                    float z = row[o] + bias[o];
-                    row[o] = z > 0f ? z : 0f;
-                }
-            }
+            global::Myelin.Kernels.ElementwiseKernels.AddColumnBiasAndActivate(y.Slice(0, batch * Out), Dense1Bias, batch, Out, new global::Myelin.Kernels.ReLUOperator());
         }
 
         /// <summary>Backward of dense1: Dense 8 -&gt; 16 + bias, ReLU: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
@@ -346,14 +344,13 @@ namespace Demo
         {
             const int In = 8, Out = 16;
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
-            for (int i = 0; i < batch * Out; i++) if (y[i] <= 0f) dy[i] = 0f;
+            global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * Out), dy.Slice(0, batch * Out), new global::Myelin.Kernels.ReLUOperator());
             if (weightGradients)
             {
                 // dW[Out, In] += dz^T[Out, batch] . x[batch, In]
                 global::Myelin.Kernels.Gemm.MultiplyTransposedA(dy, x, Dense1WeightGradient, Out, In, batch, accumulate: true);
                 // db[Out] += sum over the batch of dz[b, :]
-                global::System.Span<float> db = Dense1BiasGradient;
-                for (int b = 0; b < batch; b++) global::Myelin.Kernels.Gemm.Axpy(db, 1f, dy.Slice(b * Out, Out));
+                global::Myelin.Kernels.ElementwiseKernels.AddColumnSums(dy, batch, Out, Dense1BiasGradient);
             }
             if (inputGradient)
             {
@@ -371,12 +368,7 @@ namespace Demo
             // y[batch, Out] = x[batch, In] . W^T, with W = dense2.weight [Out, In]
             global::Myelin.Kernels.Gemm.MultiplyTransposedB(x, Dense2Weight, y, batch, Out, In, accumulate: false);
             // Epilogue, one pass over y: + bias
-            global::System.ReadOnlySpan<float> bias = Dense2Bias;
-            for (int b = 0; b < batch; b++)
-            {
-                global::System.Span<float> row = y.Slice(b * Out, Out);
-                for (int o = 0; o < Out; o++) row[o] += bias[o];
-            }
+            global::Myelin.Kernels.ElementwiseKernels.AddColumnBiasAndActivate(y.Slice(0, batch * Out), Dense2Bias, batch, Out, new global::Myelin.Kernels.IdentityOperator());
         }
 
         /// <summary>Backward of dense2: Dense 16 -&gt; 1 + bias: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
@@ -392,8 +384,7 @@ namespace Demo
                 // dW[Out, In] += dz^T[Out, batch] . x[batch, In]
                 global::Myelin.Kernels.Gemm.MultiplyTransposedA(dy, x, Dense2WeightGradient, Out, In, batch, accumulate: true);
                 // db[Out] += sum over the batch of dz[b, :]
-                global::System.Span<float> db = Dense2BiasGradient;
-                for (int b = 0; b < batch; b++) global::Myelin.Kernels.Gemm.Axpy(db, 1f, dy.Slice(b * Out, Out));
+                global::Myelin.Kernels.ElementwiseKernels.AddColumnSums(dy, batch, Out, Dense2BiasGradient);
             }
             if (inputGradient)
             {
@@ -407,7 +398,7 @@ namespace Demo
         /// <param name="y">[batch, 1]</param>
         private void Dense2SigmoidForward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            for (int i = 0; i < batch * Dense2OutputSize; i++) y[i] = 1f / (1f + global::System.MathF.Exp(-x[i]));
+            global::Myelin.Kernels.ElementwiseKernels.Activate(x.Slice(0, batch * Dense2OutputSize), y, new global::Myelin.Kernels.SigmoidOperator());
         }
 
     }
