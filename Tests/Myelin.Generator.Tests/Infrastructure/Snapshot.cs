@@ -16,10 +16,21 @@ internal static class Snapshot
     public static void Match(string actual, string name, [CallerFilePath] string callerPath = "")
     {
         string directory = Path.Combine(Path.GetDirectoryName(callerPath)!, "Snapshots");
-        string verified = Path.Combine(directory, name + ".verified.cs");
-        actual = Normalize(actual);
         bool update = Environment.GetEnvironmentVariable("UPDATE_SNAPSHOTS") == "1";
         bool ci = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
+        Match(actual, name, directory, update, ci);
+    }
+
+    /// <summary>
+    /// <see cref="Match(string, string, string)"/> with the snapshot directory and the two switches given explicitly
+    /// instead of read from the caller's path and the environment, so that the helper itself can be tested.
+    /// </summary>
+    /// <param name="update">Accept a changed or missing snapshot (<c>UPDATE_SNAPSHOTS=1</c>); ignored under CI for a changed one.</param>
+    /// <param name="ci">Fail on a missing snapshot without writing it (the <c>CI</c> variable).</param>
+    public static void Match(string actual, string name, string directory, bool update, bool ci)
+    {
+        string verified = Path.Combine(directory, name + ".verified.cs");
+        actual = Normalize(actual);
 
         if (!File.Exists(verified))
         {
