@@ -54,8 +54,17 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.EmitCpu);
         context.RegisterSourceOutput(emitted, static (spc, result) =>
         {
-            if (result.Source is not null) spc.AddSource(result.Source.HintName, result.Source.Text);
-            if (result.Error is not null) spc.ReportDiagnostic(result.Error.ToDiagnostic());
+            foreach (var diagnostic in result.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            if (result.Source is null) return;
+            try
+            {
+                spc.AddSource(result.Source.HintName, result.Source.Text);
+            }
+            catch (ArgumentException exception)
+            {
+                // A hint name Roslyn refuses must cost this network its code, not every network in the project.
+                spc.ReportDiagnostic(Internal(null, result.ClassName, exception).ToDiagnostic());
+            }
         });
     }
 
@@ -67,7 +76,9 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            var location = LocationInfo.From(context.TargetNode.GetLocation());
+            var location = context.TargetNode is BaseTypeDeclarationSyntax declaration
+                ? LocationInfo.From(declaration.Identifier.GetLocation())
+                : LocationInfo.From(context.TargetNode.GetLocation());
             string name = context.TargetSymbol.Name;
             return new ParseResult(null, location, name, EquatableArray.Create(Internal(location, name, exception)));
         }
@@ -87,19 +98,21 @@ public sealed class NetworkGenerator : IIncrementalGenerator
 
     private static EmitResult SafeEmit(PlanResult planned)
     {
+        // The emit step sees only the location-free plan, so that moving a declaration keeps it cached; an internal
+        // error here therefore names the class but carries no location.
         try
         {
-            return new EmitResult(CpuEmitter.Emit(planned.Plan!), null);
+            return new EmitResult(CpuEmitter.Emit(planned.Plan!), EquatableArray<DiagnosticInfo>.Empty, planned.ClassName);
         }
         catch (Exception exception)
         {
-            return new EmitResult(null, Internal(null, planned.ClassName, exception));
+            return new EmitResult(null, EquatableArray.Create(Internal(null, planned.ClassName, exception)), planned.ClassName);
         }
     }
 
     private static DiagnosticInfo Internal(LocationInfo? location, string className, Exception exception) =>
         DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, className, $"{exception.GetType().Name}: {exception.Message}");
 
-    /// <summary>The emitted source, or the internal error that stopped it.</summary>
-    private sealed record EmitResult(SourceFile? Source, DiagnosticInfo? Error);
+    /// <summary>The emitted source, or the diagnostics that stopped it.</summary>
+    private sealed record EmitResult(SourceFile? Source, EquatableArray<DiagnosticInfo> Diagnostics, string ClassName);
 }

@@ -32,7 +32,7 @@ public sealed class Conv2DAttribute : LayerAttribute
     /// <summary>The stride in both directions (default 1).</summary>
     public int Stride { get; set; } = 1;
 
-    /// <summary>Valid (no padding) or same. Ignored when <see cref="PaddingSize"/> is set.</summary>
+    /// <summary>Valid (no padding) or same. Setting both <see cref="Padding.Same"/> and <see cref="PaddingSize"/> is an error (MYL0024).</summary>
     public Padding Padding { get; set; }
 
     /// <summary>Explicit zero padding on every side, PyTorch's <c>padding=n</c>. Default 0.</summary>

@@ -56,7 +56,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor DuplicateLayerName = Error("MYL0011",
         "Layer name is not unique",
-        "Layer name '{0}' is used by more than one layer; names must be unique because they name parameters in checkpoints");
+        "Layer name '{0}' is not unique: {1}; names must be unique because they name parameters in checkpoints and generated members");
 
     public static readonly DiagnosticDescriptor InvalidLayerName = Error("MYL0012",
         "Layer name is not valid",
@@ -82,6 +82,14 @@ internal static class DiagnosticDescriptors
         "Unknown layer attribute",
         "'{0}' derives from LayerAttribute but is not a layer Myelin can generate");
 
+    public static readonly DiagnosticDescriptor PrimaryConstructor = Error("MYL0018",
+        "Network class has a primary constructor",
+        "The network class '{0}' must not have a primary constructor: Myelin generates its constructors (seed, maxBatchSize)");
+
+    public static readonly DiagnosticDescriptor ClassNameIsMember = Error("MYL0019",
+        "Network class name collides with a generated member",
+        "The network class '{0}' has the name of a member Myelin generates for it; rename the class");
+
     public static readonly DiagnosticDescriptor KernelTooLarge = Error("MYL0020",
         "Kernel does not fit its input",
         "{0} '{1}': {2}x{2} kernel does not fit the {3} input produced by '{4}'");
@@ -102,9 +110,13 @@ internal static class DiagnosticDescriptors
         "Padding given twice",
         "Conv2D '{0}': set Padding.Same or PaddingSize = {1}, not both");
 
+    public static readonly DiagnosticDescriptor TooLarge = Error("MYL0025",
+        "Network too large",
+        "{0} '{1}': {2} would hold {3} values, more than the {4} a .NET array can index");
+
     public static readonly DiagnosticDescriptor UnfusedActivation = Info("MYL0100",
         "Activation runs as its own pass",
-        "'{0}' runs as its own pass because '{1}' cannot fuse an activation");
+        "'{0}' runs as its own pass because '{1}' {2}");
 
     public static readonly DiagnosticDescriptor SoftmaxJacobian = Info("MYL0101",
         "Softmax is not fused with a cross-entropy loss",

@@ -44,7 +44,19 @@ internal sealed class CodeWriter
 
     public void Indent() => _depth++;
 
-    public void Dedent() => _depth--;
+    /// <summary>Closes a block opened by hand, without a blank line before the brace.</summary>
+    public void Dedent()
+    {
+        _depth--;
+        TrimBlankLine();
+    }
+
+    /// <summary>Drops a trailing blank line, so that no block ends with one before its closing brace.</summary>
+    private void TrimBlankLine()
+    {
+        int length = _text.Length;
+        if (length >= 2 && _text[length - 1] == '\n' && _text[length - 2] == '\n') _text.Length = length - 1;
+    }
 
     public override string ToString() => _text.ToString();
 
@@ -78,6 +90,7 @@ internal sealed class CodeWriter
         public void Dispose()
         {
             _writer._depth--;
+            _writer.TrimBlankLine();
             _writer.Line(_closing);
         }
     }

@@ -63,6 +63,21 @@ internal static class GeneratedNames
     public const string PoolShape = "global::Myelin.Kernels.PoolShape";
     public const string GeneratedCode = "global::System.CodeDom.Compiler.GeneratedCode";
 
+    // Per-op state, keyed by the op's identifier stem.
+    public static string ColumnsField(string op) => Field(op) + "Columns";
+    public static string ProductsField(string op) => Field(op) + "Products";
+    public static string ColumnGradientField(string op) => Field(op) + "ColumnGradient";
+    public static string GeometryField(string op) => "s_" + char.ToLowerInvariant(op[0]) + op.Substring(1) + "Geometry";
+    public static string ArgmaxField(string op) => Field(op) + "Argmax";
+    public static string MaskField(string op) => Field(op) + "Mask";
+    public static string ActiveField(string op) => Field(op) + "WasActive";
+    public static string StreamConstant(string op) => op + "Stream";
+    public static string NormalizedField(string op) => Field(op) + "Normalized";
+    public static string InverseStdField(string op) => Field(op) + "InverseStd";
+    public static string UsedBatchStatisticsField(string op) => Field(op) + "UsedBatchStatistics";
+    public static string ForwardMethod(string op) => op + "Forward";
+    public static string BackwardMethod(string op) => op + "Backward";
+
     /// <summary>The field holding a work buffer: <c>Dense1Output</c> → <c>_dense1Output</c>.</summary>
     public static string Field(string identifier) => "_" + char.ToLowerInvariant(identifier[0]) + identifier.Substring(1);
 

@@ -77,17 +77,23 @@ internal static class NetworkParser
         NetworkSpec? spec = fatal
             ? null
             : new NetworkSpec(
-                Namespace: symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                Namespace: symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString(NamespaceFormat) : null,
                 ClassName: className,
                 Keyword: declaration is RecordDeclarationSyntax ? "record" : "class",
                 ContainingTypes: containing,
                 Loss: loss,
                 NetworkLocation: LocationInfo.From(networkAttribute.ApplicationSyntaxReference),
+                ClassLocation: classLocation,
                 InputShape: inputShape,
                 InputLocation: inputLocation,
                 Layers: layers.ToEquatableArray());
         return new ParseResult(spec, classLocation, className, diagnostics.ToEquatableArray());
     }
+
+    /// <summary>Namespace names as written in metadata, without '@' escapes: the emitter escapes keywords itself.</summary>
+    private static readonly SymbolDisplayFormat NamespaceFormat = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.None);
 
     private static void CheckDeclaration(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
@@ -95,6 +101,10 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, location, symbol.Name));
         if (symbol.TypeParameters.Length > 0 || symbol.ContainingType is { IsGenericType: true })
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Generic, location, symbol.Name));
+        bool primaryConstructor = symbol.DeclaringSyntaxReferences.Any(r =>
+            r.GetSyntax() is TypeDeclarationSyntax { ParameterList: not null });
+        if (primaryConstructor)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PrimaryConstructor, location, symbol.Name));
         if (symbol.IsStatic)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClassKind, location, symbol.Name, "static"));
         else if (symbol.IsAbstract)

@@ -1,3 +1,4 @@
+using System.Linq;
 using Myelin.Generator.Model;
 
 namespace Myelin.Generator.Parsing;
@@ -17,12 +18,13 @@ internal sealed record NetworkSpec(
     EquatableArray<ContainingTypeInfo> ContainingTypes,
     LossKind Loss,
     LocationInfo? NetworkLocation,
+    LocationInfo? ClassLocation,
     EquatableArray<int> InputShape,
     LocationInfo? InputLocation,
     EquatableArray<LayerSpec> Layers)
 {
-    /// <summary>The fully qualified name users see in messages, e.g. <c>Demo.MnistMlp</c>.</summary>
-    public string DisplayName => Namespace is null ? ClassName : Namespace + "." + ClassName;
+    /// <summary>The fully qualified name users see in messages, e.g. <c>Demo.Models.MnistMlp</c>.</summary>
+    public string DisplayName => string.Join(".", new[] { Namespace }.Concat(ContainingTypes.Select(t => t.Name)).Concat(new[] { ClassName }).Where(n => n is not null));
 }
 
 /// <summary>One layer attribute as written. <see cref="Name"/> is null when the user gave none.</summary>

@@ -1,3 +1,4 @@
+using System.Linq;
 using Myelin.Generator.Model;
 using Myelin.Generator.Parsing;
 
@@ -122,7 +123,8 @@ internal sealed record NetworkPlan(
     LossPlan Loss,
     EquatableArray<string> Notes)
 {
-    public string DisplayName => Namespace is null ? ClassName : Namespace + "." + ClassName;
+    /// <summary>The fully qualified name, e.g. <c>Demo.Models.Classifier</c>.</summary>
+    public string DisplayName => string.Join(".", new[] { Namespace }.Concat(ContainingTypes.Select(t => t.Name)).Concat(new[] { ClassName }).Where(n => n is not null));
 
     public bool IsTrainable => Loss.Kind != LossKind.None;
 

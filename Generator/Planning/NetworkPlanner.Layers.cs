@@ -17,6 +17,7 @@ internal static partial class NetworkPlanner
                 & CheckInit(dense, name, "WeightInit", dense.WeightInit)
                 & CheckInit(dense, name, "BiasInit", dense.BiasInit);
             if (!ok || !RequireVector(dense, name)) return false;
+            if (!CheckSize(dense.Location, dense.Kind, name, "the weight", (long)dense.Units * _shape.Size)) return false;
 
             int inputs = _shape.Size;
             int weight = AddTensor(name, id, "weight", "Weight", index, new[] { dense.Units, inputs }, TensorStorage.Parameter,
@@ -43,10 +44,10 @@ internal static partial class NetworkPlanner
 
         private bool PlanFlatten(string name)
         {
-            // Row-major (C, H, W) flattening is the identity on the data: the next op reads the same buffer.
+            // Row-major (C, H, W) flattening is the identity on the data: the next op reads the same buffer, and an
+            // element-wise activation after it can still join the epilogue of the op before it.
             _shape = Shape.Vector(_shape.Size);
             _producer = name;
-            _canFuseActivation = false;
             AddLayer(name, name, "Flatten", "Flatten()", 0);
             return true;
         }
@@ -68,7 +69,12 @@ internal static partial class NetworkPlanner
             else
             {
                 if (elementwise)
-                    Note(DiagnosticDescriptors.UnfusedActivation, activation.Location, name, _producer);
+                {
+                    string reason = _ops.Count == 0 ? "cannot fuse an activation" : FusedActivation(_ops[_ops.Count - 1]) is ActivationKind fused && fused != ActivationKind.None
+                        ? $"already applies {fused}"
+                        : "cannot fuse an activation";
+                    Note(DiagnosticDescriptors.UnfusedActivation, activation.Location, name, _producer, reason);
+                }
                 AppendActivation(index, id, name, activation.Activation, activation.NegativeSlope);
             }
             string argument = activation.Activation == ActivationKind.LeakyReLU
@@ -77,6 +83,15 @@ internal static partial class NetworkPlanner
             AddLayer(name, id, activation.Kind, $"{activation.Kind}({argument})", 0);
             return true;
         }
+
+        /// <summary>The activation in an op's epilogue, or null for ops that have none.</summary>
+        private static ActivationKind? FusedActivation(PlannedOp op) => op switch
+        {
+            DenseOp d => d.Activation,
+            Conv2DOp c => c.Activation,
+            BatchNormOp b => b.Activation,
+            _ => null,
+        };
 
         /// <summary>Puts an element-wise activation into the epilogue of the op that produced the current buffer.</summary>
         private static PlannedOp Fuse(PlannedOp op, int layer, string name, ActivationKind activation, float slope)
@@ -110,7 +125,7 @@ internal static partial class NetworkPlanner
                 & CheckInit(conv, name, "BiasInit", conv.BiasInit);
             if (!System.Enum.IsDefined(typeof(PaddingKind), conv.Padding))
             {
-                Report(DiagnosticDescriptors.UnknownEnumValue, conv.Location, conv.Kind, name, (int)conv.Padding, "Padding");
+                Report(DiagnosticDescriptors.UnknownEnumValue, conv.Location, conv.Kind, name, $"Padding = {(int)conv.Padding}", "Padding");
                 ok = false;
             }
             if (conv.PaddingSize < 0)
@@ -130,7 +145,8 @@ internal static partial class NetworkPlanner
             }
             if (conv.Activation == ActivationKind.Softmax)
             {
-                Report(DiagnosticDescriptors.NeedsFlatInput, conv.Location, "Softmax", name, name, "a channels x height x width output");
+                Report(DiagnosticDescriptors.ValueOutOfRange, conv.Location, conv.Kind, name, "the activation",
+                    "element-wise (Softmax needs a 1-D output: add [Flatten] and a [Softmax] layer after it)", "Softmax");
                 ok = false;
             }
             if (!ok || !RequireImage(conv, name)) return false;
@@ -140,6 +156,9 @@ internal static partial class NetworkPlanner
             int padBefore = conv.Padding == PaddingKind.Same ? (k - 1) / 2 : conv.PaddingSize;
             int padAfter = conv.Padding == PaddingKind.Same ? k - 1 - padBefore : conv.PaddingSize;
             if (!TryWindow(conv, name, k, conv.Stride, padBefore, padAfter, out int outH, out int outW)) return false;
+            if (!CheckSize(conv.Location, conv.Kind, name, "one sample's output", (long)conv.Filters * outH * outW)
+                || !CheckSize(conv.Location, conv.Kind, name, "one sample's im2col columns", (long)_shape.Channels * k * k * outH * outW))
+                return false;
 
             int c = _shape.Channels;
             int fanIn = c * k * k;
@@ -168,19 +187,23 @@ internal static partial class NetworkPlanner
         private bool TryWindow(LayerSpec layer, string name, int k, int stride, int padBefore, int padAfter, out int outH, out int outW)
         {
             int h = _shape.Height, w = _shape.Width;
-            outH = (h + padBefore + padAfter - k) / stride + 1;
-            outW = (w + padBefore + padAfter - k) / stride + 1;
-            if (h + padBefore + padAfter < k || w + padBefore + padAfter < k)
-            {
-                if (padBefore == 0 && padAfter == 0)
-                    Report(DiagnosticDescriptors.KernelTooLarge, layer.Location, layer.Kind, name, k, $"{h}x{w}", _producer);
-                else
-                    Report(DiagnosticDescriptors.OutputNotPositive, layer.Location, layer.Kind, name, $"{k}x{k}", stride,
-                        padBefore == padAfter ? padBefore.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{padBefore}/{padAfter}",
-                        $"{h}x{w}", _producer, "empty");
-                return false;
-            }
-            return true;
+            // Floor division, so that a window that does not fit gives an output of 0 or less rather than rounding to 1.
+            outH = FloorDivide(h + padBefore + padAfter - k, stride) + 1;
+            outW = FloorDivide(w + padBefore + padAfter - k, stride) + 1;
+            if (outH > 0 && outW > 0) return true;
+            if (padBefore == 0 && padAfter == 0)
+                Report(DiagnosticDescriptors.KernelTooLarge, layer.Location, layer.Kind, name, k, $"{h}x{w}", _producer);
+            else
+                Report(DiagnosticDescriptors.OutputNotPositive, layer.Location, layer.Kind, name, $"{k}x{k}", stride,
+                    padBefore == padAfter ? padBefore.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{padBefore}/{padAfter}",
+                    $"{h}x{w}", _producer, $"{outH}x{outW}");
+            return false;
+        }
+
+        private static int FloorDivide(int numerator, int denominator)
+        {
+            int quotient = numerator / denominator;
+            return numerator % denominator != 0 && (numerator < 0) != (denominator < 0) ? quotient - 1 : quotient;
         }
 
         private bool PlanPool(int index, PoolSpec pool, string name, string id)

@@ -58,7 +58,7 @@ internal static partial class NetworkPlanner
         {
             if (!Enum.IsDefined(typeof(LossKind), _spec.Loss))
             {
-                Report(DiagnosticDescriptors.UnknownEnumValue, _spec.NetworkLocation, "Network", _spec.ClassName, (int)_spec.Loss, "Loss");
+                Report(DiagnosticDescriptors.UnknownEnumValue, _spec.NetworkLocation, "Network", _spec.ClassName, $"Loss = {(int)_spec.Loss}", "Loss");
                 return null;
             }
             if (!PlanInput()) return null;
@@ -84,7 +84,9 @@ internal static partial class NetworkPlanner
             var loss = PlanLoss();
             if (loss is null) return null;
 
-            return new NetworkPlan(
+            if (!CheckTotals()) return null;
+
+            var plan = new NetworkPlan(
                 _spec.Namespace, _spec.ClassName, _spec.Keyword, _spec.ContainingTypes,
                 InputShape: new Shape(_spec.InputShape),
                 OutputShape: _shape,
@@ -97,6 +99,12 @@ internal static partial class NetworkPlanner
                 OutputBuffer: _buffer,
                 Loss: loss,
                 Notes: _notes.ToEquatableArray());
+
+            // The names of the members the CPU emitter will write are checked here, where the layers' locations are
+            // known, so that the plan itself stays free of locations (moving a declaration must not re-emit it).
+            var collisions = Emitting.Cpu.CpuEmitter.FindNameCollisions(plan, _spec.ClassLocation, _spec.Layers.Select(l => l.Location).ToArray());
+            _diagnostics.AddRange(collisions);
+            return collisions.Count == 0 ? plan : null;
         }
 
         private bool PlanInput()
@@ -116,7 +124,7 @@ internal static partial class NetworkPlanner
                 }
             }
             _shape = new Shape(dims);
-            return true;
+            return CheckSize(_spec.InputLocation, "Input", "input", "one sample", _shape.LongSize);
         }
 
         /// <summary>Gives unnamed layers PyTorch-style names (<c>dense1</c>, <c>conv2</c>, ...) and checks every name.</summary>
@@ -125,7 +133,7 @@ internal static partial class NetworkPlanner
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             var result = new (string Name, string Identifier)[_spec.Layers.Count];
             var seenNames = new HashSet<string>(StringComparer.Ordinal);
-            var seenIdentifiers = new HashSet<string>(StringComparer.Ordinal);
+            var seenIdentifiers = new Dictionary<string, string>(StringComparer.Ordinal);
             bool ok = true;
             for (int i = 0; i < _spec.Layers.Count; i++)
             {
@@ -140,10 +148,19 @@ internal static partial class NetworkPlanner
                     continue;
                 }
                 string identifier = ToIdentifier(name);
-                if (!seenNames.Add(name) || !seenIdentifiers.Add(identifier))
+                if (!seenNames.Add(name))
                 {
-                    Report(DiagnosticDescriptors.DuplicateLayerName, layer.Location, name);
+                    Report(DiagnosticDescriptors.DuplicateLayerName, layer.Location, name, "an earlier layer has the same name");
                     ok = false;
+                }
+                else if (seenIdentifiers.TryGetValue(identifier, out string? other))
+                {
+                    Report(DiagnosticDescriptors.DuplicateLayerName, layer.Location, name, $"it gives the same C# identifier '{identifier}' as layer '{other}'");
+                    ok = false;
+                }
+                else
+                {
+                    seenIdentifiers[identifier] = name;
                 }
                 result[i] = (name, identifier);
             }
@@ -213,7 +230,8 @@ internal static partial class NetworkPlanner
         private int AddTensor(string layerName, string identifier, string suffix, string identifierSuffix, int layerIndex, int[] dims,
             TensorStorage storage, InitKind init, string layerKind, bool isBias, int fanIn, int fanOut)
         {
-            int length = dims.Aggregate(1, (a, b) => a * b);
+            // Callers have checked that each tensor's element count fits an int (CheckTensor); totals are checked at the end.
+            int length = (int)dims.Aggregate(1L, (a, b) => a * b);
             int offset = storage == TensorStorage.Parameter ? _parameterCount : _bufferCount;
             if (storage == TensorStorage.Parameter) _parameterCount += length;
             else _bufferCount += length;
@@ -224,6 +242,40 @@ internal static partial class NetworkPlanner
 
         private void AddLayer(string name, string identifier, string kind, string description, int parameterCount) =>
             _layers.Add(new PlannedLayer(name, identifier, kind, description, _shape, parameterCount));
+
+        /// <summary>Reports a count that does not fit an array index (int), so that no generated constant wraps around.</summary>
+        private bool CheckSize(LocationInfo? location, string kind, string name, string what, long count)
+        {
+            if (count <= int.MaxValue) return true;
+            Report(DiagnosticDescriptors.TooLarge, location, kind, name, what, count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+                int.MaxValue.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+            return false;
+        }
+
+        /// <summary>
+        /// The whole-network counts: all parameters, all buffers, and the largest work buffer at the default batch
+        /// capacity (the parameterless constructor allocates it).
+        /// </summary>
+        private bool CheckTotals()
+        {
+            var location = _spec.NetworkLocation;
+            long parameters = 0, buffers = 0;
+            foreach (var tensor in _tensors)
+            {
+                if (tensor.Storage == TensorStorage.Parameter) parameters += tensor.Length;
+                else buffers += tensor.Length;
+            }
+            long largest = 0;
+            foreach (var buffer in _buffers) largest = Math.Max(largest, buffer.Shape.LongSize);
+            foreach (var op in _ops)
+            {
+                if (op is Conv2DOp conv)
+                    largest = Math.Max(largest, (long)conv.InputShape.Channels * conv.KernelSize * conv.KernelSize * conv.OutputShape.Height * conv.OutputShape.Width);
+            }
+            return CheckSize(location, "Network", _spec.ClassName, "the parameters", parameters)
+                && CheckSize(location, "Network", _spec.ClassName, "the buffers", buffers)
+                && CheckSize(location, "Network", _spec.ClassName, $"the largest work buffer for a batch of {Emitting.GeneratedNames.DefaultMaxBatchSizeValue}", largest * Emitting.GeneratedNames.DefaultMaxBatchSizeValue);
+        }
 
         /// <summary>Moves the walk on to a new op's output.</summary>
         private void Advance(PlannedOp op, string producer, bool canFuseActivation)
@@ -246,7 +298,7 @@ internal static partial class NetworkPlanner
         {
             if (!Enum.IsDefined(typeof(ActivationKind), activation))
             {
-                Report(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.Kind, name, (int)activation, "Activation");
+                Report(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.Kind, name, $"activation {(int)activation}", "Activation");
                 return false;
             }
             if (activation == ActivationKind.LeakyReLU && !(negativeSlope >= 0f && !float.IsInfinity(negativeSlope)))
@@ -260,7 +312,7 @@ internal static partial class NetworkPlanner
         private bool CheckInit(LayerSpec layer, string name, string what, InitKind init)
         {
             if (Enum.IsDefined(typeof(InitKind), init)) return true;
-            Report(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.Kind, name, (int)init, what);
+            Report(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.Kind, name, $"{what} = {(int)init}", "Init");
             return false;
         }
 

@@ -12,8 +12,11 @@ internal sealed record Shape(EquatableArray<int> Dims)
 
     public int Rank => Dims.Count;
 
-    /// <summary>The number of floats in one sample.</summary>
-    public int Size => Dims.Aggregate(1, (a, b) => a * b);
+    /// <summary>The number of floats in one sample. Valid once the planner has checked <see cref="LongSize"/>.</summary>
+    public int Size => (int)LongSize;
+
+    /// <summary>The number of floats in one sample, without overflow.</summary>
+    public long LongSize => Dims.Aggregate(1L, (a, b) => a * b);
 
     public bool IsVector => Rank == 1;
 

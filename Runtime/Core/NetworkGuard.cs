@@ -20,6 +20,14 @@ public static class NetworkGuard
                 $"{network}: a batch of {batchSize} exceeds MaxBatchSize {maxBatchSize}. Call EnsureBatchCapacity({batchSize}) once, construct the network with maxBatchSize: {batchSize}, or split the batch.");
     }
 
+    /// <summary>Throws unless work buffers for <paramref name="batchSize"/> samples fit in arrays.</summary>
+    public static void Capacity(string network, int batchSize, int largestPerSample)
+    {
+        if ((long)batchSize * largestPerSample > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
+                $"{network}: a batch capacity of {batchSize} needs a work buffer of {(long)batchSize * largestPerSample:N0} floats, more than an array can hold ({Array.MaxLength:N0}); use a batch of at most {Array.MaxLength / largestPerSample}.");
+    }
+
     /// <summary>Throws unless <paramref name="length"/> is exactly <c>batchSize * sampleSize</c> input floats.</summary>
     public static void Inputs(string network, string argument, int length, int batchSize, int sampleSize)
     {

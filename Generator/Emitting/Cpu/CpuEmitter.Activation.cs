@@ -17,6 +17,16 @@ internal static partial class CpuEmitter
         _ => z,
     };
 
+    /// <summary>The activation as maths for doc comments, e.g. <c>1 / (1 + exp(-x))</c>.</summary>
+    private static string ActivationFormula(ActivationKind activation, float slope, string x) => activation switch
+    {
+        ActivationKind.ReLU => $"max({x}, 0)",
+        ActivationKind.LeakyReLU => $"{x} > 0 ? {x} : {slope.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} {x}",
+        ActivationKind.Sigmoid => $"1 / (1 + exp(-{x}))",
+        ActivationKind.Tanh => $"tanh({x})",
+        _ => x,
+    };
+
     private static string DerivativeComment(ActivationKind activation) => activation switch
     {
         ActivationKind.ReLU => "ReLU'(z) = 1 where the output is positive, else 0",
@@ -50,11 +60,11 @@ internal static partial class CpuEmitter
         bool softmax = op.Activation == ActivationKind.Softmax;
         string formula = softmax
             ? "y[b, i] = exp(x[b, i] - max_b) / sum_j exp(x[b, j] - max_b)"
-            : op.Activation == ActivationKind.None ? "y = x" : "y = " + ActivationExpression(op.Activation, op.NegativeSlope, "x");
+            : "y = " + ActivationFormula(op.Activation, op.NegativeSlope, "x");
         w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}: <c>{CodeWriter.Xml(formula)}</c>.</summary>");
         w.Line($"/// <param name=\"x\">{BatchShape(op.InputShape)}</param>");
         w.Line($"/// <param name=\"y\">{BatchShape(op.OutputShape)}</param>");
-        using (w.Block($"private void {op.Identifier}Forward({N.ReadOnlySpan} x, {N.Span} y, int batch)"))
+        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.Span} y, int batch)"))
         {
             if (softmax)
                 w.Line($"{N.ActivationKernels}.SoftmaxRows(x, y, batch, {size});");
@@ -67,7 +77,7 @@ internal static partial class CpuEmitter
         if (!plan.IsTrainable || op.AbsorbedByLoss) return;
 
         w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: <c>dx = {(softmax ? "y * (dy - sum_j dy_j y_j)" : "dy * f'(x)")}</c>.</summary>");
-        using (w.Block($"private void {op.Identifier}Backward({N.ReadOnlySpan} x, {N.ReadOnlySpan} y, {N.ReadOnlySpan} dy, {N.Span} dx, int batch)"))
+        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.ReadOnlySpan} y, {N.ReadOnlySpan} dy, {N.Span} dx, int batch)"))
         {
             if (softmax)
             {

@@ -8,21 +8,21 @@ namespace Myelin.Generator.Emitting.Cpu;
 // fused into its epilogue.
 internal static partial class CpuEmitter
 {
-    private static string NormalizedField(BatchNormOp op) => N.Field(op.Identifier) + "Normalized";
+    private static string NormalizedField(BatchNormOp op) => N.NormalizedField(op.Identifier);
 
-    private static string InverseStdField(BatchNormOp op) => N.Field(op.Identifier) + "InverseStd";
+    private static string InverseStdField(BatchNormOp op) => N.InverseStdField(op.Identifier);
 
-    private static string UsedBatchStatisticsField(BatchNormOp op) => N.Field(op.Identifier) + "UsedBatchStatistics";
+    private static string UsedBatchStatisticsField(BatchNormOp op) => N.UsedBatchStatisticsField(op.Identifier);
 
     private static void WriteBatchNormFields(CodeWriter w, NetworkPlan plan, BatchNormOp op)
     {
         w.Line($"private float[] {NormalizedField(op)} = {N.Array}.Empty<float>(); // {BatchShape(op.InputShape)}, x-hat of the last forward pass");
-        w.Line($"private readonly float[] {InverseStdField(op)} = new float[{I(op.Channels)}]; // [{I(op.Channels)}], 1/sqrt(var + eps) of the last forward pass");
+        w.Line($"private readonly float[] {InverseStdField(op)} = new float[{plan.Tensors[op.Weight].Identifier}Length]; // [{I(op.Channels)}], 1/sqrt(var + eps) per channel of the last forward pass");
         w.Line($"private bool {UsedBatchStatisticsField(op)}; // training mode: the last pass normalised with batch statistics");
     }
 
     private static void WriteBatchNormAllocation(CodeWriter w, NetworkPlan plan, BatchNormOp op) =>
-        w.Line($"{NormalizedField(op)} = new float[batchSize * {I(op.InputShape.Size)}];");
+        w.Line($"{NormalizedField(op)} = new float[batchSize * {N.SizeConstant(plan.Buffers[op.Output].Identifier)}];");
 
     private static void WriteBatchNorm(CodeWriter w, NetworkPlan plan, BatchNormOp op)
     {
@@ -36,12 +36,12 @@ internal static partial class CpuEmitter
             $"const int C = {I(op.Channels)}, S = {I(op.Spatial)}; // channels, positions per channel (1 for BatchNorm1D)\n" +
             $"const float Epsilon = {CodeWriter.Float(op.Epsilon)}, Momentum = {CodeWriter.Float(op.Momentum)};";
 
-        w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}{(op.Activation == ActivationKind.None ? "" : ", then " + op.Activation)}.</summary>");
+        w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}.</summary>");
         w.Line("/// <remarks>");
         w.Line("/// <c>x-hat = (x - mean_c) / sqrt(var_c + eps)</c>, <c>y = gamma_c x-hat + beta_c</c>. Training uses the batch's mean and biased");
         w.Line("/// variance and updates <c>running = (1 - momentum) running + momentum batch</c> (unbiased variance), as PyTorch; eval uses the running statistics.");
         w.Line("/// </remarks>");
-        using (w.Block($"private void {op.Identifier}Forward({N.ReadOnlySpan} x, {N.Span} y, int batch)"))
+        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.Span} y, int batch)"))
         {
             w.Lines(constants);
             w.Line($"{N.ReadOnlySpan} gamma = {gamma.Identifier}, beta = {beta.Identifier};");
@@ -98,7 +98,7 @@ internal static partial class CpuEmitter
         w.Line("/// With <c>dz = dy * f'(z)</c> and <c>M = batch * S</c> values per channel: <c>dgamma = sum dz x-hat</c>, <c>dbeta = sum dz</c>;");
         w.Line("/// with batch statistics <c>dx = gamma/sigma (dz - mean(dz) - x-hat mean(dz x-hat))</c>, with running statistics <c>dx = gamma/sigma dz</c>.");
         w.Line("/// </remarks>");
-        using (w.Block($"private void {op.Identifier}Backward({N.ReadOnlySpan} x, {N.ReadOnlySpan} y, {N.Span} dy, {N.Span} dx, int batch, bool weightGradients, bool inputGradient)"))
+        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.ReadOnlySpan} y, {N.Span} dy, {N.Span} dx, int batch, bool weightGradients, bool inputGradient)"))
         {
             w.Line($"const int C = {I(op.Channels)}, S = {I(op.Spatial)}; // channels, positions per channel");
             WriteActivationBackwardInPlace(w, op.Activation, op.NegativeSlope, "batch * C * S");

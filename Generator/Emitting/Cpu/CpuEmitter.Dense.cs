@@ -7,18 +7,20 @@ namespace Myelin.Generator.Emitting.Cpu;
 // Dense layers: a matrix product with the bias and the activation fused into one epilogue, and its backward pass.
 internal static partial class CpuEmitter
 {
-    private static void WriteDense(CodeWriter w, NetworkPlan plan, DenseOp op)
+    private static void WriteDense(CodeWriter w, NetworkPlan plan, DenseOp op, int index)
     {
         var weight = plan.Tensors[op.Weight];
         var bias = op.Bias >= 0 ? plan.Tensors[op.Bias] : null;
         int inputs = op.InputShape.Size, outputs = op.OutputShape.Size;
-        string act = op.Activation == ActivationKind.None ? "" : op.Activation + "(";
-        string formula = $"y[b, o] = {act}sum_i x[b, i] W[o, i]{(bias is null ? "" : " + bias[o]")}{(act.Length > 0 ? ")" : "")}";
+        string sum = $"sum_i x[b, i] W[o, i]{(bias is null ? "" : " + bias[o]")}";
+        string formula = op.Activation == ActivationKind.None
+            ? $"y[b, o] = {sum}"
+            : $"y[b, o] = {ActivationFormula(op.Activation, op.NegativeSlope, "z")} with z = {sum}";
 
         w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}: <c>{CodeWriter.Xml(formula)}</c>.</summary>");
         w.Line($"/// <param name=\"x\">{BatchShape(op.InputShape)}</param>");
         w.Line($"/// <param name=\"y\">{BatchShape(op.OutputShape)}</param>");
-        using (w.Block($"private void {op.Identifier}Forward({N.ReadOnlySpan} x, {N.Span} y, int batch)"))
+        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.Span} y, int batch)"))
         {
             w.Line($"const int In = {I(inputs)}, Out = {I(outputs)};");
             w.Line($"// y[batch, Out] = x[batch, In] . W^T, with W = {weight.Name} [Out, In]");
@@ -37,12 +39,15 @@ internal static partial class CpuEmitter
         w.Line();
         if (!plan.IsTrainable) return;
 
-        w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>");
+        string dx = NeedsInputGradient(plan, index) ? "; dx = dz . W" : "";
+        w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: <c>dz = dy * f'(z); dW += dz^T . x{(bias is null ? "" : "; db += sum_b dz")}{dx}</c>.</summary>");
         w.Line($"/// <param name=\"x\">{BatchShape(op.InputShape)}, the forward input</param>");
         w.Line($"/// <param name=\"y\">{BatchShape(op.OutputShape)}, the forward output</param>");
         w.Line($"/// <param name=\"dy\">{BatchShape(op.OutputShape)}, dLoss/dy; overwritten with dLoss/dz</param>");
-        w.Line($"/// <param name=\"dx\">{BatchShape(op.InputShape)}, receives dLoss/dx</param>");
-        using (w.Block($"private void {op.Identifier}Backward({N.ReadOnlySpan} x, {N.ReadOnlySpan} y, {N.Span} dy, {N.Span} dx, int batch, bool weightGradients, bool inputGradient)"))
+        w.Line(NeedsInputGradient(plan, index)
+            ? $"/// <param name=\"dx\">{BatchShape(op.InputShape)}, receives dLoss/dx</param>"
+            : "/// <param name=\"dx\">unused: the first op's input is the network input, which needs no gradient</param>");
+        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.ReadOnlySpan} y, {N.Span} dy, {N.Span} dx, int batch, bool weightGradients, bool inputGradient)"))
         {
             w.Line($"const int In = {I(inputs)}, Out = {I(outputs)};");
             WriteActivationBackwardInPlace(w, op.Activation, op.NegativeSlope, "batch * Out");
@@ -56,10 +61,13 @@ internal static partial class CpuEmitter
                     w.Line($"{N.ElementwiseKernels}.AddColumnSums(dy, batch, Out, {bias.Identifier}Gradient);");
                 }
             }
-            using (w.Block("if (inputGradient)"))
+            if (NeedsInputGradient(plan, index))
             {
-                w.Line("// dx[batch, In] = dz[batch, Out] . W[Out, In]");
-                w.Line($"{N.Gemm}.Multiply(dy, {weight.Identifier}, dx, batch, In, Out, accumulate: false);");
+                using (w.Block("if (inputGradient)"))
+                {
+                    w.Line("// dx[batch, In] = dz[batch, Out] . W[Out, In]");
+                    w.Line($"{N.Gemm}.Multiply(dy, {weight.Identifier}, dx, batch, In, Out, accumulate: false);");
+                }
             }
         }
         w.Line();

@@ -44,7 +44,7 @@ internal static partial class CpuEmitter
         foreach (var tensor in plan.Tensors)
         {
             string where = tensor.Storage == TensorStorage.Parameter ? "Parameters" : "Buffers";
-            w.Line($"/// <summary>Offset of <c>{tensor.Name}</c> {DimsText(tensor)} in <see cref=\"{where}\"/>.</summary>");
+            w.Line($"/// <summary>Offset of <c>{tensor.Name}</c> ({DimsText(tensor)}) in <see cref=\"{where}\"/>.</summary>");
             w.Line($"public const int {tensor.Identifier}Offset = {I(tensor.Offset)};");
             w.Line($"/// <summary>Elements of <c>{tensor.Name}</c>.</summary>");
             w.Line($"public const int {tensor.Identifier}Length = {I(tensor.Length)};");
@@ -78,6 +78,11 @@ internal static partial class CpuEmitter
                 w.Line($"new {N.LayerInfo}(\"{layer.Name}\", \"{layer.Kind}\", new[] {{ {string.Join(", ", layer.OutputShape.Dims.Select(I))} }}, {I(layer.ParameterCount)}),");
         }
         w.Line();
+        if (plan.Ops.Any(op => op is Conv2DOp or PoolOp { Pool: not PoolKind.GlobalAverage } or DropoutOp))
+        {
+            foreach (var op in plan.Ops) WriteOpStatics(w, plan, op);
+            w.Line();
+        }
     }
 
     private static void WriteFields(CodeWriter w, NetworkPlan plan)
@@ -97,30 +102,34 @@ internal static partial class CpuEmitter
         w.Line($"private long {N.Step}; // training forward passes since initialisation: seeds the dropout masks");
         w.Line();
         w.Line("// Work buffers: one row per sample of the batch, allocated by EnsureBatchCapacity.");
-        for (int i = 0; i < plan.Buffers.Count; i++)
+        foreach (int i in BuffersInOrder(plan))
         {
             var buffer = plan.Buffers[i];
             w.Line($"private float[] {N.Field(buffer.Identifier)} = {N.Array}.Empty<float>(); // {BatchShape(buffer.Shape)}, from {buffer.Producer}");
             if (NeedsGradient(plan, i))
                 w.Line($"private float[] {N.GradientField(buffer.Identifier)} = {N.Array}.Empty<float>(); // {BatchShape(buffer.Shape)}, dLoss/d{buffer.Identifier}");
         }
-        foreach (var op in plan.Ops) WriteOpFields(w, plan, op);
+        for (int i = 0; i < plan.Ops.Count; i++) WriteOpFields(w, plan, plan.Ops[i], i);
         w.Line();
     }
 
     /// <summary>Whether a work buffer needs a gradient twin: not when untrained, nor for an output the loss differentiates past.</summary>
+    /// <summary>Buffer indices in the order the ops write them, so that declarations read like the forward pass.</summary>
+    private static int[] BuffersInOrder(NetworkPlan plan) =>
+        Enumerable.Range(0, plan.Buffers.Count).OrderBy(b => plan.Ops.Select((op, i) => (op, i)).First(p => p.op.Output == b).i).ToArray();
+
     private static bool NeedsGradient(NetworkPlan plan, int buffer) =>
         plan.IsTrainable && !plan.Ops.Any(op => op is ActivationOp { AbsorbedByLoss: true } a && a.Output == buffer);
 
     private static void WriteConstructors(CodeWriter w, NetworkPlan plan)
     {
-        w.Line($"/// <summary>Creates the network with parameters initialised from seed 0 and room for batches of {N.DefaultMaxBatchSize} samples.</summary>");
-        w.Line($"public {plan.ClassName}() : this(0) {{ }}");
+        w.Line($"/// <summary>Creates the network with parameters initialised from seed 0 and room for batches of <see cref=\"{N.DefaultMaxBatchSize}\"/> samples.</summary>");
+        w.Line($"public {Escape(plan.ClassName)}() : this(0) {{ }}");
         w.Line();
         w.Line("/// <summary>Creates the network with parameters initialised from <paramref name=\"seed\"/>.</summary>");
         w.Line("/// <param name=\"seed\">The initialisation seed; the same seed gives the same weights on every machine.</param>");
         w.Line("/// <param name=\"maxBatchSize\">The largest batch the work buffers hold; <see cref=\"EnsureBatchCapacity\"/> can grow it later.</param>");
-        using (w.Block($"public {plan.ClassName}(int seed, int maxBatchSize = {N.DefaultMaxBatchSize})"))
+        using (w.Block($"public {Escape(plan.ClassName)}(int seed, int maxBatchSize = {N.DefaultMaxBatchSize})"))
         {
             w.Line("EnsureBatchCapacity(maxBatchSize);");
             w.Line("InitializeParameters(seed);");
@@ -133,15 +142,16 @@ internal static partial class CpuEmitter
         {
             w.Line($"if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, {N.NetworkName} + \": the batch capacity must be at least 1.\");");
             w.Line($"if (batchSize <= {N.Capacity}) return;");
+            w.Line($"{N.Guard}.Capacity({N.NetworkName}, batchSize, largestPerSample: {I(LargestPerSample(plan))});");
             w.Line($"{N.Capacity} = batchSize;");
-            for (int i = 0; i < plan.Buffers.Count; i++)
+            foreach (int i in BuffersInOrder(plan))
             {
                 var buffer = plan.Buffers[i];
                 w.Line($"{N.Field(buffer.Identifier)} = new float[batchSize * {N.SizeConstant(buffer.Identifier)}];");
                 if (NeedsGradient(plan, i))
                     w.Line($"{N.GradientField(buffer.Identifier)} = new float[batchSize * {N.SizeConstant(buffer.Identifier)}];");
             }
-            foreach (var op in plan.Ops) WriteOpAllocation(w, plan, op);
+            for (int i = 0; i < plan.Ops.Count; i++) WriteOpAllocation(w, plan, plan.Ops[i], i);
         }
         w.Line();
 
@@ -259,6 +269,17 @@ internal static partial class CpuEmitter
             w.Line($"{N.LowestTrainableOp} = {I(plan.Ops.Count)};");
         }
         w.Line();
+    }
+
+    /// <summary>The most floats any per-sample work buffer needs: batch capacity times this must fit an array.</summary>
+    private static int LargestPerSample(NetworkPlan plan)
+    {
+        int largest = plan.Buffers.Max(b => b.Shape.Size);
+        foreach (var op in plan.Ops)
+        {
+            if (op is Conv2DOp conv) largest = System.Math.Max(largest, ProductSizes(conv).K * ProductSizes(conv).P);
+        }
+        return largest;
     }
 
     /// <summary>The activation the network's outputs have been through (the last op's, fused or not).</summary>

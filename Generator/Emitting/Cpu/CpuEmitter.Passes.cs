@@ -68,8 +68,16 @@ internal static partial class CpuEmitter
 
         int source = plan.Loss.GradientBuffer;
         string count = $"batchSize * {N.OutputSize}";
-        string values = source < 0 ? $"inputs.Slice(0, {count})" : $"new {N.ReadOnlySpan}({Activations(plan, source)}, 0, {count})";
-        string gradient = backward && source >= 0 ? $"new {N.Span}({ActivationGradients(plan, source)}, 0, {count})" : "default";
+        string values = plan.Loss.Kind == LossKind.MeanSquaredError ? "predictions" : "logits";
+        w.Line(source < 0
+            ? $"{N.ReadOnlySpan} {values} = inputs.Slice(0, {count});"
+            : $"{N.ReadOnlySpan} {values} = new {N.ReadOnlySpan}({Activations(plan, source)}, 0, {count});");
+        string gradient = "default";
+        if (backward && source >= 0)
+        {
+            gradient = values + "Gradient";
+            w.Line($"{N.Span} {gradient} = new {N.Span}({ActivationGradients(plan, source)}, 0, {count});");
+        }
         switch (plan.Loss.Kind)
         {
             case LossKind.SoftmaxCrossEntropy:
@@ -105,7 +113,7 @@ internal static partial class CpuEmitter
             {
                 var op = plan.Ops[i];
                 w.Line($"// {I(i + 1)}. {op.Description}");
-                w.Line($"{op.Identifier}Forward({Activations(plan, op.Input)}, {Activations(plan, op.Output)}, batch);");
+                w.Line($"{N.ForwardMethod(op.Identifier)}({Activations(plan, op.Input)}, {Activations(plan, op.Output)}, batch);");
             }
         }
         w.Line();
@@ -136,7 +144,7 @@ internal static partial class CpuEmitter
                 if (op.ParameterLayer >= 0)
                 {
                     string inputGradient = i == 0 ? "false" : $"lowest < {I(i)}";
-                    w.Line($"if (lowest <= {I(i)}) {op.Identifier}Backward({x}, {y}, {dy}, {dx}, batch, weightGradients: {N.Trainable}[{I(op.ParameterLayer)}], inputGradient: {inputGradient});");
+                    w.Line($"if (lowest <= {I(i)}) {N.BackwardMethod(op.Identifier)}({x}, {y}, {dy}, {dx}, batch, weightGradients: {N.Trainable}[{I(op.ParameterLayer)}], inputGradient: {inputGradient});");
                 }
                 else if (i == 0)
                 {
@@ -144,33 +152,47 @@ internal static partial class CpuEmitter
                 }
                 else
                 {
-                    w.Line($"if (lowest < {I(i)}) {op.Identifier}Backward({x}, {y}, {dy}, {dx}, batch);");
+                    w.Line($"if (lowest < {I(i)}) {N.BackwardMethod(op.Identifier)}({x}, {y}, {dy}, {dx}, batch);");
                 }
             }
         }
         w.Line();
     }
 
+    /// <summary>Whether the op at <paramref name="index"/> may have to compute its input gradient: not the first op, whose input is the network's.</summary>
+    private static bool NeedsInputGradient(NetworkPlan plan, int index) => plan.IsTrainable && index > 0;
+
     /// <summary>Writes the forward and backward methods of one op.</summary>
-    private static void WriteOp(CodeWriter w, NetworkPlan plan, PlannedOp op)
+    private static void WriteOp(CodeWriter w, NetworkPlan plan, PlannedOp op, int index)
     {
         switch (op)
         {
-            case DenseOp dense: WriteDense(w, plan, dense); break;
+            case DenseOp dense: WriteDense(w, plan, dense, index); break;
             case ActivationOp activation: WriteActivation(w, plan, activation); break;
-            case Conv2DOp conv: WriteConv2D(w, plan, conv); break;
+            case Conv2DOp conv: WriteConv2D(w, plan, conv, index); break;
             case PoolOp pool: WritePool(w, plan, pool); break;
             case DropoutOp dropout: WriteDropout(w, plan, dropout); break;
             case BatchNormOp norm: WriteBatchNorm(w, plan, norm); break;
         }
     }
 
-    /// <summary>Extra per-op state (masks, column buffers, saved statistics).</summary>
-    private static void WriteOpFields(CodeWriter w, NetworkPlan plan, PlannedOp op)
+    /// <summary>Per-op static geometry and constants.</summary>
+    private static void WriteOpStatics(CodeWriter w, NetworkPlan plan, PlannedOp op)
     {
         switch (op)
         {
-            case Conv2DOp conv: WriteConv2DFields(w, plan, conv); break;
+            case Conv2DOp conv: WriteConv2DStatics(w, conv); break;
+            case PoolOp pool: WritePoolStatics(w, pool); break;
+            case DropoutOp dropout: WriteDropoutStatics(w, plan, dropout); break;
+        }
+    }
+
+    /// <summary>Extra per-op state (masks, column buffers, saved statistics).</summary>
+    private static void WriteOpFields(CodeWriter w, NetworkPlan plan, PlannedOp op, int index)
+    {
+        switch (op)
+        {
+            case Conv2DOp conv: WriteConv2DFields(w, plan, conv, index); break;
             case PoolOp pool: WritePoolFields(w, plan, pool); break;
             case DropoutOp dropout: WriteDropoutFields(w, plan, dropout); break;
             case BatchNormOp norm: WriteBatchNormFields(w, plan, norm); break;
@@ -178,11 +200,11 @@ internal static partial class CpuEmitter
     }
 
     /// <summary>Allocates the per-op state that scales with the batch.</summary>
-    private static void WriteOpAllocation(CodeWriter w, NetworkPlan plan, PlannedOp op)
+    private static void WriteOpAllocation(CodeWriter w, NetworkPlan plan, PlannedOp op, int index)
     {
         switch (op)
         {
-            case Conv2DOp conv: WriteConv2DAllocation(w, plan, conv); break;
+            case Conv2DOp conv: WriteConv2DAllocation(w, plan, conv, index); break;
             case PoolOp pool: WritePoolAllocation(w, plan, pool); break;
             case DropoutOp dropout: WriteDropoutAllocation(w, plan, dropout); break;
             case BatchNormOp norm: WriteBatchNormAllocation(w, plan, norm); break;

@@ -28,14 +28,14 @@ internal static partial class CpuEmitter
         int opened = 0;
         if (plan.Namespace is not null)
         {
-            w.Line($"namespace {plan.Namespace}");
+            w.Line($"namespace {string.Join(".", plan.Namespace.Split('.').Select(Escape))}");
             w.Line("{");
             w.Indent();
             opened++;
         }
         foreach (var container in plan.ContainingTypes)
         {
-            w.Line($"partial {container.Keyword} {container.Name}");
+            w.Line($"partial {container.Keyword} {Escape(container.Name)}");
             w.Line("{");
             w.Indent();
             opened++;
@@ -44,7 +44,7 @@ internal static partial class CpuEmitter
         WriteClassDocumentation(w, plan);
         w.Line($"[{N.GeneratedCode}(\"{GeneratorName}\", \"{GeneratorVersion}\")]");
         string contract = plan.IsTrainable ? N.ITrainableNetwork : N.INetwork;
-        using (w.Block($"partial {plan.Keyword} {plan.ClassName} : {contract}"))
+        using (w.Block($"partial {plan.Keyword} {Escape(plan.ClassName)} : {contract}"))
         {
             WriteConstants(w, plan);
             WriteTables(w, plan);
@@ -55,7 +55,7 @@ internal static partial class CpuEmitter
             WritePublicPasses(w, plan);
             WriteRunForward(w, plan);
             if (plan.IsTrainable) WriteRunBackward(w, plan);
-            foreach (var op in plan.Ops) WriteOp(w, plan, op);
+            for (int i = 0; i < plan.Ops.Count; i++) WriteOp(w, plan, plan.Ops[i], i);
         }
 
         for (int i = 0; i < opened; i++)
@@ -78,7 +78,9 @@ internal static partial class CpuEmitter
         w.Line("/// <code>");
         foreach (var line in SummaryLines(plan)) w.Line("/// " + CodeWriter.Xml(line));
         w.Line("/// </code>");
-        w.Line("/// <para>Execution plan, one forward and one backward method per step:</para>");
+        w.Line(plan.IsTrainable
+            ? "/// <para>Execution plan, one forward and one backward method per step:</para>"
+            : "/// <para>Execution plan, one forward method per step:</para>");
         w.Line("/// <list type=\"number\">");
         foreach (var op in plan.Ops) w.Line($"/// <item><description>{CodeWriter.Xml(op.Description)}</description></item>");
         w.Line("/// </list>");
@@ -110,4 +112,8 @@ internal static partial class CpuEmitter
     private static string BatchShape(Shape shape) => "[batch, " + string.Join(", ", shape.Dims) + "]";
 
     private static string I(int value) => CodeWriter.Int(value);
+
+    /// <summary>An identifier as C# source: keywords get an '@' (<c>class</c> → <c>@class</c>).</summary>
+    private static string Escape(string identifier) =>
+        Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(identifier) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + identifier : identifier;
 }

@@ -102,8 +102,6 @@ public sealed class DiagnosticTests
         "Softmax 'softmax1' needs a 1-D input, but 'maxpool1' produces 1x4x4; add [Flatten] before it")]
     [InlineData("[Input(3, 4)] [[|Dense(2)|]]",
         "Dense 'dense1' needs a 1-D input, but 'input' produces 3x4; add [Flatten] before it")]
-    [InlineData("[Input(1, 8, 8)] [[|Conv2D(4, 3, Activation.Softmax)|]]",
-        "Softmax 'conv1' needs a 1-D input, but 'conv1' produces a channels x height x width output; add [Flatten] before it")]
     public void MYL0008_a_layer_that_needs_a_vector_after_an_image_names_the_producer_and_its_shape(string layers, string message) => Single(Network($"""
         [Network]
         {layers}
@@ -141,16 +139,18 @@ public sealed class DiagnosticTests
         """), "MYL0010", message, Error);
 
     [Theory]
-    [InlineData("[Dense(8, Name = \"hidden\")] [[|Dense(2, Name = \"hidden\")|]]", "hidden")]
-    [InlineData("[Dense(8, Name = \"dense2\")] [[|Dense(2)|]]", "dense2")]
-    [InlineData("[Dense(8, Name = \"Hidden\")] [[|Dense(2, Name = \"hidden\")|]]", "hidden")]
-    [InlineData("[Dense(8, Name = \"a.b\")] [[|Dense(2, Name = \"a_B\")|]]", "a_B")]
-    public void MYL0011_a_layer_name_used_twice_is_reported_on_the_second_layer(string layers, string name) => Single(Network($"""
+    [InlineData("[Dense(8, Name = \"hidden\")] [[|Dense(2, Name = \"hidden\")|]]", "hidden", "an earlier layer has the same name")]
+    [InlineData("[Dense(8, Name = \"dense2\")] [[|Dense(2)|]]", "dense2", "an earlier layer has the same name")]
+    [InlineData("[Dense(8, Name = \"Hidden\")] [[|Dense(2, Name = \"hidden\")|]]", "hidden", "it gives the same C# identifier 'Hidden' as layer 'Hidden'")]
+    [InlineData("[Dense(8, Name = \"a.b\")] [[|Dense(2, Name = \"a_B\")|]]", "a_B", "it gives the same C# identifier 'A_B' as layer 'a.b'")]
+    [InlineData("[Dense(4, Activation.Softmax)] [[|Dense(3, Name = \"dense1Softmax\")|]]", "dense1Softmax",
+        "its generated member 'Dense1SoftmaxForward' is also generated for layer 'dense1'")]
+    public void MYL0011_a_layer_name_used_twice_is_reported_on_the_second_layer(string layers, string name, string reason) => Single(Network($"""
         [Network]
         [Input(4)]
         {layers}
         public partial class Net;
-        """), "MYL0011", $"Layer name '{name}' is used by more than one layer; names must be unique because they name parameters in checkpoints", Error);
+        """), "MYL0011", $"Layer name '{name}' is not unique: {reason}; names must be unique because they name parameters in checkpoints and generated members", Error);
 
     [Theory]
     [InlineData("my layer")]
@@ -168,11 +168,11 @@ public sealed class DiagnosticTests
         """), "MYL0012", $"Layer name '{name}' is not valid: use letters, digits, '_' and '.', with a dot neither first, last nor doubled", Error);
 
     [Theory]
-    [InlineData("[Network] [Input(4)] [[|Dense(2, (Activation)42)|]]", "Dense 'dense1': 42 is not a known Activation value")]
-    [InlineData("[[|Network(Loss = (Loss)9)|]] [Input(4)] [Dense(2)]", "Network 'Net': 9 is not a known Loss value")]
-    [InlineData("[Network] [Input(1, 8, 8)] [[|Conv2D(4, 3, Padding = (Padding)5)|]]", "Conv2D 'conv1': 5 is not a known Padding value")]
-    [InlineData("[Network] [Input(1, 8, 8)] [[|Conv2D(4, 3, (Activation)(-1))|]]", "Conv2D 'conv1': -1 is not a known Activation value")]
-    [InlineData("[Network] [Input(4)] [[|Dense(2, WeightInit = (Init)99)|]]", "Dense 'dense1': 99 is not a known WeightInit value")]
+    [InlineData("[Network] [Input(4)] [[|Dense(2, (Activation)42)|]]", "Dense 'dense1': activation 42 is not a known Activation value")]
+    [InlineData("[[|Network(Loss = (Loss)9)|]] [Input(4)] [Dense(2)]", "Network 'Net': Loss = 9 is not a known Loss value")]
+    [InlineData("[Network] [Input(1, 8, 8)] [[|Conv2D(4, 3, Padding = (Padding)5)|]]", "Conv2D 'conv1': Padding = 5 is not a known Padding value")]
+    [InlineData("[Network] [Input(1, 8, 8)] [[|Conv2D(4, 3, (Activation)(-1))|]]", "Conv2D 'conv1': activation -1 is not a known Activation value")]
+    [InlineData("[Network] [Input(4)] [[|Dense(2, WeightInit = (Init)99)|]]", "Dense 'dense1': WeightInit = 99 is not a known Init value")]
     public void MYL0013_an_enum_value_cast_from_an_unknown_number_names_the_setting_and_the_number(string attributes, string message) => Single(Network($"""
         {attributes}
         public partial class Net;
@@ -186,6 +186,8 @@ public sealed class DiagnosticTests
     [InlineData("[Input(4)] [[|BatchNorm1D(Momentum = 2f)|]]", "BatchNorm1D 'bn1': Momentum must be in [0, 1], but is 2")]
     [InlineData("[Input(4)] [[|BatchNorm1D(Epsilon = 0f)|]]", "BatchNorm1D 'bn1': Epsilon must be a finite number > 0, but is 0")]
     [InlineData("[Input(1, 8, 8)] [[|Conv2D(4, 3, PaddingSize = -1)|]]", "Conv2D 'conv1': PaddingSize must be >= 0, but is -1")]
+    [InlineData("[Input(1, 8, 8)] [[|Conv2D(4, 3, Activation.Softmax)|]]",
+        "Conv2D 'conv1': the activation must be element-wise (Softmax needs a 1-D output: add [Flatten] and a [Softmax] layer after it), but is Softmax")]
     public void MYL0014_a_value_out_of_its_range_gives_the_range_and_the_value(string layers, string message) => Single(Network($"""
         [Network]
         {layers}
@@ -243,7 +245,7 @@ public sealed class DiagnosticTests
         [Input(1, 2, 2)]
         [[|Conv2D(4, 7, PaddingSize = 1)|]]
         public partial class Net;
-        """), "MYL0021", "Conv2D 'conv1': with kernel 7x7, stride 1 and padding 1, the 2x2 input produced by 'input' gives an output of empty", Error);
+        """), "MYL0021", "Conv2D 'conv1': with kernel 7x7, stride 1 and padding 1, the 2x2 input produced by 'input' gives an output of -2x-2", Error);
 
     [Theory]
     [InlineData("[Input(1, 28, 28)] [Conv2D(6, 3)] [[|BatchNorm1D|]]",
@@ -293,6 +295,43 @@ public sealed class DiagnosticTests
             """), "MYL0100", "'relu1' runs as its own pass because 'maxpool1' cannot fuse an activation", Info);
         Assert.Contains("/// <para>MYL0100: 'relu1' runs as its own pass because 'maxpool1' cannot fuse an activation.</para>", run.Sources[0].Text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void MYL0100_a_second_activation_after_a_fused_one_says_the_layer_already_applies_one() => Single(Network("""
+        [Network]
+        [Input(4)]
+        [Dense(3, Activation.ReLU)]
+        [[|Sigmoid|]]
+        public partial class Net;
+        """), "MYL0100", "'sigmoid1' runs as its own pass because 'dense1' already applies ReLU", Info);
+
+    [Fact]
+    public void MYL0018_a_primary_constructor_is_reported_on_the_class() => Single(Network("""
+        [Network]
+        [Input(4)]
+        [Dense(2)]
+        public partial class [|Net|](int width) { public int Width => width; }
+        """), "MYL0018", "The network class 'Net' must not have a primary constructor: Myelin generates its constructors (seed, maxBatchSize)", Error);
+
+    [Theory]
+    [InlineData("Parameters")]
+    [InlineData("Loss")]
+    [InlineData("Dense1Forward")]
+    public void MYL0019_a_class_named_like_a_generated_member_is_reported_on_the_class(string name) => Single(Network($$"""
+        [Network(Loss = global::Myelin.Loss.SoftmaxCrossEntropy)]
+        [Input(4)]
+        [Dense(2)]
+        public partial class [|{{name}}|];
+        """), "MYL0019", $"The network class '{name}' has the name of a member Myelin generates for it; rename the class", Error);
+
+    [Theory]
+    [InlineData("[Input(50000)] [[|Dense(50000)|]]", "Dense 'dense1': the weight would hold 2,500,000,000 values, more than the 2,147,483,647 a .NET array can index")]
+    [InlineData("[[|Input(46341, 46341)|]] [Flatten] [Dense(1)]", "Input 'input': one sample would hold 2,147,488,281 values, more than the 2,147,483,647 a .NET array can index")]
+    public void MYL0025_a_size_that_overflows_an_array_index_is_reported_with_the_count(string layers, string message) => Single(Network($"""
+        [Network]
+        {layers}
+        public partial class Net;
+        """), "MYL0025", message, Error);
 
     [Fact]
     public void MYL0100_an_activation_straight_after_the_input_names_the_input_as_the_producer() => Single(Network("""
@@ -375,10 +414,10 @@ public sealed class DiagnosticTests
         object emitted = InvokeGenerator("SafeEmit", broken);
 
         Assert.Null(emitted.GetType().GetProperty("Source")!.GetValue(emitted));
-        var error = (DiagnosticInfo)emitted.GetType().GetProperty("Error")!.GetValue(emitted)!;
-        var diagnostic = error.ToDiagnostic();
+        var errors = (EquatableArray<DiagnosticInfo>)emitted.GetType().GetProperty("Diagnostics")!.GetValue(emitted)!;
+        var diagnostic = Assert.Single(errors).ToDiagnostic();
         Assert.Equal("MYL0999", diagnostic.Id);
-        Assert.StartsWith("Myelin's generator failed on 'Net': IndexOutOfRangeException: ", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Matches("^Myelin's generator failed on 'Net': [A-Za-z]+Exception: ", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static object InvokeGenerator(string method, params object[] arguments)

@@ -60,7 +60,7 @@ public sealed class FusionTests
             op => Assert.Equal(ActivationKind.ReLU, Assert.IsType<ActivationOp>(op).Activation));
         var diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal("MYL0100", diagnostic.Descriptor.Id);
-        Assert.Equal(new[] { "relu1", "maxpool1" }, diagnostic.Arguments);
+        Assert.Equal(new[] { "relu1", "maxpool1", "cannot fuse an activation" }, diagnostic.Arguments);
         Assert.Equal(At(2), diagnostic.Location);
         // The reason is repeated for the generated remarks.
         Assert.Equal("MYL0100: 'relu1' runs as its own pass because 'maxpool1' cannot fuse an activation.", Assert.Single(plan.Notes));
@@ -71,17 +71,18 @@ public sealed class FusionTests
     {
         var result = NetworkPlanner.Plan(Network(new[] { 4 }, LossKind.None, Dense(8, ActivationKind.ReLU), Activation(ActivationKind.Tanh)), CancellationToken.None);
         Assert.Equal(2, result.Plan!.Ops.Count);
-        Assert.Equal(new[] { "tanh1", "dense1" }, Assert.Single(result.Diagnostics).Arguments);
+        Assert.Equal(new[] { "tanh1", "dense1", "already applies ReLU" }, Assert.Single(result.Diagnostics).Arguments);
     }
 
     [Fact]
-    public void An_activation_after_dropout_or_the_input_or_a_flatten_does_not_fuse()
+    public void An_activation_after_dropout_or_the_input_does_not_fuse_but_one_after_a_flatten_joins_the_op_before_it()
     {
         var result = NetworkPlanner.Plan(Network(new[] { 1, 4, 4 }, LossKind.None,
             Activation(ActivationKind.Sigmoid), Conv(2, 3), Flatten(), Activation(ActivationKind.ReLU), Dropout(0.5f), Activation(ActivationKind.Tanh)), CancellationToken.None);
-        Assert.Equal(5, result.Plan!.Ops.Count);
+        Assert.Equal(4, result.Plan!.Ops.Count);
+        Assert.Equal(ActivationKind.ReLU, Assert.IsType<Conv2DOp>(result.Plan.Ops[1]).Activation);
         Assert.Equal(
-            new[] { "sigmoid1 input", "relu1 flatten1", "tanh1 dropout1" },
+            new[] { "sigmoid1 input cannot fuse an activation", "tanh1 dropout1 cannot fuse an activation" },
             result.Diagnostics.Select(d => string.Join(" ", d.Arguments)));
     }
 

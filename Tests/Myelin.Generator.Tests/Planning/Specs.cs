@@ -38,7 +38,7 @@ internal static class Specs
     {
         var located = layers.Select((layer, i) => layer with { Location = At(i) }).ToArray();
         var spec = new NetworkSpec("Demo", "Net", "class", EquatableArray<ContainingTypeInfo>.Empty, loss,
-            NetworkLocation: At(-1), InputShape: new EquatableArray<int>(input), InputLocation: At(-2), Layers: new EquatableArray<LayerSpec>(located));
+            NetworkLocation: At(-1), ClassLocation: At(-3), InputShape: new EquatableArray<int>(input), InputLocation: At(-2), Layers: new EquatableArray<LayerSpec>(located));
         return new ParseResult(spec, At(-3), "Net", EquatableArray<DiagnosticInfo>.Empty);
     }
 

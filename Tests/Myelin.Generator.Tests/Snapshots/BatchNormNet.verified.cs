@@ -69,67 +69,67 @@ namespace Demo
 
         // ---- Parameter table: PyTorch names and layouts, offsets into Parameters (or Buffers) ----
 
-        /// <summary>Offset of <c>conv1.weight</c> [8, 1, 3, 3] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>conv1.weight</c> ([8, 1, 3, 3]) in <see cref="Parameters"/>.</summary>
         public const int Conv1WeightOffset = 0;
         /// <summary>Elements of <c>conv1.weight</c>.</summary>
         public const int Conv1WeightLength = 72;
-        /// <summary>Offset of <c>conv1.bias</c> [8] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>conv1.bias</c> ([8]) in <see cref="Parameters"/>.</summary>
         public const int Conv1BiasOffset = 72;
         /// <summary>Elements of <c>conv1.bias</c>.</summary>
         public const int Conv1BiasLength = 8;
-        /// <summary>Offset of <c>bn1.weight</c> [8] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>bn1.weight</c> ([8]) in <see cref="Parameters"/>.</summary>
         public const int Bn1WeightOffset = 80;
         /// <summary>Elements of <c>bn1.weight</c>.</summary>
         public const int Bn1WeightLength = 8;
-        /// <summary>Offset of <c>bn1.bias</c> [8] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>bn1.bias</c> ([8]) in <see cref="Parameters"/>.</summary>
         public const int Bn1BiasOffset = 88;
         /// <summary>Elements of <c>bn1.bias</c>.</summary>
         public const int Bn1BiasLength = 8;
-        /// <summary>Offset of <c>bn1.running_mean</c> [8] in <see cref="Buffers"/>.</summary>
+        /// <summary>Offset of <c>bn1.running_mean</c> ([8]) in <see cref="Buffers"/>.</summary>
         public const int Bn1RunningMeanOffset = 0;
         /// <summary>Elements of <c>bn1.running_mean</c>.</summary>
         public const int Bn1RunningMeanLength = 8;
-        /// <summary>Offset of <c>bn1.running_var</c> [8] in <see cref="Buffers"/>.</summary>
+        /// <summary>Offset of <c>bn1.running_var</c> ([8]) in <see cref="Buffers"/>.</summary>
         public const int Bn1RunningVarOffset = 8;
         /// <summary>Elements of <c>bn1.running_var</c>.</summary>
         public const int Bn1RunningVarLength = 8;
-        /// <summary>Offset of <c>bn1.num_batches_tracked</c> a scalar in <see cref="Buffers"/>.</summary>
+        /// <summary>Offset of <c>bn1.num_batches_tracked</c> (a scalar) in <see cref="Buffers"/>.</summary>
         public const int Bn1NumBatchesTrackedOffset = 16;
         /// <summary>Elements of <c>bn1.num_batches_tracked</c>.</summary>
         public const int Bn1NumBatchesTrackedLength = 1;
-        /// <summary>Offset of <c>dense1.weight</c> [32, 512] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense1.weight</c> ([32, 512]) in <see cref="Parameters"/>.</summary>
         public const int Dense1WeightOffset = 96;
         /// <summary>Elements of <c>dense1.weight</c>.</summary>
         public const int Dense1WeightLength = 16384;
-        /// <summary>Offset of <c>dense1.bias</c> [32] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense1.bias</c> ([32]) in <see cref="Parameters"/>.</summary>
         public const int Dense1BiasOffset = 16480;
         /// <summary>Elements of <c>dense1.bias</c>.</summary>
         public const int Dense1BiasLength = 32;
-        /// <summary>Offset of <c>bn2.weight</c> [32] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>bn2.weight</c> ([32]) in <see cref="Parameters"/>.</summary>
         public const int Bn2WeightOffset = 16512;
         /// <summary>Elements of <c>bn2.weight</c>.</summary>
         public const int Bn2WeightLength = 32;
-        /// <summary>Offset of <c>bn2.bias</c> [32] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>bn2.bias</c> ([32]) in <see cref="Parameters"/>.</summary>
         public const int Bn2BiasOffset = 16544;
         /// <summary>Elements of <c>bn2.bias</c>.</summary>
         public const int Bn2BiasLength = 32;
-        /// <summary>Offset of <c>bn2.running_mean</c> [32] in <see cref="Buffers"/>.</summary>
+        /// <summary>Offset of <c>bn2.running_mean</c> ([32]) in <see cref="Buffers"/>.</summary>
         public const int Bn2RunningMeanOffset = 17;
         /// <summary>Elements of <c>bn2.running_mean</c>.</summary>
         public const int Bn2RunningMeanLength = 32;
-        /// <summary>Offset of <c>bn2.running_var</c> [32] in <see cref="Buffers"/>.</summary>
+        /// <summary>Offset of <c>bn2.running_var</c> ([32]) in <see cref="Buffers"/>.</summary>
         public const int Bn2RunningVarOffset = 49;
         /// <summary>Elements of <c>bn2.running_var</c>.</summary>
         public const int Bn2RunningVarLength = 32;
-        /// <summary>Offset of <c>bn2.num_batches_tracked</c> a scalar in <see cref="Buffers"/>.</summary>
+        /// <summary>Offset of <c>bn2.num_batches_tracked</c> (a scalar) in <see cref="Buffers"/>.</summary>
         public const int Bn2NumBatchesTrackedOffset = 81;
         /// <summary>Elements of <c>bn2.num_batches_tracked</c>.</summary>
         public const int Bn2NumBatchesTrackedLength = 1;
-        /// <summary>Offset of <c>dense2.weight</c> [10, 32] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense2.weight</c> ([10, 32]) in <see cref="Parameters"/>.</summary>
         public const int Dense2WeightOffset = 16576;
         /// <summary>Elements of <c>dense2.weight</c>.</summary>
         public const int Dense2WeightLength = 320;
-        /// <summary>Offset of <c>dense2.bias</c> [10] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense2.bias</c> ([10]) in <see cref="Parameters"/>.</summary>
         public const int Dense2BiasOffset = 16896;
         /// <summary>Elements of <c>dense2.bias</c>.</summary>
         public const int Dense2BiasLength = 10;
@@ -171,6 +171,14 @@ namespace Demo
             new global::Myelin.LayerInfo("dense2", "Dense", new[] { 10 }, 330),
         };
 
+        private static readonly global::Myelin.Kernels.ConvolutionShape s_conv1Geometry = new(Channels: 1, Height: 16, Width: 16,
+            Kernel: 3, Stride: 1, PadTop: 1, PadLeft: 1, OutHeight: 16, OutWidth: 16);
+        private const int Conv1ColumnsSize = 1 * 3 * 3 * 256; // per sample: K = C*k*k rows of P = OH*OW positions
+        private const int Conv1ProductsSize = 8 * 256; // per sample: F rows of P positions
+        private static readonly global::Myelin.Kernels.PoolShape s_maxpool1Geometry = new(Planes: 8, Height: 16, Width: 16,
+            Kernel: 2, Stride: 2, OutHeight: 8, OutWidth: 8); // one sample's planes; a batch has batch * 8
+        private const long Dropout1Stream = unchecked((long)0xFA3D1C866899C713UL); // FNV-1a of "dropout1": dropout1's own random stream
+
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly bool[] _trainable = { true, true, true, true, true, true, true, true, true, true };
@@ -197,20 +205,19 @@ namespace Demo
         private float[] _dropout1OutputGradient = global::System.Array.Empty<float>(); // [batch, 32], dLoss/dDropout1Output
         private float[] _dense2Output = global::System.Array.Empty<float>(); // [batch, 10], from dense2
         private float[] _dense2OutputGradient = global::System.Array.Empty<float>(); // [batch, 10], dLoss/dDense2Output
-        private static readonly global::Myelin.Kernels.ConvolutionShape s_conv1Shape = new(Channels: 1, Height: 16, Width: 16, Kernel: 3, Stride: 1, PadTop: 1, PadLeft: 1, OutHeight: 16, OutWidth: 16);
-        private float[] _conv1Columns = global::System.Array.Empty<float>(); // [batch, 9, 256], im2col of Conv1's input, kept for the weight gradient
-        private readonly float[] _conv1ColumnGradient = new float[2304]; // [9, 256], one sample's column gradient
+        private float[] _conv1Columns = global::System.Array.Empty<float>(); // [9, batch * 256], im2col of Conv1's input, kept for the weight gradient
+        private float[] _conv1Products = global::System.Array.Empty<float>(); // [8, batch * 256], W . columns; in backward, dLoss/dz in the same layout
         private float[] _bn1Normalized = global::System.Array.Empty<float>(); // [batch, 8, 16, 16], x-hat of the last forward pass
-        private readonly float[] _bn1InverseStd = new float[8]; // [8], 1/sqrt(var + eps) of the last forward pass
+        private readonly float[] _bn1InverseStd = new float[Bn1WeightLength]; // [8], 1/sqrt(var + eps) per channel of the last forward pass
         private bool _bn1UsedBatchStatistics; // training mode: the last pass normalised with batch statistics
         private int[] _maxpool1Argmax = global::System.Array.Empty<int>(); // [batch, 8, 8, 8], where in its input plane each maximum came from
         private float[] _bn2Normalized = global::System.Array.Empty<float>(); // [batch, 32], x-hat of the last forward pass
-        private readonly float[] _bn2InverseStd = new float[32]; // [32], 1/sqrt(var + eps) of the last forward pass
+        private readonly float[] _bn2InverseStd = new float[Bn2WeightLength]; // [32], 1/sqrt(var + eps) per channel of the last forward pass
         private bool _bn2UsedBatchStatistics; // training mode: the last pass normalised with batch statistics
         private float[] _dropout1Mask = global::System.Array.Empty<float>(); // [batch, 32], 0 or 1/(1 - p) per element of the last training pass
         private bool _dropout1WasActive; // whether the last forward pass dropped anything (training mode)
 
-        /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of DefaultMaxBatchSize samples.</summary>
+        /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of <see cref="DefaultMaxBatchSize"/> samples.</summary>
         public BatchNormNet() : this(0) { }
 
         /// <summary>Creates the network with parameters initialised from <paramref name="seed"/>.</summary>
@@ -228,6 +235,7 @@ namespace Demo
         {
             if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, NetworkName + ": the batch capacity must be at least 1.");
             if (batchSize <= _capacity) return;
+            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 2304);
             _capacity = batchSize;
             _conv1Output = new float[batchSize * Conv1OutputSize];
             _conv1OutputGradient = new float[batchSize * Conv1OutputSize];
@@ -243,11 +251,12 @@ namespace Demo
             _dropout1OutputGradient = new float[batchSize * Dropout1OutputSize];
             _dense2Output = new float[batchSize * Dense2OutputSize];
             _dense2OutputGradient = new float[batchSize * Dense2OutputSize];
-            _conv1Columns = new float[batchSize * 2304];
-            _bn1Normalized = new float[batchSize * 2048];
-            _maxpool1Argmax = new int[batchSize * 512];
-            _bn2Normalized = new float[batchSize * 32];
-            _dropout1Mask = new float[batchSize * 32];
+            _conv1Columns = new float[batchSize * Conv1ColumnsSize];
+            _conv1Products = new float[batchSize * Conv1ProductsSize];
+            _bn1Normalized = new float[batchSize * Bn1OutputSize];
+            _maxpool1Argmax = new int[batchSize * Maxpool1OutputSize];
+            _bn2Normalized = new float[batchSize * Bn2OutputSize];
+            _dropout1Mask = new float[batchSize * Dropout1OutputSize];
         }
 
         /// <inheritdoc/>
@@ -453,8 +462,10 @@ namespace Demo
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Labels(NetworkName, labels, batchSize, OutputSize);
             RunForward(inputs, batchSize);
+            global::System.ReadOnlySpan<float> logits = new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize);
+            global::System.Span<float> logitsGradient = new global::System.Span<float>(_dense2OutputGradient, 0, batchSize * OutputSize);
             // Softmax cross-entropy and its gradient in one pass: dLoss/dlogits = (softmax(logits) - onehot(labels)) / batch.
-            float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize), labels, OutputSize, new global::System.Span<float>(_dense2OutputGradient, 0, batchSize * OutputSize));
+            float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels, OutputSize, logitsGradient);
             // Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.
             global::System.Array.Clear(_gradients);
             RunBackward(inputs, batchSize);
@@ -473,7 +484,8 @@ namespace Demo
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Labels(NetworkName, labels, batchSize, OutputSize);
             RunForward(inputs, batchSize);
-            float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize), labels, OutputSize, default);
+            global::System.ReadOnlySpan<float> logits = new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize);
+            float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels, OutputSize, default);
             return loss;
         }
 
@@ -529,7 +541,8 @@ namespace Demo
 
         /// <summary>conv1: Conv2D 1x16x16 -&gt; 8x16x16, 3x3 kernel, stride 1, padding 1 + bias.</summary>
         /// <remarks>
-        /// Per sample: <c>col[K, P] = im2col(x)</c>, then <c>y[F, P] = W[F, K] . col[K, P]</c> + bias[f].
+        /// <c>columns[K, batch*P]</c> = im2col of every sample; <c>products[F, batch*P] = W[F, K] . columns</c>; then
+        /// <c>y[b, f, p] = products[f, b*P + p] + bias[f]</c>, reordered to NCHW in the same pass.
         /// </remarks>
         /// <param name="x">[batch, 1, 16, 16]</param>
         /// <param name="y">[batch, 8, 16, 16]</param>
@@ -537,51 +550,38 @@ namespace Demo
         {
             const int C = 1, H = 16, W = 16; // input
             const int F = 8, OH = 16, OW = 16; // output
-            const int K = C * 3 * 3, P = OH * OW; // the product's inner size and positions per sample
-            global::System.ReadOnlySpan<float> bias = Conv1Bias;
+            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
+            int positions = batch * P; // the columns of the whole batch, side by side
+            global::System.Span<float> columns = new global::System.Span<float>(_conv1Columns, 0, K * positions);
             for (int b = 0; b < batch; b++)
-            {
-                global::System.Span<float> columns = new global::System.Span<float>(_conv1Columns, b * K * P, K * P);
-                global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv1Shape);
-                global::System.Span<float> sample = y.Slice(b * F * P, F * P);
-                global::Myelin.Kernels.Gemm.Multiply(Conv1Weight, columns, sample, F, P, K, accumulate: false);
-                // Epilogue, one pass over the sample: + bias[f]
-                global::Myelin.Kernels.ElementwiseKernels.AddRowBiasAndActivate(sample, bias, F, P, new global::Myelin.Kernels.IdentityOperator());
-            }
+                global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv1Geometry, columnOffset: b * P, rowStride: positions);
+            global::System.Span<float> products = new global::System.Span<float>(_conv1Products, 0, F * positions);
+            global::Myelin.Kernels.Gemm.Multiply(Conv1Weight, columns, products, F, positions, K, accumulate: false);
+            // Epilogue: reorder to [batch, F, P] + bias[f]
+            global::Myelin.Kernels.ElementwiseKernels.ChannelsToSamples(products, y, Conv1Bias, F, batch, P, new global::Myelin.Kernels.IdentityOperator());
         }
 
         /// <summary>Backward of conv1: Conv2D 1x16x16 -&gt; 8x16x16, 3x3 kernel, stride 1, padding 1 + bias.</summary>
         /// <remarks>
-        /// Per sample: <c>dz = dy * f'(z)</c>; <c>dW[F, K] += dz[F, P] . col[K, P]^T</c>; <c>db[f] += sum_p dz[f, p]</c>;
-        /// <c>dcol[K, P] = W^T[K, F] . dz[F, P]</c>, folded back onto <c>dx</c> by col2im.
+        /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>.
         /// </remarks>
         private void Conv1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
-            const int C = 1, H = 16, W = 16; // input
+            const int C = 1; // input channels
             const int F = 8, OH = 16, OW = 16; // output
-            const int K = C * 3 * 3, P = OH * OW; // the product's inner size and positions per sample
-            global::System.Span<float> db = Conv1BiasGradient;
-            global::System.Span<float> columnGradient = _conv1ColumnGradient;
-            for (int b = 0; b < batch; b++)
+            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
+            int positions = batch * P; // the columns of the whole batch, side by side
+            global::System.Span<float> dz = new global::System.Span<float>(_conv1Products, 0, F * positions);
+            global::Myelin.Kernels.ElementwiseKernels.SamplesToChannels(dy, dz, F, batch, P);
+            if (weightGradients)
             {
-                global::System.ReadOnlySpan<float> dz = dy.Slice(b * F * P, F * P);
-                if (weightGradients)
-                {
-                    global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv1Columns, b * K * P, K * P);
-                    global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv1WeightGradient, F, K, P, accumulate: true);
-                    global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, P, db);
-                }
-                if (inputGradient)
-                {
-                    global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv1Weight, dz, columnGradient, K, P, F, accumulate: false);
-                    global::System.Span<float> sampleGradient = dx.Slice(b * C * H * W, C * H * W);
-                    sampleGradient.Clear();
-                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columnGradient, sampleGradient, s_conv1Shape);
-                }
+                global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv1Columns, 0, K * positions);
+                global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv1WeightGradient, F, K, positions, accumulate: true);
+                global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, positions, Conv1BiasGradient);
             }
         }
 
-        /// <summary>bn1: BatchNorm2D over 8 channels, momentum 0.1, ReLU (relu1), then ReLU.</summary>
+        /// <summary>bn1: BatchNorm2D over 8 channels, momentum 0.1, ReLU (relu1).</summary>
         /// <remarks>
         /// <c>x-hat = (x - mean_c) / sqrt(var_c + eps)</c>, <c>y = gamma_c x-hat + beta_c</c>. Training uses the batch's mean and biased
         /// variance and updates <c>running = (1 - momentum) running + momentum batch</c> (unbiased variance), as PyTorch; eval uses the running statistics.
@@ -682,13 +682,13 @@ namespace Demo
         /// <param name="y">[batch, 8, 8, 8]</param>
         private void Maxpool1Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            global::Myelin.Kernels.PoolingKernels.MaxPoolForward(x, y, _maxpool1Argmax, new global::Myelin.Kernels.PoolShape(Planes: batch * 8, Height: 16, Width: 16, Kernel: 2, Stride: 2, OutHeight: 8, OutWidth: 8));
+            global::Myelin.Kernels.PoolingKernels.MaxPoolForward(x, y, _maxpool1Argmax, s_maxpool1Geometry with { Planes = batch * 8 });
         }
 
         /// <summary>Backward of maxpool1: max pool 8x16x16 -&gt; 8x8x8, 2x2 window, stride 2: each output's gradient goes to the input that was its maximum.</summary>
         private void Maxpool1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
         {
-            global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool1Argmax, dx, new global::Myelin.Kernels.PoolShape(Planes: batch * 8, Height: 16, Width: 16, Kernel: 2, Stride: 2, OutHeight: 8, OutWidth: 8));
+            global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool1Argmax, dx, s_maxpool1Geometry with { Planes = batch * 8 });
         }
 
         /// <summary>dense1: Dense 512 -&gt; 32 + bias: <c>y[b, o] = sum_i x[b, i] W[o, i] + bias[o]</c>.</summary>
@@ -725,7 +725,7 @@ namespace Demo
             }
         }
 
-        /// <summary>bn2: BatchNorm1D over 32 features, momentum 0.1, ReLU (relu2), then ReLU.</summary>
+        /// <summary>bn2: BatchNorm1D over 32 features, momentum 0.1, ReLU (relu2).</summary>
         /// <remarks>
         /// <c>x-hat = (x - mean_c) / sqrt(var_c + eps)</c>, <c>y = gamma_c x-hat + beta_c</c>. Training uses the batch's mean and biased
         /// variance and updates <c>running = (1 - momentum) running + momentum batch</c> (unbiased variance), as PyTorch; eval uses the running statistics.
@@ -824,19 +824,18 @@ namespace Demo
         /// <summary>dropout1: dropout p = 0.5: in training <c>y = x * mask</c> with <c>mask = 0</c> (probability p) or <c>1/(1 - p)</c>; in eval <c>y = x</c>.</summary>
         private void Dropout1Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            const int Size = 32;
-            const float Rate = 0.5f;
+            const float Rate = 0.5f, Keep = 1f / (1f - Rate);
+            int count = batch * Dropout1OutputSize;
             _dropout1WasActive = _isTraining && Rate > 0f;
             if (!_dropout1WasActive)
             {
-                x.Slice(0, batch * Size).CopyTo(y);
+                x.Slice(0, count).CopyTo(y);
                 return;
             }
-            // A fresh stream per training step and layer: (seed, step) decide the mask, so runs repeat exactly.
-            var random = new global::Myelin.SeededRandom(_seed, stream: unchecked(unchecked((long)0xFA3D1C866899C713UL) + _step * (long)0x9E3779B97F4A7C15UL)); // "dropout1"
+            // A fresh stream per training step and layer: the seed and the step decide the mask, so runs repeat exactly.
+            var random = new global::Myelin.SeededRandom(_seed, stream: unchecked(Dropout1Stream + _step * (long)0x9E3779B97F4A7C15UL));
             float[] mask = _dropout1Mask;
-            const float Keep = 1f / (1f - Rate);
-            for (int i = 0; i < batch * Size; i++)
+            for (int i = 0; i < count; i++)
             {
                 mask[i] = random.NextFloat() < Rate ? 0f : Keep;
                 y[i] = x[i] * mask[i];
@@ -846,14 +845,14 @@ namespace Demo
         /// <summary>Backward of dropout1: dropout p = 0.5: <c>dx = dy * mask</c> (or <c>dy</c> when nothing was dropped).</summary>
         private void Dropout1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
         {
-            const int Size = 32;
+            int count = batch * Dropout1OutputSize;
             if (!_dropout1WasActive)
             {
-                dy.Slice(0, batch * Size).CopyTo(dx);
+                dy.Slice(0, count).CopyTo(dx);
                 return;
             }
             float[] mask = _dropout1Mask;
-            for (int i = 0; i < batch * Size; i++) dx[i] = dy[i] * mask[i];
+            for (int i = 0; i < count; i++) dx[i] = dy[i] * mask[i];
         }
 
         /// <summary>dense2: Dense 32 -&gt; 10 + bias: <c>y[b, o] = sum_i x[b, i] W[o, i] + bias[o]</c>.</summary>
@@ -889,6 +888,5 @@ namespace Demo
                 global::Myelin.Kernels.Gemm.Multiply(dy, Dense2Weight, dx, batch, In, Out, accumulate: false);
             }
         }
-
     }
 }

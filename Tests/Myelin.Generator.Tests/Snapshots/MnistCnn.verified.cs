@@ -67,43 +67,43 @@ namespace Demo
 
         // ---- Parameter table: PyTorch names and layouts, offsets into Parameters (or Buffers) ----
 
-        /// <summary>Offset of <c>conv1.weight</c> [32, 1, 3, 3] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>conv1.weight</c> ([32, 1, 3, 3]) in <see cref="Parameters"/>.</summary>
         public const int Conv1WeightOffset = 0;
         /// <summary>Elements of <c>conv1.weight</c>.</summary>
         public const int Conv1WeightLength = 288;
-        /// <summary>Offset of <c>conv1.bias</c> [32] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>conv1.bias</c> ([32]) in <see cref="Parameters"/>.</summary>
         public const int Conv1BiasOffset = 288;
         /// <summary>Elements of <c>conv1.bias</c>.</summary>
         public const int Conv1BiasLength = 32;
-        /// <summary>Offset of <c>conv2.weight</c> [64, 32, 3, 3] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>conv2.weight</c> ([64, 32, 3, 3]) in <see cref="Parameters"/>.</summary>
         public const int Conv2WeightOffset = 320;
         /// <summary>Elements of <c>conv2.weight</c>.</summary>
         public const int Conv2WeightLength = 18432;
-        /// <summary>Offset of <c>conv2.bias</c> [64] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>conv2.bias</c> ([64]) in <see cref="Parameters"/>.</summary>
         public const int Conv2BiasOffset = 18752;
         /// <summary>Elements of <c>conv2.bias</c>.</summary>
         public const int Conv2BiasLength = 64;
-        /// <summary>Offset of <c>conv3.weight</c> [64, 64, 3, 3] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>conv3.weight</c> ([64, 64, 3, 3]) in <see cref="Parameters"/>.</summary>
         public const int Conv3WeightOffset = 18816;
         /// <summary>Elements of <c>conv3.weight</c>.</summary>
         public const int Conv3WeightLength = 36864;
-        /// <summary>Offset of <c>conv3.bias</c> [64] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>conv3.bias</c> ([64]) in <see cref="Parameters"/>.</summary>
         public const int Conv3BiasOffset = 55680;
         /// <summary>Elements of <c>conv3.bias</c>.</summary>
         public const int Conv3BiasLength = 64;
-        /// <summary>Offset of <c>dense1.weight</c> [64, 576] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense1.weight</c> ([64, 576]) in <see cref="Parameters"/>.</summary>
         public const int Dense1WeightOffset = 55744;
         /// <summary>Elements of <c>dense1.weight</c>.</summary>
         public const int Dense1WeightLength = 36864;
-        /// <summary>Offset of <c>dense1.bias</c> [64] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense1.bias</c> ([64]) in <see cref="Parameters"/>.</summary>
         public const int Dense1BiasOffset = 92608;
         /// <summary>Elements of <c>dense1.bias</c>.</summary>
         public const int Dense1BiasLength = 64;
-        /// <summary>Offset of <c>dense2.weight</c> [10, 64] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense2.weight</c> ([10, 64]) in <see cref="Parameters"/>.</summary>
         public const int Dense2WeightOffset = 92672;
         /// <summary>Elements of <c>dense2.weight</c>.</summary>
         public const int Dense2WeightLength = 640;
-        /// <summary>Offset of <c>dense2.bias</c> [10] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense2.bias</c> ([10]) in <see cref="Parameters"/>.</summary>
         public const int Dense2BiasOffset = 93312;
         /// <summary>Elements of <c>dense2.bias</c>.</summary>
         public const int Dense2BiasLength = 10;
@@ -137,6 +137,23 @@ namespace Demo
             new global::Myelin.LayerInfo("dense2", "Dense", new[] { 10 }, 650),
         };
 
+        private static readonly global::Myelin.Kernels.ConvolutionShape s_conv1Geometry = new(Channels: 1, Height: 28, Width: 28,
+            Kernel: 3, Stride: 1, PadTop: 0, PadLeft: 0, OutHeight: 26, OutWidth: 26);
+        private const int Conv1ColumnsSize = 1 * 3 * 3 * 676; // per sample: K = C*k*k rows of P = OH*OW positions
+        private const int Conv1ProductsSize = 32 * 676; // per sample: F rows of P positions
+        private static readonly global::Myelin.Kernels.PoolShape s_maxpool1Geometry = new(Planes: 32, Height: 26, Width: 26,
+            Kernel: 2, Stride: 2, OutHeight: 13, OutWidth: 13); // one sample's planes; a batch has batch * 32
+        private static readonly global::Myelin.Kernels.ConvolutionShape s_conv2Geometry = new(Channels: 32, Height: 13, Width: 13,
+            Kernel: 3, Stride: 1, PadTop: 0, PadLeft: 0, OutHeight: 11, OutWidth: 11);
+        private const int Conv2ColumnsSize = 32 * 3 * 3 * 121; // per sample: K = C*k*k rows of P = OH*OW positions
+        private const int Conv2ProductsSize = 64 * 121; // per sample: F rows of P positions
+        private static readonly global::Myelin.Kernels.PoolShape s_maxpool2Geometry = new(Planes: 64, Height: 11, Width: 11,
+            Kernel: 2, Stride: 2, OutHeight: 5, OutWidth: 5); // one sample's planes; a batch has batch * 64
+        private static readonly global::Myelin.Kernels.ConvolutionShape s_conv3Geometry = new(Channels: 64, Height: 5, Width: 5,
+            Kernel: 3, Stride: 1, PadTop: 0, PadLeft: 0, OutHeight: 3, OutWidth: 3);
+        private const int Conv3ColumnsSize = 64 * 3 * 3 * 9; // per sample: K = C*k*k rows of P = OH*OW positions
+        private const int Conv3ProductsSize = 64 * 9; // per sample: F rows of P positions
+
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly bool[] _trainable = { true, true, true, true, true, true, true, true };
@@ -163,19 +180,18 @@ namespace Demo
         private float[] _dense1OutputGradient = global::System.Array.Empty<float>(); // [batch, 64], dLoss/dDense1Output
         private float[] _dense2Output = global::System.Array.Empty<float>(); // [batch, 10], from dense2
         private float[] _dense2OutputGradient = global::System.Array.Empty<float>(); // [batch, 10], dLoss/dDense2Output
-        private static readonly global::Myelin.Kernels.ConvolutionShape s_conv1Shape = new(Channels: 1, Height: 28, Width: 28, Kernel: 3, Stride: 1, PadTop: 0, PadLeft: 0, OutHeight: 26, OutWidth: 26);
-        private float[] _conv1Columns = global::System.Array.Empty<float>(); // [batch, 9, 676], im2col of Conv1's input, kept for the weight gradient
-        private readonly float[] _conv1ColumnGradient = new float[6084]; // [9, 676], one sample's column gradient
+        private float[] _conv1Columns = global::System.Array.Empty<float>(); // [9, batch * 676], im2col of Conv1's input, kept for the weight gradient
+        private float[] _conv1Products = global::System.Array.Empty<float>(); // [32, batch * 676], W . columns; in backward, dLoss/dz in the same layout
         private int[] _maxpool1Argmax = global::System.Array.Empty<int>(); // [batch, 32, 13, 13], where in its input plane each maximum came from
-        private static readonly global::Myelin.Kernels.ConvolutionShape s_conv2Shape = new(Channels: 32, Height: 13, Width: 13, Kernel: 3, Stride: 1, PadTop: 0, PadLeft: 0, OutHeight: 11, OutWidth: 11);
-        private float[] _conv2Columns = global::System.Array.Empty<float>(); // [batch, 288, 121], im2col of Conv2's input, kept for the weight gradient
-        private readonly float[] _conv2ColumnGradient = new float[34848]; // [288, 121], one sample's column gradient
+        private float[] _conv2Columns = global::System.Array.Empty<float>(); // [288, batch * 121], im2col of Conv2's input, kept for the weight gradient
+        private float[] _conv2Products = global::System.Array.Empty<float>(); // [64, batch * 121], W . columns; in backward, dLoss/dz in the same layout
+        private float[] _conv2ColumnGradient = global::System.Array.Empty<float>(); // [288, batch * 121], dLoss/dcolumns
         private int[] _maxpool2Argmax = global::System.Array.Empty<int>(); // [batch, 64, 5, 5], where in its input plane each maximum came from
-        private static readonly global::Myelin.Kernels.ConvolutionShape s_conv3Shape = new(Channels: 64, Height: 5, Width: 5, Kernel: 3, Stride: 1, PadTop: 0, PadLeft: 0, OutHeight: 3, OutWidth: 3);
-        private float[] _conv3Columns = global::System.Array.Empty<float>(); // [batch, 576, 9], im2col of Conv3's input, kept for the weight gradient
-        private readonly float[] _conv3ColumnGradient = new float[5184]; // [576, 9], one sample's column gradient
+        private float[] _conv3Columns = global::System.Array.Empty<float>(); // [576, batch * 9], im2col of Conv3's input, kept for the weight gradient
+        private float[] _conv3Products = global::System.Array.Empty<float>(); // [64, batch * 9], W . columns; in backward, dLoss/dz in the same layout
+        private float[] _conv3ColumnGradient = global::System.Array.Empty<float>(); // [576, batch * 9], dLoss/dcolumns
 
-        /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of DefaultMaxBatchSize samples.</summary>
+        /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of <see cref="DefaultMaxBatchSize"/> samples.</summary>
         public MnistCnn() : this(0) { }
 
         /// <summary>Creates the network with parameters initialised from <paramref name="seed"/>.</summary>
@@ -193,6 +209,7 @@ namespace Demo
         {
             if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, NetworkName + ": the batch capacity must be at least 1.");
             if (batchSize <= _capacity) return;
+            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 34848);
             _capacity = batchSize;
             _conv1Output = new float[batchSize * Conv1OutputSize];
             _conv1OutputGradient = new float[batchSize * Conv1OutputSize];
@@ -208,11 +225,16 @@ namespace Demo
             _dense1OutputGradient = new float[batchSize * Dense1OutputSize];
             _dense2Output = new float[batchSize * Dense2OutputSize];
             _dense2OutputGradient = new float[batchSize * Dense2OutputSize];
-            _conv1Columns = new float[batchSize * 6084];
-            _maxpool1Argmax = new int[batchSize * 5408];
-            _conv2Columns = new float[batchSize * 34848];
-            _maxpool2Argmax = new int[batchSize * 1600];
-            _conv3Columns = new float[batchSize * 5184];
+            _conv1Columns = new float[batchSize * Conv1ColumnsSize];
+            _conv1Products = new float[batchSize * Conv1ProductsSize];
+            _maxpool1Argmax = new int[batchSize * Maxpool1OutputSize];
+            _conv2Columns = new float[batchSize * Conv2ColumnsSize];
+            _conv2Products = new float[batchSize * Conv2ProductsSize];
+            _conv2ColumnGradient = new float[batchSize * Conv2ColumnsSize];
+            _maxpool2Argmax = new int[batchSize * Maxpool2OutputSize];
+            _conv3Columns = new float[batchSize * Conv3ColumnsSize];
+            _conv3Products = new float[batchSize * Conv3ProductsSize];
+            _conv3ColumnGradient = new float[batchSize * Conv3ColumnsSize];
         }
 
         /// <inheritdoc/>
@@ -394,8 +416,10 @@ namespace Demo
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Labels(NetworkName, labels, batchSize, OutputSize);
             RunForward(inputs, batchSize);
+            global::System.ReadOnlySpan<float> logits = new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize);
+            global::System.Span<float> logitsGradient = new global::System.Span<float>(_dense2OutputGradient, 0, batchSize * OutputSize);
             // Softmax cross-entropy and its gradient in one pass: dLoss/dlogits = (softmax(logits) - onehot(labels)) / batch.
-            float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize), labels, OutputSize, new global::System.Span<float>(_dense2OutputGradient, 0, batchSize * OutputSize));
+            float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels, OutputSize, logitsGradient);
             // Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.
             global::System.Array.Clear(_gradients);
             RunBackward(inputs, batchSize);
@@ -414,7 +438,8 @@ namespace Demo
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Labels(NetworkName, labels, batchSize, OutputSize);
             RunForward(inputs, batchSize);
-            float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize), labels, OutputSize, default);
+            global::System.ReadOnlySpan<float> logits = new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize);
+            float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels, OutputSize, default);
             return loss;
         }
 
@@ -470,7 +495,8 @@ namespace Demo
 
         /// <summary>conv1: Conv2D 1x28x28 -&gt; 32x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
         /// <remarks>
-        /// Per sample: <c>col[K, P] = im2col(x)</c>, then <c>y[F, P] = W[F, K] . col[K, P]</c> + bias[f], then ReLU.
+        /// <c>columns[K, batch*P]</c> = im2col of every sample; <c>products[F, batch*P] = W[F, K] . columns</c>; then
+        /// <c>y[b, f, p] = products[f, b*P + p] + bias[f], ReLU</c>, reordered to NCHW in the same pass.
         /// </remarks>
         /// <param name="x">[batch, 1, 28, 28]</param>
         /// <param name="y">[batch, 32, 26, 26]</param>
@@ -478,49 +504,36 @@ namespace Demo
         {
             const int C = 1, H = 28, W = 28; // input
             const int F = 32, OH = 26, OW = 26; // output
-            const int K = C * 3 * 3, P = OH * OW; // the product's inner size and positions per sample
-            global::System.ReadOnlySpan<float> bias = Conv1Bias;
+            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
+            int positions = batch * P; // the columns of the whole batch, side by side
+            global::System.Span<float> columns = new global::System.Span<float>(_conv1Columns, 0, K * positions);
             for (int b = 0; b < batch; b++)
-            {
-                global::System.Span<float> columns = new global::System.Span<float>(_conv1Columns, b * K * P, K * P);
-                global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv1Shape);
-                global::System.Span<float> sample = y.Slice(b * F * P, F * P);
-                global::Myelin.Kernels.Gemm.Multiply(Conv1Weight, columns, sample, F, P, K, accumulate: false);
-                // Epilogue, one pass over the sample: + bias[f], ReLU
-                global::Myelin.Kernels.ElementwiseKernels.AddRowBiasAndActivate(sample, bias, F, P, new global::Myelin.Kernels.ReLUOperator());
-            }
+                global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv1Geometry, columnOffset: b * P, rowStride: positions);
+            global::System.Span<float> products = new global::System.Span<float>(_conv1Products, 0, F * positions);
+            global::Myelin.Kernels.Gemm.Multiply(Conv1Weight, columns, products, F, positions, K, accumulate: false);
+            // Epilogue: reorder to [batch, F, P] + bias[f], ReLU
+            global::Myelin.Kernels.ElementwiseKernels.ChannelsToSamples(products, y, Conv1Bias, F, batch, P, new global::Myelin.Kernels.ReLUOperator());
         }
 
         /// <summary>Backward of conv1: Conv2D 1x28x28 -&gt; 32x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
         /// <remarks>
-        /// Per sample: <c>dz = dy * f'(z)</c>; <c>dW[F, K] += dz[F, P] . col[K, P]^T</c>; <c>db[f] += sum_p dz[f, p]</c>;
-        /// <c>dcol[K, P] = W^T[K, F] . dz[F, P]</c>, folded back onto <c>dx</c> by col2im.
+        /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>.
         /// </remarks>
         private void Conv1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
-            const int C = 1, H = 28, W = 28; // input
+            const int C = 1; // input channels
             const int F = 32, OH = 26, OW = 26; // output
-            const int K = C * 3 * 3, P = OH * OW; // the product's inner size and positions per sample
+            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
+            int positions = batch * P; // the columns of the whole batch, side by side
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
             global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * F * P), dy.Slice(0, batch * F * P), new global::Myelin.Kernels.ReLUOperator());
-            global::System.Span<float> db = Conv1BiasGradient;
-            global::System.Span<float> columnGradient = _conv1ColumnGradient;
-            for (int b = 0; b < batch; b++)
+            global::System.Span<float> dz = new global::System.Span<float>(_conv1Products, 0, F * positions);
+            global::Myelin.Kernels.ElementwiseKernels.SamplesToChannels(dy, dz, F, batch, P);
+            if (weightGradients)
             {
-                global::System.ReadOnlySpan<float> dz = dy.Slice(b * F * P, F * P);
-                if (weightGradients)
-                {
-                    global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv1Columns, b * K * P, K * P);
-                    global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv1WeightGradient, F, K, P, accumulate: true);
-                    global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, P, db);
-                }
-                if (inputGradient)
-                {
-                    global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv1Weight, dz, columnGradient, K, P, F, accumulate: false);
-                    global::System.Span<float> sampleGradient = dx.Slice(b * C * H * W, C * H * W);
-                    sampleGradient.Clear();
-                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columnGradient, sampleGradient, s_conv1Shape);
-                }
+                global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv1Columns, 0, K * positions);
+                global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv1WeightGradient, F, K, positions, accumulate: true);
+                global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, positions, Conv1BiasGradient);
             }
         }
 
@@ -529,18 +542,19 @@ namespace Demo
         /// <param name="y">[batch, 32, 13, 13]</param>
         private void Maxpool1Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            global::Myelin.Kernels.PoolingKernels.MaxPoolForward(x, y, _maxpool1Argmax, new global::Myelin.Kernels.PoolShape(Planes: batch * 32, Height: 26, Width: 26, Kernel: 2, Stride: 2, OutHeight: 13, OutWidth: 13));
+            global::Myelin.Kernels.PoolingKernels.MaxPoolForward(x, y, _maxpool1Argmax, s_maxpool1Geometry with { Planes = batch * 32 });
         }
 
         /// <summary>Backward of maxpool1: max pool 32x26x26 -&gt; 32x13x13, 2x2 window, stride 2: each output's gradient goes to the input that was its maximum.</summary>
         private void Maxpool1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
         {
-            global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool1Argmax, dx, new global::Myelin.Kernels.PoolShape(Planes: batch * 32, Height: 26, Width: 26, Kernel: 2, Stride: 2, OutHeight: 13, OutWidth: 13));
+            global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool1Argmax, dx, s_maxpool1Geometry with { Planes = batch * 32 });
         }
 
         /// <summary>conv2: Conv2D 32x13x13 -&gt; 64x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
         /// <remarks>
-        /// Per sample: <c>col[K, P] = im2col(x)</c>, then <c>y[F, P] = W[F, K] . col[K, P]</c> + bias[f], then ReLU.
+        /// <c>columns[K, batch*P]</c> = im2col of every sample; <c>products[F, batch*P] = W[F, K] . columns</c>; then
+        /// <c>y[b, f, p] = products[f, b*P + p] + bias[f], ReLU</c>, reordered to NCHW in the same pass.
         /// </remarks>
         /// <param name="x">[batch, 32, 13, 13]</param>
         /// <param name="y">[batch, 64, 11, 11]</param>
@@ -548,49 +562,45 @@ namespace Demo
         {
             const int C = 32, H = 13, W = 13; // input
             const int F = 64, OH = 11, OW = 11; // output
-            const int K = C * 3 * 3, P = OH * OW; // the product's inner size and positions per sample
-            global::System.ReadOnlySpan<float> bias = Conv2Bias;
+            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
+            int positions = batch * P; // the columns of the whole batch, side by side
+            global::System.Span<float> columns = new global::System.Span<float>(_conv2Columns, 0, K * positions);
             for (int b = 0; b < batch; b++)
-            {
-                global::System.Span<float> columns = new global::System.Span<float>(_conv2Columns, b * K * P, K * P);
-                global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv2Shape);
-                global::System.Span<float> sample = y.Slice(b * F * P, F * P);
-                global::Myelin.Kernels.Gemm.Multiply(Conv2Weight, columns, sample, F, P, K, accumulate: false);
-                // Epilogue, one pass over the sample: + bias[f], ReLU
-                global::Myelin.Kernels.ElementwiseKernels.AddRowBiasAndActivate(sample, bias, F, P, new global::Myelin.Kernels.ReLUOperator());
-            }
+                global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv2Geometry, columnOffset: b * P, rowStride: positions);
+            global::System.Span<float> products = new global::System.Span<float>(_conv2Products, 0, F * positions);
+            global::Myelin.Kernels.Gemm.Multiply(Conv2Weight, columns, products, F, positions, K, accumulate: false);
+            // Epilogue: reorder to [batch, F, P] + bias[f], ReLU
+            global::Myelin.Kernels.ElementwiseKernels.ChannelsToSamples(products, y, Conv2Bias, F, batch, P, new global::Myelin.Kernels.ReLUOperator());
         }
 
         /// <summary>Backward of conv2: Conv2D 32x13x13 -&gt; 64x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
         /// <remarks>
-        /// Per sample: <c>dz = dy * f'(z)</c>; <c>dW[F, K] += dz[F, P] . col[K, P]^T</c>; <c>db[f] += sum_p dz[f, p]</c>;
-        /// <c>dcol[K, P] = W^T[K, F] . dz[F, P]</c>, folded back onto <c>dx</c> by col2im.
+        /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>;
+        /// <c>dcolumns[K, batch*P] = W^T . dz</c>, folded back onto each sample of <c>dx</c> by col2im.
         /// </remarks>
         private void Conv2Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int C = 32, H = 13, W = 13; // input
             const int F = 64, OH = 11, OW = 11; // output
-            const int K = C * 3 * 3, P = OH * OW; // the product's inner size and positions per sample
+            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
+            int positions = batch * P; // the columns of the whole batch, side by side
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
             global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * F * P), dy.Slice(0, batch * F * P), new global::Myelin.Kernels.ReLUOperator());
-            global::System.Span<float> db = Conv2BiasGradient;
-            global::System.Span<float> columnGradient = _conv2ColumnGradient;
-            for (int b = 0; b < batch; b++)
+            global::System.Span<float> dz = new global::System.Span<float>(_conv2Products, 0, F * positions);
+            global::Myelin.Kernels.ElementwiseKernels.SamplesToChannels(dy, dz, F, batch, P);
+            if (weightGradients)
             {
-                global::System.ReadOnlySpan<float> dz = dy.Slice(b * F * P, F * P);
-                if (weightGradients)
-                {
-                    global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv2Columns, b * K * P, K * P);
-                    global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv2WeightGradient, F, K, P, accumulate: true);
-                    global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, P, db);
-                }
-                if (inputGradient)
-                {
-                    global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv2Weight, dz, columnGradient, K, P, F, accumulate: false);
-                    global::System.Span<float> sampleGradient = dx.Slice(b * C * H * W, C * H * W);
-                    sampleGradient.Clear();
-                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columnGradient, sampleGradient, s_conv2Shape);
-                }
+                global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv2Columns, 0, K * positions);
+                global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv2WeightGradient, F, K, positions, accumulate: true);
+                global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, positions, Conv2BiasGradient);
+            }
+            if (inputGradient)
+            {
+                global::System.Span<float> columnGradient = new global::System.Span<float>(_conv2ColumnGradient, 0, K * positions);
+                global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv2Weight, dz, columnGradient, K, positions, F, accumulate: false);
+                dx.Slice(0, batch * C * H * W).Clear();
+                for (int b = 0; b < batch; b++)
+                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columnGradient, dx.Slice(b * C * H * W, C * H * W), s_conv2Geometry, columnOffset: b * P, rowStride: positions);
             }
         }
 
@@ -599,18 +609,19 @@ namespace Demo
         /// <param name="y">[batch, 64, 5, 5]</param>
         private void Maxpool2Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            global::Myelin.Kernels.PoolingKernels.MaxPoolForward(x, y, _maxpool2Argmax, new global::Myelin.Kernels.PoolShape(Planes: batch * 64, Height: 11, Width: 11, Kernel: 2, Stride: 2, OutHeight: 5, OutWidth: 5));
+            global::Myelin.Kernels.PoolingKernels.MaxPoolForward(x, y, _maxpool2Argmax, s_maxpool2Geometry with { Planes = batch * 64 });
         }
 
         /// <summary>Backward of maxpool2: max pool 64x11x11 -&gt; 64x5x5, 2x2 window, stride 2: each output's gradient goes to the input that was its maximum.</summary>
         private void Maxpool2Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
         {
-            global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool2Argmax, dx, new global::Myelin.Kernels.PoolShape(Planes: batch * 64, Height: 11, Width: 11, Kernel: 2, Stride: 2, OutHeight: 5, OutWidth: 5));
+            global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool2Argmax, dx, s_maxpool2Geometry with { Planes = batch * 64 });
         }
 
         /// <summary>conv3: Conv2D 64x5x5 -&gt; 64x3x3, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
         /// <remarks>
-        /// Per sample: <c>col[K, P] = im2col(x)</c>, then <c>y[F, P] = W[F, K] . col[K, P]</c> + bias[f], then ReLU.
+        /// <c>columns[K, batch*P]</c> = im2col of every sample; <c>products[F, batch*P] = W[F, K] . columns</c>; then
+        /// <c>y[b, f, p] = products[f, b*P + p] + bias[f], ReLU</c>, reordered to NCHW in the same pass.
         /// </remarks>
         /// <param name="x">[batch, 64, 5, 5]</param>
         /// <param name="y">[batch, 64, 3, 3]</param>
@@ -618,53 +629,49 @@ namespace Demo
         {
             const int C = 64, H = 5, W = 5; // input
             const int F = 64, OH = 3, OW = 3; // output
-            const int K = C * 3 * 3, P = OH * OW; // the product's inner size and positions per sample
-            global::System.ReadOnlySpan<float> bias = Conv3Bias;
+            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
+            int positions = batch * P; // the columns of the whole batch, side by side
+            global::System.Span<float> columns = new global::System.Span<float>(_conv3Columns, 0, K * positions);
             for (int b = 0; b < batch; b++)
-            {
-                global::System.Span<float> columns = new global::System.Span<float>(_conv3Columns, b * K * P, K * P);
-                global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv3Shape);
-                global::System.Span<float> sample = y.Slice(b * F * P, F * P);
-                global::Myelin.Kernels.Gemm.Multiply(Conv3Weight, columns, sample, F, P, K, accumulate: false);
-                // Epilogue, one pass over the sample: + bias[f], ReLU
-                global::Myelin.Kernels.ElementwiseKernels.AddRowBiasAndActivate(sample, bias, F, P, new global::Myelin.Kernels.ReLUOperator());
-            }
+                global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv3Geometry, columnOffset: b * P, rowStride: positions);
+            global::System.Span<float> products = new global::System.Span<float>(_conv3Products, 0, F * positions);
+            global::Myelin.Kernels.Gemm.Multiply(Conv3Weight, columns, products, F, positions, K, accumulate: false);
+            // Epilogue: reorder to [batch, F, P] + bias[f], ReLU
+            global::Myelin.Kernels.ElementwiseKernels.ChannelsToSamples(products, y, Conv3Bias, F, batch, P, new global::Myelin.Kernels.ReLUOperator());
         }
 
         /// <summary>Backward of conv3: Conv2D 64x5x5 -&gt; 64x3x3, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
         /// <remarks>
-        /// Per sample: <c>dz = dy * f'(z)</c>; <c>dW[F, K] += dz[F, P] . col[K, P]^T</c>; <c>db[f] += sum_p dz[f, p]</c>;
-        /// <c>dcol[K, P] = W^T[K, F] . dz[F, P]</c>, folded back onto <c>dx</c> by col2im.
+        /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>;
+        /// <c>dcolumns[K, batch*P] = W^T . dz</c>, folded back onto each sample of <c>dx</c> by col2im.
         /// </remarks>
         private void Conv3Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int C = 64, H = 5, W = 5; // input
             const int F = 64, OH = 3, OW = 3; // output
-            const int K = C * 3 * 3, P = OH * OW; // the product's inner size and positions per sample
+            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
+            int positions = batch * P; // the columns of the whole batch, side by side
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
             global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * F * P), dy.Slice(0, batch * F * P), new global::Myelin.Kernels.ReLUOperator());
-            global::System.Span<float> db = Conv3BiasGradient;
-            global::System.Span<float> columnGradient = _conv3ColumnGradient;
-            for (int b = 0; b < batch; b++)
+            global::System.Span<float> dz = new global::System.Span<float>(_conv3Products, 0, F * positions);
+            global::Myelin.Kernels.ElementwiseKernels.SamplesToChannels(dy, dz, F, batch, P);
+            if (weightGradients)
             {
-                global::System.ReadOnlySpan<float> dz = dy.Slice(b * F * P, F * P);
-                if (weightGradients)
-                {
-                    global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv3Columns, b * K * P, K * P);
-                    global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv3WeightGradient, F, K, P, accumulate: true);
-                    global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, P, db);
-                }
-                if (inputGradient)
-                {
-                    global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv3Weight, dz, columnGradient, K, P, F, accumulate: false);
-                    global::System.Span<float> sampleGradient = dx.Slice(b * C * H * W, C * H * W);
-                    sampleGradient.Clear();
-                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columnGradient, sampleGradient, s_conv3Shape);
-                }
+                global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv3Columns, 0, K * positions);
+                global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv3WeightGradient, F, K, positions, accumulate: true);
+                global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, positions, Conv3BiasGradient);
+            }
+            if (inputGradient)
+            {
+                global::System.Span<float> columnGradient = new global::System.Span<float>(_conv3ColumnGradient, 0, K * positions);
+                global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv3Weight, dz, columnGradient, K, positions, F, accumulate: false);
+                dx.Slice(0, batch * C * H * W).Clear();
+                for (int b = 0; b < batch; b++)
+                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columnGradient, dx.Slice(b * C * H * W, C * H * W), s_conv3Geometry, columnOffset: b * P, rowStride: positions);
             }
         }
 
-        /// <summary>dense1: Dense 576 -&gt; 64 + bias, ReLU: <c>y[b, o] = ReLU(sum_i x[b, i] W[o, i] + bias[o])</c>.</summary>
+        /// <summary>dense1: Dense 576 -&gt; 64 + bias, ReLU: <c>y[b, o] = max(z, 0) with z = sum_i x[b, i] W[o, i] + bias[o]</c>.</summary>
         /// <param name="x">[batch, 576]</param>
         /// <param name="y">[batch, 64]</param>
         private void Dense1Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -733,6 +740,5 @@ namespace Demo
                 global::Myelin.Kernels.Gemm.Multiply(dy, Dense2Weight, dx, batch, In, Out, accumulate: false);
             }
         }
-
     }
 }

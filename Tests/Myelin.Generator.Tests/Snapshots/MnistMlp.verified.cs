@@ -51,19 +51,19 @@ namespace Demo
 
         // ---- Parameter table: PyTorch names and layouts, offsets into Parameters (or Buffers) ----
 
-        /// <summary>Offset of <c>dense1.weight</c> [128, 784] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense1.weight</c> ([128, 784]) in <see cref="Parameters"/>.</summary>
         public const int Dense1WeightOffset = 0;
         /// <summary>Elements of <c>dense1.weight</c>.</summary>
         public const int Dense1WeightLength = 100352;
-        /// <summary>Offset of <c>dense1.bias</c> [128] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense1.bias</c> ([128]) in <see cref="Parameters"/>.</summary>
         public const int Dense1BiasOffset = 100352;
         /// <summary>Elements of <c>dense1.bias</c>.</summary>
         public const int Dense1BiasLength = 128;
-        /// <summary>Offset of <c>dense2.weight</c> [10, 128] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense2.weight</c> ([10, 128]) in <see cref="Parameters"/>.</summary>
         public const int Dense2WeightOffset = 100480;
         /// <summary>Elements of <c>dense2.weight</c>.</summary>
         public const int Dense2WeightLength = 1280;
-        /// <summary>Offset of <c>dense2.bias</c> [10] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense2.bias</c> ([10]) in <see cref="Parameters"/>.</summary>
         public const int Dense2BiasOffset = 101760;
         /// <summary>Elements of <c>dense2.bias</c>.</summary>
         public const int Dense2BiasLength = 10;
@@ -102,7 +102,7 @@ namespace Demo
         private float[] _dense2Output = global::System.Array.Empty<float>(); // [batch, 10], from dense2
         private float[] _dense2OutputGradient = global::System.Array.Empty<float>(); // [batch, 10], dLoss/dDense2Output
 
-        /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of DefaultMaxBatchSize samples.</summary>
+        /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of <see cref="DefaultMaxBatchSize"/> samples.</summary>
         public MnistMlp() : this(0) { }
 
         /// <summary>Creates the network with parameters initialised from <paramref name="seed"/>.</summary>
@@ -120,6 +120,7 @@ namespace Demo
         {
             if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, NetworkName + ": the batch capacity must be at least 1.");
             if (batchSize <= _capacity) return;
+            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 128);
             _capacity = batchSize;
             _dense1Output = new float[batchSize * Dense1OutputSize];
             _dense1OutputGradient = new float[batchSize * Dense1OutputSize];
@@ -261,8 +262,10 @@ namespace Demo
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Labels(NetworkName, labels, batchSize, OutputSize);
             RunForward(inputs, batchSize);
+            global::System.ReadOnlySpan<float> logits = new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize);
+            global::System.Span<float> logitsGradient = new global::System.Span<float>(_dense2OutputGradient, 0, batchSize * OutputSize);
             // Softmax cross-entropy and its gradient in one pass: dLoss/dlogits = (softmax(logits) - onehot(labels)) / batch.
-            float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize), labels, OutputSize, new global::System.Span<float>(_dense2OutputGradient, 0, batchSize * OutputSize));
+            float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels, OutputSize, logitsGradient);
             // Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.
             global::System.Array.Clear(_gradients);
             RunBackward(inputs, batchSize);
@@ -281,7 +284,8 @@ namespace Demo
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Labels(NetworkName, labels, batchSize, OutputSize);
             RunForward(inputs, batchSize);
-            float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize), labels, OutputSize, default);
+            global::System.ReadOnlySpan<float> logits = new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize);
+            float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels, OutputSize, default);
             return loss;
         }
 
@@ -315,7 +319,7 @@ namespace Demo
             if (lowest <= 0) Dense1Backward(inputs, _dense1Output, _dense1OutputGradient, default, batch, weightGradients: _trainable[0], inputGradient: false);
         }
 
-        /// <summary>dense1: Dense 784 -&gt; 128 + bias, ReLU: <c>y[b, o] = ReLU(sum_i x[b, i] W[o, i] + bias[o])</c>.</summary>
+        /// <summary>dense1: Dense 784 -&gt; 128 + bias, ReLU: <c>y[b, o] = max(z, 0) with z = sum_i x[b, i] W[o, i] + bias[o]</c>.</summary>
         /// <param name="x">[batch, 784]</param>
         /// <param name="y">[batch, 128]</param>
         private void Dense1Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -327,11 +331,11 @@ namespace Demo
             global::Myelin.Kernels.ElementwiseKernels.AddColumnBiasAndActivate(y.Slice(0, batch * Out), Dense1Bias, batch, Out, new global::Myelin.Kernels.ReLUOperator());
         }
 
-        /// <summary>Backward of dense1: Dense 784 -&gt; 128 + bias, ReLU: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
+        /// <summary>Backward of dense1: Dense 784 -&gt; 128 + bias, ReLU: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz</c>.</summary>
         /// <param name="x">[batch, 784], the forward input</param>
         /// <param name="y">[batch, 128], the forward output</param>
         /// <param name="dy">[batch, 128], dLoss/dy; overwritten with dLoss/dz</param>
-        /// <param name="dx">[batch, 784], receives dLoss/dx</param>
+        /// <param name="dx">unused: the first op's input is the network input, which needs no gradient</param>
         private void Dense1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int In = 784, Out = 128;
@@ -343,11 +347,6 @@ namespace Demo
                 global::Myelin.Kernels.Gemm.MultiplyTransposedA(dy, x, Dense1WeightGradient, Out, In, batch, accumulate: true);
                 // db[Out] += sum over the batch of dz[b, :]
                 global::Myelin.Kernels.ElementwiseKernels.AddColumnSums(dy, batch, Out, Dense1BiasGradient);
-            }
-            if (inputGradient)
-            {
-                // dx[batch, In] = dz[batch, Out] . W[Out, In]
-                global::Myelin.Kernels.Gemm.Multiply(dy, Dense1Weight, dx, batch, In, Out, accumulate: false);
             }
         }
 
@@ -384,6 +383,5 @@ namespace Demo
                 global::Myelin.Kernels.Gemm.Multiply(dy, Dense2Weight, dx, batch, In, Out, accumulate: false);
             }
         }
-
     }
 }

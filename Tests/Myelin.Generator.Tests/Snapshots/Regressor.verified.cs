@@ -56,27 +56,27 @@ namespace Demo
 
         // ---- Parameter table: PyTorch names and layouts, offsets into Parameters (or Buffers) ----
 
-        /// <summary>Offset of <c>dense1.weight</c> [16, 3] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense1.weight</c> ([16, 3]) in <see cref="Parameters"/>.</summary>
         public const int Dense1WeightOffset = 0;
         /// <summary>Elements of <c>dense1.weight</c>.</summary>
         public const int Dense1WeightLength = 48;
-        /// <summary>Offset of <c>dense1.bias</c> [16] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense1.bias</c> ([16]) in <see cref="Parameters"/>.</summary>
         public const int Dense1BiasOffset = 48;
         /// <summary>Elements of <c>dense1.bias</c>.</summary>
         public const int Dense1BiasLength = 16;
-        /// <summary>Offset of <c>dense2.weight</c> [8, 16] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense2.weight</c> ([8, 16]) in <see cref="Parameters"/>.</summary>
         public const int Dense2WeightOffset = 64;
         /// <summary>Elements of <c>dense2.weight</c>.</summary>
         public const int Dense2WeightLength = 128;
-        /// <summary>Offset of <c>dense2.bias</c> [8] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense2.bias</c> ([8]) in <see cref="Parameters"/>.</summary>
         public const int Dense2BiasOffset = 192;
         /// <summary>Elements of <c>dense2.bias</c>.</summary>
         public const int Dense2BiasLength = 8;
-        /// <summary>Offset of <c>dense3.weight</c> [1, 8] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense3.weight</c> ([1, 8]) in <see cref="Parameters"/>.</summary>
         public const int Dense3WeightOffset = 200;
         /// <summary>Elements of <c>dense3.weight</c>.</summary>
         public const int Dense3WeightLength = 8;
-        /// <summary>Offset of <c>dense3.bias</c> [1] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense3.bias</c> ([1]) in <see cref="Parameters"/>.</summary>
         public const int Dense3BiasOffset = 208;
         /// <summary>Elements of <c>dense3.bias</c>.</summary>
         public const int Dense3BiasLength = 1;
@@ -122,7 +122,7 @@ namespace Demo
         private float[] _dense3Output = global::System.Array.Empty<float>(); // [batch, 1], from dense3
         private float[] _dense3OutputGradient = global::System.Array.Empty<float>(); // [batch, 1], dLoss/dDense3Output
 
-        /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of DefaultMaxBatchSize samples.</summary>
+        /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of <see cref="DefaultMaxBatchSize"/> samples.</summary>
         public Regressor() : this(0) { }
 
         /// <summary>Creates the network with parameters initialised from <paramref name="seed"/>.</summary>
@@ -140,6 +140,7 @@ namespace Demo
         {
             if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, NetworkName + ": the batch capacity must be at least 1.");
             if (batchSize <= _capacity) return;
+            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 16);
             _capacity = batchSize;
             _dense1Output = new float[batchSize * Dense1OutputSize];
             _dense1OutputGradient = new float[batchSize * Dense1OutputSize];
@@ -304,8 +305,10 @@ namespace Demo
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Inputs(NetworkName, nameof(targets), targets.Length, batchSize, OutputSize);
             RunForward(inputs, batchSize);
+            global::System.ReadOnlySpan<float> predictions = new global::System.ReadOnlySpan<float>(_dense3Output, 0, batchSize * OutputSize);
+            global::System.Span<float> predictionsGradient = new global::System.Span<float>(_dense3OutputGradient, 0, batchSize * OutputSize);
             // Mean squared error and its gradient: dLoss/doutputs = 2 (outputs - targets) / count.
-            float loss = global::Myelin.Kernels.LossKernels.MeanSquaredError(new global::System.ReadOnlySpan<float>(_dense3Output, 0, batchSize * OutputSize), targets, new global::System.Span<float>(_dense3OutputGradient, 0, batchSize * OutputSize));
+            float loss = global::Myelin.Kernels.LossKernels.MeanSquaredError(predictions, targets, predictionsGradient);
             // Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.
             global::System.Array.Clear(_gradients);
             RunBackward(inputs, batchSize);
@@ -324,7 +327,8 @@ namespace Demo
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Inputs(NetworkName, nameof(targets), targets.Length, batchSize, OutputSize);
             RunForward(inputs, batchSize);
-            float loss = global::Myelin.Kernels.LossKernels.MeanSquaredError(new global::System.ReadOnlySpan<float>(_dense3Output, 0, batchSize * OutputSize), targets, default);
+            global::System.ReadOnlySpan<float> predictions = new global::System.ReadOnlySpan<float>(_dense3Output, 0, batchSize * OutputSize);
+            float loss = global::Myelin.Kernels.LossKernels.MeanSquaredError(predictions, targets, default);
             return loss;
         }
 
@@ -356,7 +360,7 @@ namespace Demo
             if (lowest <= 0) Dense1Backward(inputs, _dense1Output, _dense1OutputGradient, default, batch, weightGradients: _trainable[0], inputGradient: false);
         }
 
-        /// <summary>dense1: Dense 3 -&gt; 16 + bias, Tanh (tanh1): <c>y[b, o] = Tanh(sum_i x[b, i] W[o, i] + bias[o])</c>.</summary>
+        /// <summary>dense1: Dense 3 -&gt; 16 + bias, Tanh (tanh1): <c>y[b, o] = tanh(z) with z = sum_i x[b, i] W[o, i] + bias[o]</c>.</summary>
         /// <param name="x">[batch, 3]</param>
         /// <param name="y">[batch, 16]</param>
         private void Dense1Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -368,11 +372,11 @@ namespace Demo
             global::Myelin.Kernels.ElementwiseKernels.AddColumnBiasAndActivate(y.Slice(0, batch * Out), Dense1Bias, batch, Out, new global::Myelin.Kernels.TanhOperator());
         }
 
-        /// <summary>Backward of dense1: Dense 3 -&gt; 16 + bias, Tanh (tanh1): <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
+        /// <summary>Backward of dense1: Dense 3 -&gt; 16 + bias, Tanh (tanh1): <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz</c>.</summary>
         /// <param name="x">[batch, 3], the forward input</param>
         /// <param name="y">[batch, 16], the forward output</param>
         /// <param name="dy">[batch, 16], dLoss/dy; overwritten with dLoss/dz</param>
-        /// <param name="dx">[batch, 3], receives dLoss/dx</param>
+        /// <param name="dx">unused: the first op's input is the network input, which needs no gradient</param>
         private void Dense1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int In = 3, Out = 16;
@@ -385,14 +389,9 @@ namespace Demo
                 // db[Out] += sum over the batch of dz[b, :]
                 global::Myelin.Kernels.ElementwiseKernels.AddColumnSums(dy, batch, Out, Dense1BiasGradient);
             }
-            if (inputGradient)
-            {
-                // dx[batch, In] = dz[batch, Out] . W[Out, In]
-                global::Myelin.Kernels.Gemm.Multiply(dy, Dense1Weight, dx, batch, In, Out, accumulate: false);
-            }
         }
 
-        /// <summary>dense2: Dense 16 -&gt; 8 + bias, LeakyReLU (leakyrelu1): <c>y[b, o] = LeakyReLU(sum_i x[b, i] W[o, i] + bias[o])</c>.</summary>
+        /// <summary>dense2: Dense 16 -&gt; 8 + bias, LeakyReLU (leakyrelu1): <c>y[b, o] = z &gt; 0 ? z : 0.2 z with z = sum_i x[b, i] W[o, i] + bias[o]</c>.</summary>
         /// <param name="x">[batch, 16]</param>
         /// <param name="y">[batch, 8]</param>
         private void Dense2Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -461,6 +460,5 @@ namespace Demo
                 global::Myelin.Kernels.Gemm.Multiply(dy, Dense3Weight, dx, batch, In, Out, accumulate: false);
             }
         }
-
     }
 }

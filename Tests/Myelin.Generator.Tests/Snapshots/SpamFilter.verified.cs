@@ -53,19 +53,19 @@ namespace Demo
 
         // ---- Parameter table: PyTorch names and layouts, offsets into Parameters (or Buffers) ----
 
-        /// <summary>Offset of <c>dense1.weight</c> [16, 8] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense1.weight</c> ([16, 8]) in <see cref="Parameters"/>.</summary>
         public const int Dense1WeightOffset = 0;
         /// <summary>Elements of <c>dense1.weight</c>.</summary>
         public const int Dense1WeightLength = 128;
-        /// <summary>Offset of <c>dense1.bias</c> [16] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense1.bias</c> ([16]) in <see cref="Parameters"/>.</summary>
         public const int Dense1BiasOffset = 128;
         /// <summary>Elements of <c>dense1.bias</c>.</summary>
         public const int Dense1BiasLength = 16;
-        /// <summary>Offset of <c>dense2.weight</c> [1, 16] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense2.weight</c> ([1, 16]) in <see cref="Parameters"/>.</summary>
         public const int Dense2WeightOffset = 144;
         /// <summary>Elements of <c>dense2.weight</c>.</summary>
         public const int Dense2WeightLength = 16;
-        /// <summary>Offset of <c>dense2.bias</c> [1] in <see cref="Parameters"/>.</summary>
+        /// <summary>Offset of <c>dense2.bias</c> ([1]) in <see cref="Parameters"/>.</summary>
         public const int Dense2BiasOffset = 160;
         /// <summary>Elements of <c>dense2.bias</c>.</summary>
         public const int Dense2BiasLength = 1;
@@ -101,11 +101,11 @@ namespace Demo
         // Work buffers: one row per sample of the batch, allocated by EnsureBatchCapacity.
         private float[] _dense1Output = global::System.Array.Empty<float>(); // [batch, 16], from dense1
         private float[] _dense1OutputGradient = global::System.Array.Empty<float>(); // [batch, 16], dLoss/dDense1Output
-        private float[] _dense2Output = global::System.Array.Empty<float>(); // [batch, 1], from dense2
         private float[] _dense2Logits = global::System.Array.Empty<float>(); // [batch, 1], from dense2
         private float[] _dense2LogitsGradient = global::System.Array.Empty<float>(); // [batch, 1], dLoss/dDense2Logits
+        private float[] _dense2Output = global::System.Array.Empty<float>(); // [batch, 1], from dense2
 
-        /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of DefaultMaxBatchSize samples.</summary>
+        /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of <see cref="DefaultMaxBatchSize"/> samples.</summary>
         public SpamFilter() : this(0) { }
 
         /// <summary>Creates the network with parameters initialised from <paramref name="seed"/>.</summary>
@@ -123,12 +123,13 @@ namespace Demo
         {
             if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, NetworkName + ": the batch capacity must be at least 1.");
             if (batchSize <= _capacity) return;
+            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 16);
             _capacity = batchSize;
             _dense1Output = new float[batchSize * Dense1OutputSize];
             _dense1OutputGradient = new float[batchSize * Dense1OutputSize];
-            _dense2Output = new float[batchSize * Dense2OutputSize];
             _dense2Logits = new float[batchSize * Dense2LogitsSize];
             _dense2LogitsGradient = new float[batchSize * Dense2LogitsSize];
+            _dense2Output = new float[batchSize * Dense2OutputSize];
         }
 
         /// <inheritdoc/>
@@ -271,8 +272,10 @@ namespace Demo
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Inputs(NetworkName, nameof(targets), targets.Length, batchSize, OutputSize);
             RunForward(inputs, batchSize);
+            global::System.ReadOnlySpan<float> logits = new global::System.ReadOnlySpan<float>(_dense2Logits, 0, batchSize * OutputSize);
+            global::System.Span<float> logitsGradient = new global::System.Span<float>(_dense2LogitsGradient, 0, batchSize * OutputSize);
             // Binary cross-entropy from logits and its gradient in one pass: dLoss/dlogits = (sigmoid(logits) - targets) / count.
-            float loss = global::Myelin.Kernels.LossKernels.BinaryCrossEntropyWithLogits(new global::System.ReadOnlySpan<float>(_dense2Logits, 0, batchSize * OutputSize), targets, new global::System.Span<float>(_dense2LogitsGradient, 0, batchSize * OutputSize));
+            float loss = global::Myelin.Kernels.LossKernels.BinaryCrossEntropyWithLogits(logits, targets, logitsGradient);
             // Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.
             global::System.Array.Clear(_gradients);
             RunBackward(inputs, batchSize);
@@ -291,7 +294,8 @@ namespace Demo
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Inputs(NetworkName, nameof(targets), targets.Length, batchSize, OutputSize);
             RunForward(inputs, batchSize);
-            float loss = global::Myelin.Kernels.LossKernels.BinaryCrossEntropyWithLogits(new global::System.ReadOnlySpan<float>(_dense2Logits, 0, batchSize * OutputSize), targets, default);
+            global::System.ReadOnlySpan<float> logits = new global::System.ReadOnlySpan<float>(_dense2Logits, 0, batchSize * OutputSize);
+            float loss = global::Myelin.Kernels.LossKernels.BinaryCrossEntropyWithLogits(logits, targets, default);
             return loss;
         }
 
@@ -323,7 +327,7 @@ namespace Demo
             if (lowest <= 0) Dense1Backward(inputs, _dense1Output, _dense1OutputGradient, default, batch, weightGradients: _trainable[0], inputGradient: false);
         }
 
-        /// <summary>dense1: Dense 8 -&gt; 16 + bias, ReLU: <c>y[b, o] = ReLU(sum_i x[b, i] W[o, i] + bias[o])</c>.</summary>
+        /// <summary>dense1: Dense 8 -&gt; 16 + bias, ReLU: <c>y[b, o] = max(z, 0) with z = sum_i x[b, i] W[o, i] + bias[o]</c>.</summary>
         /// <param name="x">[batch, 8]</param>
         /// <param name="y">[batch, 16]</param>
         private void Dense1Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -335,11 +339,11 @@ namespace Demo
             global::Myelin.Kernels.ElementwiseKernels.AddColumnBiasAndActivate(y.Slice(0, batch * Out), Dense1Bias, batch, Out, new global::Myelin.Kernels.ReLUOperator());
         }
 
-        /// <summary>Backward of dense1: Dense 8 -&gt; 16 + bias, ReLU: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
+        /// <summary>Backward of dense1: Dense 8 -&gt; 16 + bias, ReLU: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz</c>.</summary>
         /// <param name="x">[batch, 8], the forward input</param>
         /// <param name="y">[batch, 16], the forward output</param>
         /// <param name="dy">[batch, 16], dLoss/dy; overwritten with dLoss/dz</param>
-        /// <param name="dx">[batch, 8], receives dLoss/dx</param>
+        /// <param name="dx">unused: the first op's input is the network input, which needs no gradient</param>
         private void Dense1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int In = 8, Out = 16;
@@ -351,11 +355,6 @@ namespace Demo
                 global::Myelin.Kernels.Gemm.MultiplyTransposedA(dy, x, Dense1WeightGradient, Out, In, batch, accumulate: true);
                 // db[Out] += sum over the batch of dz[b, :]
                 global::Myelin.Kernels.ElementwiseKernels.AddColumnSums(dy, batch, Out, Dense1BiasGradient);
-            }
-            if (inputGradient)
-            {
-                // dx[batch, In] = dz[batch, Out] . W[Out, In]
-                global::Myelin.Kernels.Gemm.Multiply(dy, Dense1Weight, dx, batch, In, Out, accumulate: false);
             }
         }
 
@@ -393,13 +392,12 @@ namespace Demo
             }
         }
 
-        /// <summary>dense2: Sigmoid (absorbed by BinaryCrossEntropy: the gradient of the logits is probabilities minus targets): <c>y = 1f / (1f + global::System.MathF.Exp(-x))</c>.</summary>
+        /// <summary>dense2: Sigmoid (absorbed by BinaryCrossEntropy: the gradient of the logits is probabilities minus targets): <c>y = 1 / (1 + exp(-x))</c>.</summary>
         /// <param name="x">[batch, 1]</param>
         /// <param name="y">[batch, 1]</param>
         private void Dense2SigmoidForward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::Myelin.Kernels.ElementwiseKernels.Activate(x.Slice(0, batch * Dense2OutputSize), y, new global::Myelin.Kernels.SigmoidOperator());
         }
-
     }
 }
