@@ -49,6 +49,35 @@ internal sealed class RefTensors
         return tensors;
     }
 
+    /// <summary>
+    /// Seeded random tensors for <paramref name="spec"/>, for tests of the reference alone: weights with variance
+    /// 1/fan-in, biases and shifts in [-0.5, 0.5], batch-norm scales in [0.5, 1.5], running means in [-0.5, 0.5] and
+    /// running variances in [0.5, 2].
+    /// </summary>
+    public static RefTensors CreateRandom(RefNetwork spec, Random random)
+    {
+        var tensors = new RefTensors();
+        foreach (var tensor in spec.ExpectedTensors)
+        {
+            var values = new double[tensor.Length];
+            for (int i = 0; i < values.Length; i++)
+            {
+                double u = random.NextDouble();
+                values[i] = tensor switch
+                {
+                    { Kind: TensorKind.Counter } => 0,
+                    { Kind: TensorKind.Buffer } when tensor.Name.EndsWith(".running_var", StringComparison.Ordinal) => 0.5 + 1.5 * u,
+                    { Kind: TensorKind.Buffer } => u - 0.5,
+                    { Shape.Length: 1 } when tensor.Name.EndsWith(".weight", StringComparison.Ordinal) => 0.5 + u,
+                    { Shape.Length: 1 } => u - 0.5,
+                    _ => (2 * u - 1) * Math.Sqrt(3.0 / (tensor.Length / tensor.Shape[0])),
+                };
+            }
+            (tensor.Kind == TensorKind.Parameter ? tensors.Parameters : tensors.Buffers)[tensor.Name] = values;
+        }
+        return tensors;
+    }
+
     /// <summary>Reads the tensor <paramref name="name"/> of a generated network as floats (parameters, gradients or buffers).</summary>
     public static float[] Read(INetwork network, ReadOnlySpan<float> storage, string name)
     {
