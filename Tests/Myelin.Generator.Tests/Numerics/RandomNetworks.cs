@@ -120,7 +120,9 @@ internal static class RandomNetworks
         bool imageOutput = chosenLoss != Loss.SoftmaxCrossEntropy && random.Next(4) == 0;
         if (imageOutput)
         {
-            if (chosenLoss == Loss.BinaryCrossEntropy && random.Next(2) == 0) layers.Add(new RefActivation(Activation.Sigmoid));
+            // Binary cross-entropy takes logits or an absorbed sigmoid, nothing else.
+            if (chosenLoss == Loss.BinaryCrossEntropy && (EndsInActivation(layers) || random.Next(2) == 0))
+                layers.Add(new RefActivation(Activation.Sigmoid));
             return new RefNetwork(className, chosenLoss, input, layers);
         }
         if (random.Next(2) == 0) layers.Add(new RefGlobalAvgPool2D());
@@ -131,12 +133,16 @@ internal static class RandomNetworks
             if (random.Next(3) == 0) layers.Add(new RefDense(random.Next(1, 13), ElementWise[random.Next(4)]));
             layers.AddRange(Head(random, chosenLoss));
         }
-        else if (chosenLoss == Loss.BinaryCrossEntropy && random.Next(2) == 0)
+        else if (chosenLoss == Loss.BinaryCrossEntropy && (EndsInActivation(layers) || random.Next(2) == 0))
         {
             layers.Add(new RefActivation(Activation.Sigmoid));
         }
         return new RefNetwork(className, chosenLoss, input, layers);
     }
+
+    /// <summary>Whether the last layer that is not a flatten ends in an activation (so a loss would see its output, not logits).</summary>
+    private static bool EndsInActivation(List<RefLayer> layers) =>
+        layers.LastOrDefault(l => l is not RefFlatten) is RefActivation or RefConv2D { Activation: not Activation.None };
 
     /// <summary>A convolution that fits <paramref name="shape"/>: valid, same (stride 1) or explicit padding up to k/2 (PyTorch's limit).</summary>
     public static RefConv2D RandomConv(Random random, int[] shape)
