@@ -3,7 +3,7 @@ using Myelin.Generator.Tests.Reference;
 namespace Myelin.Generator.Tests.Numerics;
 
 /// <summary>
-/// Generated convolutional networks against the double-precision reference: 60 seeded random networks of Conv2D
+/// Generated convolutional networks against the double-precision reference: 40 seeded random networks of Conv2D
 /// (1-4 filters, kernels 1-5, strides 1-3, valid, same and explicit padding), max and average pooling, global average
 /// pooling, flatten, dense heads, BatchNorm2D in training and eval mode and dropout in eval mode; outputs, loss, every
 /// gradient and every buffer after the step, with <see cref="Tolerance.Default"/>.
@@ -11,7 +11,7 @@ namespace Myelin.Generator.Tests.Numerics;
 public sealed class ConvNetworkTests
 {
     private const string Namespace = "Numerics.Conv";
-    private const int NetworkCount = 60;
+    private const int NetworkCount = 40;
     private static readonly int[] Batches = { 1, 2, 3, 5, 7, 8 };
     private static readonly Loss[] Losses = { Loss.SoftmaxCrossEntropy, Loss.BinaryCrossEntropy, Loss.MeanSquaredError };
 
@@ -35,7 +35,7 @@ public sealed class ConvNetworkTests
     }
 
     [Fact]
-    public void Sixty_random_convolutional_networks_match_the_reference_in_outputs_loss_gradients_and_running_statistics()
+    public void Forty_random_convolutional_networks_match_the_reference_in_outputs_loss_gradients_and_running_statistics()
     {
         var networks = Networks();
         var failures = new List<string>();
@@ -77,16 +77,14 @@ public sealed class ConvNetworkTests
     [Fact]
     public void Valid_same_and_explicit_padding_convolutions_with_every_stride_match_the_reference()
     {
-        // A deterministic sweep beside the random networks: every kernel 1-5 with same padding, and explicit padding
-        // 0..k/2 with strides 1-3, on a non-square input so that height and width cannot be swapped unnoticed.
+        // A deterministic sweep beside the random networks: same padding with every kernel 1-5 (even kernels pad more
+        // at the bottom and right), and explicit padding with strides 1-3, on non-square inputs so that height and width
+        // cannot be swapped unnoticed.
         var networks = new List<RefNetwork>();
         for (int k = 1; k <= 5; k++)
-        {
             networks.Add(new RefNetwork($"Same{k}", Loss.MeanSquaredError, new[] { 2, 5, 7 }, new RefLayer[] { new RefConv2D(3, k, Padding: Padding.Same) }));
-            for (int p = 0; p <= k / 2; p++)
-            for (int s = 1; s <= 3; s++)
-                networks.Add(new RefNetwork($"K{k}P{p}S{s}", Loss.MeanSquaredError, new[] { 2, 6, 7 }, new RefLayer[] { new RefConv2D(2, k, Stride: s, PaddingSize: p) }));
-        }
+        foreach (var (k, p, s) in new[] { (1, 0, 3), (2, 1, 2), (3, 1, 1), (3, 1, 2), (3, 0, 3), (4, 2, 3), (4, 1, 1), (5, 2, 2), (5, 1, 3), (5, 0, 1) })
+            networks.Add(new RefNetwork($"K{k}P{p}S{s}", Loss.MeanSquaredError, new[] { 2, 6, 7 }, new RefLayer[] { new RefConv2D(2, k, Stride: s, PaddingSize: p) }));
         var failures = new List<string>();
         var assemblies = GeneratedComparison.CompileAll(Namespace + ".Sweep", networks, failures);
         for (int i = 0; i < networks.Count; i++)

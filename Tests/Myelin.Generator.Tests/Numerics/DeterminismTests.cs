@@ -22,7 +22,7 @@ public sealed class DeterminismTests
         new RefDense(4),
     });
 
-    private static readonly Lazy<System.Reflection.Assembly> Assembly = new(() => GeneratorHarness.CompileAndLoad(Network.ToSource(Namespace)));
+    private static readonly Lazy<System.Reflection.Assembly> Assembly = new(() => GeneratedComparison.CompileAndLoad(Network.ToSource(Namespace)));
 
     private static ITrainableNetwork Create(int seed) => GeneratorHarness.CreateTrainable(Assembly.Value, Namespace + "." + Network.ClassName, seed, 8);
 

@@ -19,7 +19,7 @@ public sealed class DropoutTests
     });
 
     private static readonly Lazy<System.Reflection.Assembly> Assembly =
-        new(() => GeneratorHarness.CompileAndLoad(RefNetwork.ToSource(Namespace, Rates.Select(Network))));
+        new(() => GeneratedComparison.CompileAndLoad(RefNetwork.ToSource(Namespace, Rates.Select(Network))));
 
     private static ITrainableNetwork Create(float rate, int seed) =>
         GeneratorHarness.CreateTrainable(Assembly.Value, Namespace + "." + Network(rate).ClassName, seed, 8);

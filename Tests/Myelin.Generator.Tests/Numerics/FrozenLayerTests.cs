@@ -1,4 +1,3 @@
-using Myelin.Generator.Tests.Infrastructure;
 using Myelin.Generator.Tests.Reference;
 
 namespace Myelin.Generator.Tests.Numerics;
@@ -11,6 +10,25 @@ namespace Myelin.Generator.Tests.Numerics;
 public sealed class FrozenLayerTests
 {
     private const string Namespace = "Numerics.Frozen";
+    private const string Fixed = Namespace + ".Fixed";
+
+    private static readonly RefNetwork Toggle = new("Toggle", Loss.SoftmaxCrossEntropy, new[] { 1, 5, 5 }, new RefLayer[]
+    {
+        new RefConv2D(2, 3, Activation.ReLU, PaddingSize: 1),
+        new RefBatchNorm(2),
+        new RefPool2D(Max: true, Kernel: 2),
+        new RefFlatten(),
+        new RefDense(6, Activation.Tanh),
+        new RefDense(3),
+    });
+
+    private static readonly RefNetwork AllFrozen = new("AllFrozen", Loss.BinaryCrossEntropy, new[] { 4 }, new RefLayer[]
+    {
+        new RefDense(3, Activation.ReLU), new RefBatchNorm(1), new RefDense(2, Activation.Sigmoid),
+    });
+
+    private static readonly Lazy<System.Reflection.Assembly> FixedAssembly =
+        new(() => GeneratedComparison.CompileAndLoad(RefNetwork.ToSource(Fixed, new[] { Toggle, AllFrozen })));
 
     private static bool IsFrozen(ITrainableNetwork network, string tensor) =>
         !network.IsTrainable(network.Tensors.Single(t => t.Name == tensor).LayerIndex);
@@ -22,8 +40,8 @@ public sealed class FrozenLayerTests
     public void Random_networks_with_random_frozen_layers_have_zero_frozen_gradients_and_reference_gradients_elsewhere()
     {
         var networks = new List<RefNetwork>();
-        for (int i = 0; i < 16; i++) networks.Add(RandomNetworks.Dense(seed: 4000 + i, className: "FrozenMlp" + i));
-        for (int i = 0; i < 16; i++) networks.Add(RandomNetworks.Conv(seed: 4100 + i, className: "FrozenCnn" + i, allowDropout: false));
+        for (int i = 0; i < 10; i++) networks.Add(RandomNetworks.Dense(seed: 4000 + i, className: "FrozenMlp" + i));
+        for (int i = 0; i < 10; i++) networks.Add(RandomNetworks.Conv(seed: 4100 + i, className: "FrozenCnn" + i, allowDropout: false));
         var failures = new List<string>();
         var assemblies = GeneratedComparison.CompileAll(Namespace, networks, failures);
         int frozenTensors = 0;
@@ -54,17 +72,8 @@ public sealed class FrozenLayerTests
     [Fact]
     public void Freezing_clears_a_layer_gradient_at_once_and_unfreezing_brings_back_the_reference_gradient()
     {
-        var network = new RefNetwork("Toggle", Loss.SoftmaxCrossEntropy, new[] { 1, 5, 5 }, new RefLayer[]
-        {
-            new RefConv2D(2, 3, Activation.ReLU, PaddingSize: 1),
-            new RefBatchNorm(2),
-            new RefPool2D(Max: true, Kernel: 2),
-            new RefFlatten(),
-            new RefDense(6, Activation.Tanh),
-            new RefDense(3),
-        });
-        var assembly = GeneratorHarness.CompileAndLoad(network.ToSource(Namespace + ".Toggle"));
-        var generated = GeneratedComparison.Create(assembly, Namespace + ".Toggle", network);
+        var network = Toggle;
+        var generated = GeneratedComparison.Create(FixedAssembly.Value, Fixed, network);
         var random = new Random(5);
         GeneratedComparison.Randomize(generated, random);
         var inputs = GeneratedComparison.Inputs(random, 4 * network.InputSize);
@@ -101,13 +110,9 @@ public sealed class FrozenLayerTests
     [Fact]
     public void A_network_with_every_layer_frozen_still_returns_the_reference_loss_with_all_gradients_zero()
     {
-        var network = new RefNetwork("AllFrozen", Loss.BinaryCrossEntropy, new[] { 4 }, new RefLayer[]
-        {
-            new RefDense(3, Activation.ReLU), new RefBatchNorm(1), new RefDense(2, Activation.Sigmoid),
-        });
-        var assembly = GeneratorHarness.CompileAndLoad(network.ToSource(Namespace + ".All"));
+        var network = AllFrozen;
         var problems = new List<string>();
-        GeneratedComparison.Compare(assembly, Namespace + ".All", new ComparisonCase(network, 12, 3, Training: true), problems,
+        GeneratedComparison.Compare(FixedAssembly.Value, Fixed, new ComparisonCase(network, 12, 3, Training: true), problems,
             prepare: generated =>
             {
                 foreach (int layer in ParameterLayers(network)) generated.SetTrainable(layer, false);

@@ -68,7 +68,7 @@ public sealed class KnownAnswerTests
         Tanh, Softmax, CrossEntropy, CrossEntropySoftmax, Binary, BinarySigmoid, Norm1D, Norm2D, Dropout,
     };
 
-    private static readonly Lazy<System.Reflection.Assembly> Assembly = new(() => GeneratorHarness.CompileAndLoad(RefNetwork.ToSource(Namespace, All)));
+    private static readonly Lazy<System.Reflection.Assembly> Assembly = new(() => GeneratedComparison.CompileAndLoad(RefNetwork.ToSource(Namespace, All)));
 
     /// <summary>What one known-answer run produced, from the generated network and from the reference.</summary>
     private sealed record Result(ITrainableNetwork Generated, float GeneratedLoss, RefPass Reference);
