@@ -30,6 +30,9 @@ public sealed class KnownAnswerTests
     private static readonly RefNetwork MaxPoolOverlapping = new("MaxPoolStride1", Loss.MeanSquaredError, new[] { 1, 3, 3 },
         new RefLayer[] { new RefConv2D(1, 1), new RefPool2D(Max: true, Kernel: 2, Stride: 1) });
 
+    private static readonly RefNetwork MaxPoolTie = new("MaxPoolTie", Loss.MeanSquaredError, new[] { 2, 2, 2 },
+        new RefLayer[] { new RefConv2D(1, 1, Bias: false), new RefPool2D(Max: true, Kernel: 2) });
+
     private static readonly RefNetwork AvgPool = new("AvgPool2x2", Loss.MeanSquaredError, new[] { 1, 4, 4 },
         new RefLayer[] { new RefConv2D(1, 1), new RefPool2D(Max: false, Kernel: 2) });
 
@@ -64,7 +67,7 @@ public sealed class KnownAnswerTests
 
     private static readonly RefNetwork[] All =
     {
-        Dense, Conv, ConvSame, ConvStrided, MaxPool, MaxPoolOverlapping, AvgPool, GlobalPool, Flatten, ReLU, Leaky, Sigmoid,
+        Dense, Conv, ConvSame, ConvStrided, MaxPool, MaxPoolOverlapping, MaxPoolTie, AvgPool, GlobalPool, Flatten, ReLU, Leaky, Sigmoid,
         Tanh, Softmax, CrossEntropy, CrossEntropySoftmax, Binary, BinarySigmoid, Norm1D, Norm2D, Dropout,
     };
 
@@ -192,6 +195,17 @@ public sealed class KnownAnswerTests
         ExpectOutputs(r, 9, 8, 7, 8);
         ExpectGradient(r, "conv1.weight", 129);
         ExpectGradient(r, "conv1.bias", 16);
+    }
+
+    [Fact]
+    public void A_max_pool_tie_goes_to_the_first_maximum_in_the_window_as_in_PyTorch()
+    {
+        // A 1x1 convolution adds the two channels: channel 0 = [1, 3, 0, 0], channel 1 = [3, 1, 0, 0] give [4, 4, 0, 0].
+        // The tie at 4 goes to position 0 (row-major first), so with dL/dy = 2 * 4 = 8: dW = 8 * [1, 3] = [8, 24]
+        // (position 1 would give [24, 8]).
+        var r = Run(MaxPoolTie, new[] { ("conv1.weight", new[] { 1f, 1f }) }, new float[] { 1, 3, 0, 0, 3, 1, 0, 0 }, 1);
+        ExpectOutputs(r, 4);
+        ExpectGradient(r, "conv1.weight", 8, 24);
     }
 
     [Fact]
