@@ -18,8 +18,14 @@ public sealed class DropoutTests
         new RefDense(8, Activation.Tanh), new RefDense(Units), new RefDropout(rate),
     });
 
+    /// <summary>Dropout inside the network; the identity dense after it lets the test read the mask off the outputs.</summary>
+    private static readonly RefNetwork Middle = new("DropMiddle", Loss.MeanSquaredError, new[] { 6 }, new RefLayer[]
+    {
+        new RefDense(Units, Activation.Tanh), new RefDropout(0.4f), new RefDense(Units),
+    });
+
     private static readonly Lazy<System.Reflection.Assembly> Assembly =
-        new(() => GeneratedComparison.CompileAndLoad(RefNetwork.ToSource(Namespace, Rates.Select(Network))));
+        new(() => GeneratedComparison.CompileAndLoad(RefNetwork.ToSource(Namespace, Rates.Select(Network).Append(Middle))));
 
     private static ITrainableNetwork Create(float rate, int seed) =>
         GeneratorHarness.CreateTrainable(Assembly.Value, Namespace + "." + Network(rate).ClassName, seed, 8);
@@ -116,5 +122,33 @@ public sealed class DropoutTests
                 GeneratedComparison.CompareTensor($"batch {batch} gradient of {name}", RefTensors.Read(network, network.Gradients, name), gradient, Tolerance.Default, problems);
         }
         Assert.True(problems.Count == 0, string.Join("\n", problems) + "\n" + spec.ToDeclaration());
+    }
+
+    [Fact]
+    public void Gradients_through_a_training_mode_dropout_inside_the_network_match_the_reference()
+    {
+        var network = GeneratorHarness.CreateTrainable(Assembly.Value, Namespace + "." + Middle.ClassName, 6, 8);
+        var random = new Random(7);
+        GeneratedComparison.Randomize(network, random);
+        // dense2 = identity, so the outputs are the dropout's outputs and the eval outputs its inputs.
+        var weight = network.Tensors.Single(t => t.Name == "dense2.weight");
+        var bias = network.Tensors.Single(t => t.Name == "dense2.bias");
+        network.Parameters.Slice(weight.Offset, weight.Length).Clear();
+        network.Parameters.Slice(bias.Offset, bias.Length).Clear();
+        for (int i = 0; i < Units; i++) network.Parameters[weight.Offset + i * Units + i] = 1f;
+
+        var inputs = GeneratedComparison.Inputs(random, 5 * 6);
+        var targets = Enumerable.Range(0, 5 * Units).Select(_ => (float)random.NextDouble()).ToArray();
+        var tensors = RefTensors.CopyFrom(network, Middle);
+        var (training, eval) = Step(network, inputs, targets, 5);
+        var mask = training.Select((v, i) => v == 0f && eval[i] != 0f ? 0.0 : 1 / (1 - 0.4)).ToArray();
+        Assert.InRange(mask.Count(m => m == 0), 5 * Units * 0.2, 5 * Units * 0.6);
+        var reference = ReferenceInterpreter.Run(Middle, tensors, GeneratedComparison.ToDouble(inputs), 5, RefTargets.FromValues(targets),
+            training: true, backward: true, new Dictionary<string, double[]> { ["dropout1"] = mask });
+        var problems = new List<string>();
+        GeneratedComparison.CompareValues("outputs", training, reference.Outputs, Tolerance.Default, problems);
+        foreach (var (name, gradient) in reference.Gradients)
+            GeneratedComparison.CompareTensor("gradient of " + name, RefTensors.Read(network, network.Gradients, name), gradient, Tolerance.Default, problems);
+        Assert.True(problems.Count == 0, string.Join("\n", problems) + "\n" + Middle.ToDeclaration());
     }
 }

@@ -137,4 +137,30 @@ public sealed class EdgeCaseNetworkTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         Assert.Throws<ArgumentOutOfRangeException>(() => generated.ForwardBackward(GeneratedComparison.Inputs(random, 9 * network.InputSize), new int[9], 9));
     }
+
+    [Fact]
+    public void Batches_up_to_the_default_capacity_of_64_match_the_reference()
+    {
+        var failures = new List<string>();
+        foreach (var (name, batch) in new[] { ("WideDense", 37), ("WideDense", 64), ("LargerConv", 19) })
+        {
+            var network = Networks.Single(n => n.ClassName == name);
+            var generated = GeneratorHarness.CreateTrainable(Assembly.Value, Namespace + "." + name, 5);
+            Assert.Equal(64, generated.MaxBatchSize);
+            var random = new Random(batch);
+            GeneratedComparison.Randomize(generated, random);
+            var tensors = RefTensors.CopyFrom(generated, network);
+            var inputs = GeneratedComparison.Inputs(random, batch * network.InputSize);
+            var targets = GeneratedComparison.Targets(random, network, batch);
+            float loss = GeneratedComparison.ForwardBackward(generated, inputs, targets, batch);
+            var reference = ReferenceInterpreter.Run(network, tensors, GeneratedComparison.ToDouble(inputs), batch, GeneratedComparison.ToReference(targets), training: true, backward: true);
+            var problems = new List<string>();
+            GeneratedComparison.CompareValues("loss", new[] { loss }, new[] { reference.Loss }, Tolerance.Default, problems);
+            GeneratedComparison.CompareValues("outputs", generated.Outputs.ToArray(), reference.Outputs, Tolerance.Default, problems);
+            foreach (var (tensor, gradient) in reference.Gradients)
+                GeneratedComparison.CompareTensor("gradient of " + tensor, RefTensors.Read(generated, generated.Gradients, tensor), gradient, Tolerance.Default, problems);
+            if (problems.Count > 0) failures.Add($"{name}, batch {batch}:\n  " + string.Join("\n  ", problems));
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
 }
