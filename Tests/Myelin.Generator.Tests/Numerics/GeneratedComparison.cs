@@ -193,6 +193,18 @@ internal static class GeneratedComparison
                 CompareTensor(tensor.Name + " after the step", buffer, reference.TensorsAfter[tensor.Name], tolerance, problems);
             }
         }
+
+        // ComputeLoss and Forward must agree with the same reference pass. They come last because in training mode they
+        // update the running statistics once more (the loss and outputs use batch statistics, so they do not change).
+        var gradients = generated.Gradients.ToArray();
+        float computed = ComputeLoss(generated, inputs, targets, c.Batch);
+        CompareValues("ComputeLoss", new[] { computed }, new[] { reference.Loss }, tolerance, problems);
+        CompareValues("outputs after ComputeLoss", generated.Outputs.ToArray(), reference.Outputs, tolerance, problems);
+        if (!generated.Gradients.SequenceEqual(gradients)) problems.Add("ComputeLoss changed the gradients");
+        var outputs = new float[c.Batch * c.Network.OutputSize];
+        generated.Forward(inputs, outputs, c.Batch);
+        CompareValues("Forward", outputs, reference.Outputs, tolerance, problems);
+
         if (problems.Count > 0)
             failures.Add($"{c.Network.ClassName} ({c.Describe()}):\n  " + string.Join("\n  ", problems));
         return reference;
