@@ -84,11 +84,6 @@ internal static class ReferenceInterpreter
         return new RefPass(output, loss, gradients, dy, state, layerOutputs, signature);
     }
 
-    /// <summary>The loss alone, for finite differences.</summary>
-    public static double LossOf(RefNetwork network, RefTensors tensors, double[] inputs, int batch, RefTargets targets,
-        bool training, IReadOnlyDictionary<string, double[]>? dropoutMasks = null) =>
-        Run(network, tensors, inputs, batch, targets, training, backward: false, dropoutMasks).Loss;
-
     private static double ComputeLoss(RefNetwork network, double[] values, RefTargets targets, int batch, double[]? gradient)
     {
         int count = values.Length;
