@@ -1,0 +1,272 @@
+namespace Myelin.Generator.Tests.Reference;
+
+/// <summary>The targets of a batch: class-index labels (cross-entropy) or float targets (BCE, MSE).</summary>
+internal sealed record RefTargets(int[]? Labels, double[]? Values)
+{
+    public static RefTargets FromLabels(int[] labels) => new(labels, null);
+
+    public static RefTargets FromValues(float[] values) => new(null, values.Select(v => (double)v).ToArray());
+}
+
+/// <summary>Everything one reference pass computes.</summary>
+/// <param name="Outputs">[batch, output size], what the network's Forward returns (probabilities when a loss absorbs a softmax).</param>
+/// <param name="Loss">The batch-mean loss, or NaN without targets.</param>
+/// <param name="Gradients">dLoss/dparameter by name, all zero-filled tensors present; empty without a backward pass.</param>
+/// <param name="InputGradient">dLoss/dinputs [batch, input size], or null without a backward pass.</param>
+/// <param name="TensorsAfter">The parameters and buffers after the pass (running statistics updated in training mode).</param>
+/// <param name="LayerOutputs">The output of every layer, [batch, that layer's output size].</param>
+/// <param name="KinkSignature">A hash of every ReLU sign and max-pool choice: equal signatures mean the same linear piece.</param>
+internal sealed record RefPass(
+    double[] Outputs, double Loss, IReadOnlyDictionary<string, double[]> Gradients, double[]? InputGradient,
+    RefTensors TensorsAfter, IReadOnlyList<double[]> LayerOutputs, long KinkSignature);
+
+/// <summary>
+/// Runs a <see cref="RefNetwork"/> in double: forward, loss and a hand-written backward pass, in training mode (dropout
+/// with given masks, batch norm with batch statistics and running-stat updates) or eval mode. Each layer becomes one or
+/// two steps (an affine part and its activation); each step calls one function of <see cref="ReferenceLayers"/> per pass.
+/// A loss absorbs a trailing softmax (cross-entropy) or sigmoid (binary cross-entropy): the outputs are probabilities,
+/// but the loss is taken on the logits, as PyTorch's <c>CrossEntropyLoss</c> and <c>BCEWithLogitsLoss</c> do.
+/// </summary>
+internal static class ReferenceInterpreter
+{
+    /// <summary>Runs one pass.</summary>
+    /// <param name="network">The network.</param>
+    /// <param name="tensors">Its parameters and buffers; not modified (see <see cref="RefPass.TensorsAfter"/>).</param>
+    /// <param name="inputs">[batch, input size].</param>
+    /// <param name="batch">The batch size.</param>
+    /// <param name="targets">The targets, or null for a forward pass only.</param>
+    /// <param name="training">Training mode (dropout masks, batch statistics) or eval mode.</param>
+    /// <param name="backward">Whether to compute gradients (needs targets).</param>
+    /// <param name="dropoutMasks">In training mode, each dropout layer's mask by layer name: 0 or 1/(1 - p) per element.</param>
+    public static RefPass Run(RefNetwork network, RefTensors tensors, double[] inputs, int batch, RefTargets? targets = null,
+        bool training = false, bool backward = false, IReadOnlyDictionary<string, double[]>? dropoutMasks = null)
+    {
+        if (inputs.Length != batch * network.InputSize)
+            throw new ArgumentException($"{network.ClassName}: the reference got {inputs.Length} inputs for a batch of {batch} x {network.InputSize}.");
+        if (backward && targets is null) throw new ArgumentException("A backward pass needs targets.");
+        var state = tensors.Clone();
+        var (steps, layerEnds) = BuildSteps(network, training, dropoutMasks);
+
+        // activations[k] is the input of step k; activations[steps.Count] is the network's output.
+        var activations = new double[steps.Count + 1][];
+        activations[0] = (double[])inputs.Clone();
+        var caches = new object?[steps.Count];
+        long signature = 17;
+        for (int k = 0; k < steps.Count; k++)
+        {
+            activations[k + 1] = new double[batch * steps[k].OutputSize];
+            caches[k] = Forward(steps[k], state, activations[k], activations[k + 1], batch, training);
+            signature = Fold(signature, steps[k], activations[k], caches[k], batch);
+        }
+        var layerOutputs = layerEnds.Select(end => activations[end]).ToList();
+
+        // The loss reads the logits below an absorbed softmax or sigmoid, and backward starts below it.
+        bool absorbed = steps.Count > 0 && steps[^1] is ActivationStep last
+            && ((network.Loss == Loss.SoftmaxCrossEntropy && last.Kind == Activation.Softmax)
+                || (network.Loss == Loss.BinaryCrossEntropy && last.Kind == Activation.Sigmoid));
+        int lossInput = absorbed ? steps.Count - 1 : steps.Count;
+        var output = activations[steps.Count];
+        double loss = double.NaN;
+        double[]? gradient = backward ? new double[activations[lossInput].Length] : null;
+        if (targets is not null) loss = ComputeLoss(network, activations[lossInput], targets, batch, gradient);
+
+        var gradients = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        if (!backward) return new RefPass(output, loss, gradients, null, state, layerOutputs, signature);
+
+        foreach (var (name, values) in state.Parameters) gradients[name] = new double[values.Length];
+        var dy = gradient!;
+        for (int k = lossInput - 1; k >= 0; k--)
+        {
+            var dx = new double[activations[k].Length];
+            Backward(steps[k], state, activations[k], activations[k + 1], dy, dx, caches[k], gradients, batch);
+            dy = dx;
+        }
+        return new RefPass(output, loss, gradients, dy, state, layerOutputs, signature);
+    }
+
+    private static double ComputeLoss(RefNetwork network, double[] values, RefTargets targets, int batch, double[]? gradient)
+    {
+        int count = values.Length;
+        switch (network.Loss)
+        {
+            case Loss.SoftmaxCrossEntropy:
+                var labels = targets.Labels ?? throw new ArgumentException("Cross-entropy needs labels.");
+                return ReferenceLosses.SoftmaxCrossEntropy(values, labels, batch, count / batch, gradient);
+            case Loss.BinaryCrossEntropy:
+                return ReferenceLosses.BinaryCrossEntropyWithLogits(values, targets.Values ?? throw new ArgumentException("BCE needs float targets."), count, gradient);
+            case Loss.MeanSquaredError:
+                return ReferenceLosses.MeanSquaredError(values, targets.Values ?? throw new ArgumentException("MSE needs float targets."), count, gradient);
+            default:
+                throw new InvalidOperationException($"{network.ClassName} has no loss.");
+        }
+    }
+
+    // ---- Steps: the layers, with each fused activation split into a step of its own ----
+
+    private abstract record Step(int Layer, int InputSize, int OutputSize);
+
+    private sealed record DenseStep(int Layer, string Name, int Inputs, int Outputs, bool Bias) : Step(Layer, Inputs, Outputs);
+
+    private sealed record ActivationStep(int Layer, Activation Kind, double Slope, int Size) : Step(Layer, Size, Size);
+
+    private sealed record ConvStep(int Layer, string Name, ConvGeometry Geometry, bool Bias)
+        : Step(Layer, Geometry.Channels * Geometry.Height * Geometry.Width, Geometry.Filters * Geometry.OutHeight * Geometry.OutWidth);
+
+    private sealed record PoolStep(int Layer, bool Max, PoolGeometry Geometry)
+        : Step(Layer, Geometry.Channels * Geometry.Height * Geometry.Width, Geometry.Channels * Geometry.OutHeight * Geometry.OutWidth);
+
+    private sealed record GlobalPoolStep(int Layer, int Channels, int Spatial) : Step(Layer, Channels * Spatial, Channels);
+
+    private sealed record DropoutStep(int Layer, double[]? Mask, int Size) : Step(Layer, Size, Size);
+
+    private sealed record BatchNormStep(int Layer, string Name, int Channels, int Spatial, double Momentum, double Epsilon)
+        : Step(Layer, Channels * Spatial, Channels * Spatial);
+
+    /// <summary>The steps, and for each layer the index of the activation holding its output.</summary>
+    private static (List<Step> Steps, int[] LayerEnds) BuildSteps(RefNetwork network, bool training, IReadOnlyDictionary<string, double[]>? masks)
+    {
+        var steps = new List<Step>();
+        var ends = new int[network.Layers.Count];
+        var names = network.LayerNames;
+        int[] shape = network.InputShape;
+        for (int i = 0; i < network.Layers.Count; i++)
+        {
+            var layer = network.Layers[i];
+            int size = shape.Aggregate(1, (a, b) => a * b);
+            int[] next = layer.OutputShape(shape);
+            switch (layer)
+            {
+                case RefDense dense:
+                    steps.Add(new DenseStep(i, names[i], size, dense.Units, dense.Bias));
+                    if (dense.Activation != Activation.None) steps.Add(new ActivationStep(i, dense.Activation, dense.NegativeSlope, dense.Units));
+                    break;
+                case RefConv2D conv:
+                    var geometry = new ConvGeometry(shape[0], shape[1], shape[2], conv.Filters, conv.Kernel, conv.Stride, conv.PadBefore, conv.PadBefore, next[1], next[2]);
+                    steps.Add(new ConvStep(i, names[i], geometry, conv.Bias));
+                    if (conv.Activation != Activation.None) steps.Add(new ActivationStep(i, conv.Activation, conv.NegativeSlope, next.Aggregate(1, (a, b) => a * b)));
+                    break;
+                case RefActivation activation:
+                    steps.Add(new ActivationStep(i, activation.Kind, activation.NegativeSlope, size));
+                    break;
+                case RefPool2D pool:
+                    steps.Add(new PoolStep(i, pool.Max, new PoolGeometry(shape[0], shape[1], shape[2], pool.Kernel, pool.EffectiveStride, next[1], next[2])));
+                    break;
+                case RefGlobalAvgPool2D:
+                    steps.Add(new GlobalPoolStep(i, shape[0], shape[1] * shape[2]));
+                    break;
+                case RefDropout dropout:
+                    double[]? mask = null;
+                    if (training && dropout.Rate > 0f && (masks is null || !masks.TryGetValue(names[i], out mask)))
+                        throw new ArgumentException($"The reference needs a dropout mask for '{names[i]}' in training mode.");
+                    steps.Add(new DropoutStep(i, mask, size));
+                    break;
+                case RefBatchNorm norm:
+                    steps.Add(new BatchNormStep(i, names[i], shape[0], size / shape[0], norm.Momentum, norm.Epsilon));
+                    break;
+                case RefFlatten:
+                    break;
+                default:
+                    throw new InvalidOperationException("The reference has no rule for " + layer.GetType().Name);
+            }
+            ends[i] = steps.Count;
+            shape = next;
+        }
+        return (steps, ends);
+    }
+
+    /// <summary>Runs one step forward; returns what its backward pass needs besides x and y.</summary>
+    private static object? Forward(Step step, RefTensors state, double[] x, double[] y, int batch, bool training)
+    {
+        switch (step)
+        {
+            case DenseStep d:
+                ReferenceLayers.DenseForward(x, state[d.Name + ".weight"], d.Bias ? state[d.Name + ".bias"] : null, y, batch, d.Inputs, d.Outputs);
+                return null;
+            case ActivationStep { Kind: Activation.Softmax } a:
+                ReferenceLayers.SoftmaxForward(x, y, batch, a.Size);
+                return null;
+            case ActivationStep a:
+                ReferenceLayers.ActivationForward(a.Kind, a.Slope, x, y, batch * a.Size);
+                return null;
+            case ConvStep c:
+                ReferenceLayers.Conv2DForward(x, state[c.Name + ".weight"], c.Bias ? state[c.Name + ".bias"] : null, y, batch, c.Geometry);
+                return null;
+            case PoolStep { Max: true } p:
+                var argmax = new int[y.Length];
+                ReferenceLayers.MaxPoolForward(x, y, argmax, batch, p.Geometry);
+                return argmax;
+            case PoolStep p:
+                ReferenceLayers.AvgPoolForward(x, y, batch, p.Geometry);
+                return null;
+            case GlobalPoolStep g:
+                ReferenceLayers.GlobalAvgPoolForward(x, y, batch, g.Channels, g.Spatial);
+                return null;
+            case DropoutStep d:
+                ReferenceLayers.DropoutForward(x, d.Mask, y, batch * d.Size);
+                return null;
+            case BatchNormStep n:
+                var saved = ReferenceLayers.BatchNormForward(x, state[n.Name + ".weight"], state[n.Name + ".bias"],
+                    state[n.Name + ".running_mean"], state[n.Name + ".running_var"], y, batch, n.Channels, n.Spatial,
+                    n.Momentum, n.Epsilon, training);
+                if (training) state[n.Name + ".num_batches_tracked"][0] += 1;
+                return (saved.Normalized, saved.InverseStd, training);
+            default:
+                throw new InvalidOperationException("No forward rule for " + step);
+        }
+    }
+
+    /// <summary>Runs one step backward: writes dx, accumulates parameter gradients.</summary>
+    private static void Backward(Step step, RefTensors state, double[] x, double[] y, double[] dy, double[] dx, object? cache,
+        Dictionary<string, double[]> gradients, int batch)
+    {
+        switch (step)
+        {
+            case DenseStep d:
+                ReferenceLayers.DenseBackward(x, state[d.Name + ".weight"], dy, dx, gradients[d.Name + ".weight"],
+                    d.Bias ? gradients[d.Name + ".bias"] : null, batch, d.Inputs, d.Outputs);
+                break;
+            case ActivationStep { Kind: Activation.Softmax } a:
+                ReferenceLayers.SoftmaxBackward(y, dy, dx, batch, a.Size);
+                break;
+            case ActivationStep a:
+                ReferenceLayers.ActivationBackward(a.Kind, a.Slope, x, dy, dx, batch * a.Size);
+                break;
+            case ConvStep c:
+                ReferenceLayers.Conv2DBackward(x, state[c.Name + ".weight"], dy, dx, gradients[c.Name + ".weight"],
+                    c.Bias ? gradients[c.Name + ".bias"] : null, batch, c.Geometry);
+                break;
+            case PoolStep { Max: true } p:
+                ReferenceLayers.MaxPoolBackward((int[])cache!, dy, dx, batch, p.Geometry);
+                break;
+            case PoolStep p:
+                ReferenceLayers.AvgPoolBackward(dy, dx, batch, p.Geometry);
+                break;
+            case GlobalPoolStep g:
+                ReferenceLayers.GlobalAvgPoolBackward(dy, dx, batch, g.Channels, g.Spatial);
+                break;
+            case DropoutStep d:
+                ReferenceLayers.DropoutBackward(d.Mask, dy, dx, batch * d.Size);
+                break;
+            case BatchNormStep n:
+                var (normalized, inverseStd, batchStatistics) = ((double[], double[], bool))cache!;
+                ReferenceLayers.BatchNormBackward(dy, normalized, inverseStd, state[n.Name + ".weight"], dx,
+                    gradients[n.Name + ".weight"], gradients[n.Name + ".bias"], batch, n.Channels, n.Spatial, batchStatistics);
+                break;
+            default:
+                throw new InvalidOperationException("No backward rule for " + step);
+        }
+    }
+
+    /// <summary>Folds the piecewise-linear choices of a step (ReLU signs, max-pool winners) into the signature.</summary>
+    private static long Fold(long signature, Step step, double[] x, object? cache, int batch)
+    {
+        unchecked
+        {
+            if (step is ActivationStep { Kind: Activation.ReLU or Activation.LeakyReLU } a)
+                for (int i = 0; i < batch * a.Size; i++) signature = signature * 31 + (x[i] > 0 ? 1 : 2);
+            if (cache is int[] argmax)
+                foreach (int at in argmax) signature = signature * 31 + at;
+            return signature;
+        }
+    }
+}
