@@ -34,8 +34,8 @@ internal static class ModelCatalog
     /// <summary>The pairs of <c>transfer</c>.</summary>
     public static IReadOnlyList<TransferModels> TransferPairs { get; } =
     [
-        new("mlp", "MLP 784-256-128-5", seed => new MlpDigits04(seed), seed => new MlpDigits59(seed), ["body1", "body2"]),
-        new("lenet", "LeNet-5 with a 5-way head", seed => new LeNetDigits04(seed), seed => new LeNetDigits59(seed), ["body1", "body2", "body3"]),
+        new("mlp", "MLP: body 784-256, head 256-128-5", seed => new MlpDigits04(seed), seed => new MlpDigits59(seed), ["body1"]),
+        new("lenet", "LeNet-5: two-convolution body, head 400-120-5", seed => new LeNetDigits04(seed), seed => new LeNetDigits59(seed), ["body1", "body2"]),
     ];
 
     /// <summary>The <c>train</c> model names.</summary>

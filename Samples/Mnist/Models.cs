@@ -32,28 +32,29 @@ public partial class LeNet5;
 [Dense(10)]
 public partial class MnistCnn;
 
-// Transfer learning (the `transfer` command): each pair shares a body whose layers have the SAME explicit names, so
-// a checkpoint of the 0–4 network loads into the 5–9 network with strict: false; the heads have different names, so
-// their tensors are reported as missing (the new head keeps its fresh initialisation) and unexpected (the old head is
-// ignored), as PyTorch's load_state_dict(strict=False) reports them.
+// Transfer learning (the `transfer` command). Each pair shares a body, the feature layers, whose layers have the SAME
+// explicit names, so a checkpoint of the 0–4 network loads into the 5–9 network with strict: false. The heads (a
+// hidden dense layer and the 5-way output) have different names, so their tensors are reported as missing (the new
+// head keeps its fresh initialisation) and unexpected (the old head is ignored), as PyTorch's
+// load_state_dict(strict=False) reports them.
 
-/// <summary>An MLP 784-256-128-5 for the digits 0–4 (labels 0 to 4): the network that is pretrained.</summary>
+/// <summary>An MLP for the digits 0–4 (labels 0 to 4), the network that is pretrained: body 784-256, head 256-128-5.</summary>
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(784)]
 [Dense(256, Activation.ReLU, Name = "body1")]
-[Dense(128, Activation.ReLU, Name = "body2")]
-[Dense(5, Name = "head04")]
+[Dense(128, Activation.ReLU, Name = "head04_hidden")]
+[Dense(5, Name = "head04_out")]
 public partial class MlpDigits04;
 
 /// <summary>The same MLP body with a new head for the digits 5–9 (labels 5..9 remapped to 0..4).</summary>
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(784)]
 [Dense(256, Activation.ReLU, Name = "body1")]
-[Dense(128, Activation.ReLU, Name = "body2")]
-[Dense(5, Name = "head59")]
+[Dense(128, Activation.ReLU, Name = "head59_hidden")]
+[Dense(5, Name = "head59_out")]
 public partial class MlpDigits59;
 
-/// <summary>LeNet-5 (3x3 kernels) for the digits 0–4: the network that is pretrained.</summary>
+/// <summary>LeNet-5 (3x3 kernels) for the digits 0–4, the network that is pretrained: the two convolutions are the body, the dense layers the head.</summary>
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(1, 28, 28)]
 [Conv2D(6, 3, Activation.ReLU, Name = "body1")]
@@ -61,11 +62,11 @@ public partial class MlpDigits59;
 [Conv2D(16, 3, Activation.ReLU, Name = "body2")]
 [MaxPool2D(2)]
 [Flatten]
-[Dense(120, Activation.ReLU, Name = "body3")]
-[Dense(5, Name = "head04")]
+[Dense(120, Activation.ReLU, Name = "head04_hidden")]
+[Dense(5, Name = "head04_out")]
 public partial class LeNetDigits04;
 
-/// <summary>The same LeNet-5 body with a new head for the digits 5–9.</summary>
+/// <summary>The same LeNet-5 convolutional body with a new head for the digits 5–9.</summary>
 [Network(Loss = Loss.SoftmaxCrossEntropy)]
 [Input(1, 28, 28)]
 [Conv2D(6, 3, Activation.ReLU, Name = "body1")]
@@ -73,6 +74,6 @@ public partial class LeNetDigits04;
 [Conv2D(16, 3, Activation.ReLU, Name = "body2")]
 [MaxPool2D(2)]
 [Flatten]
-[Dense(120, Activation.ReLU, Name = "body3")]
-[Dense(5, Name = "head59")]
+[Dense(120, Activation.ReLU, Name = "head59_hidden")]
+[Dense(5, Name = "head59_out")]
 public partial class LeNetDigits59;

@@ -65,13 +65,15 @@ internal static class TransferCommand
                 $"[bold]2. Fine-tuning[/] on the digits 5–9 (labels 5..9 as 0..4): {upperTrain.Count:N0} of {upperAll.Count:N0} training digits, " +
                 $"{options.FinetuneEpochs} epochs, adam lr {options.FinetuneLearningRate:G4}"));
             var load = Checkpoint.Load(finetuned, checkpoint, strict: false);
-            console.MarkupLine($"Loaded the pretrained body with strict: false: {Markup.Escape(load.ToString())}");
+            console.MarkupLine(string.Create(c,
+                $"Checkpoint.Load(strict: false): {load.LoadedKeys.Count} tensors loaded, {load.MissingKeys.Count} missing, {load.UnexpectedKeys.Count} unexpected"));
             console.MarkupLine($"  loaded     {Markup.Escape(string.Join(", ", load.LoadedKeys))}");
             console.MarkupLine($"  [yellow]missing[/]    {Markup.Escape(string.Join(", ", load.MissingKeys))} (the new head keeps its fresh initialisation)");
             console.MarkupLine($"  [yellow]unexpected[/] {Markup.Escape(string.Join(", ", load.UnexpectedKeys))} (the old head, ignored)");
-            finetuned.Freeze(pair.BodyLayers.ToArray());
+            var frozen = options.Freeze ?? pair.BodyLayers;
+            finetuned.Freeze(frozen.ToArray());
             console.MarkupLine(string.Create(c,
-                $"Froze {string.Join(", ", pair.BodyLayers)}: training {finetuned.TrainableParameterCount():N0} of {finetuned.Parameters.Length:N0} parameters"));
+                $"Froze {(frozen.Count == 0 ? "nothing" : string.Join(", ", frozen))}: training {finetuned.TrainableParameterCount():N0} of {finetuned.Parameters.Length:N0} parameters"));
             var finetuning = Fit(console, "Fine-tune", finetuned, upperTrain, upperTest, options.FinetuneEpochs, new Adam(options.FinetuneLearningRate), options.Seed, context);
             if (finetuning is null) return Cancelled(console);
             var finetunedMatrix = ConfusionMatrix.Compute(finetuned, upperTest);

@@ -66,10 +66,11 @@ internal sealed class ConfusionMatrix
     /// <param name="names">The class names shown, by index; default the indices.</param>
     public Table ToTable(IReadOnlyList<string>? names = null)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title("Confusion matrix (rows: true digit, columns: predicted)");
-        table.AddColumn(new TableColumn("[bold]true[/]").RightAligned());
-        for (int p = 0; p < ClassCount; p++) table.AddColumn(new TableColumn($"[bold]{Name(names, p)}[/]").RightAligned());
-        table.AddColumn(new TableColumn("[bold]recall[/]").RightAligned());
+        var table = new Table().Border(TableBorder.Rounded).Title("Confusion matrix");
+        // One space of padding on the right only keeps ten classes within 80 columns.
+        table.AddColumn(new TableColumn("[bold]true\\pred[/]").RightAligned().Padding(0, 0, 1, 0));
+        for (int p = 0; p < ClassCount; p++) table.AddColumn(new TableColumn($"[bold]{Name(names, p)}[/]").RightAligned().Padding(0, 0, 1, 0));
+        table.AddColumn(new TableColumn("[bold]recall[/]").RightAligned().Padding(0, 0, 1, 0));
 
         var c = CultureInfo.InvariantCulture;
         for (int t = 0; t < ClassCount; t++)
