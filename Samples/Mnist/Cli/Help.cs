@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Linq;
 using Spectre.Console;
 
@@ -15,9 +17,7 @@ internal static class Help
         console.MarkupLine($"       (no command runs '{CommandLine.DefaultCommand}' with its defaults on the bundled digits)");
         console.WriteLine();
         console.MarkupLine("[bold]Commands:[/]");
-        var grid = new Grid().AddColumn(new GridColumn().PadLeft(2).NoWrap()).AddColumn();
-        foreach (var command in CommandLine.Commands) grid.AddRow(command.Name, Markup.Escape(command.Summary));
-        console.Write(grid);
+        WriteTable(console, CommandLine.Commands.Select(c => (c.Name, c.Summary)).ToList());
         console.WriteLine();
         console.MarkupLine($"Run '{CommandLine.AppName} <command> --help' for a command's options.");
     }
@@ -30,13 +30,55 @@ internal static class Help
         console.WriteLine(command.Summary);
         console.WriteLine();
         console.MarkupLine("[bold]Options:[/]");
-        var grid = new Grid().AddColumn(new GridColumn().PadLeft(2).NoWrap()).AddColumn();
-        foreach (var option in command.Options.Append(new OptionSpec("--help", null, "Show this help.")))
-            grid.AddRow(Markup.Escape(option.IsFlag ? option.Name : $"{option.Name} <{option.ValueName}>"), Markup.Escape(option.Description));
-        console.Write(grid);
+        WriteTable(console, command.Options
+            .Append(new OptionSpec("--help", null, "Show this help."))
+            .Select(o => (o.IsFlag ? o.Name : $"{o.Name} <{o.ValueName}>", o.Description))
+            .ToList());
         if (command.Examples.Count == 0) return;
         console.WriteLine();
         console.MarkupLine("[bold]Examples:[/]");
         foreach (string example in command.Examples) console.WriteLine("  " + example);
+    }
+
+    /// <summary>
+    /// Two columns, "  name  description", with the descriptions word-wrapped to the console width (at most
+    /// <see cref="MaxWidth"/>) and aligned. Written as plain lines so that help has no trailing padding.
+    /// </summary>
+    private static void WriteTable(IAnsiConsole console, IReadOnlyList<(string Name, string Text)> rows)
+    {
+        const int indent = 2, gap = 2;
+        int nameWidth = rows.Max(r => r.Name.Length);
+        int textWidth = Math.Max(30, Math.Min(console.Profile.Width, MaxWidth) - indent - nameWidth - gap);
+        foreach (var (name, text) in rows)
+        {
+            var lines = Wrap(text, textWidth);
+            for (int i = 0; i < lines.Count; i++)
+            {
+                string left = i == 0 ? name.PadRight(nameWidth) : new string(' ', nameWidth);
+                console.WriteLine(new string(' ', indent) + left + new string(' ', gap) + lines[i]);
+            }
+        }
+    }
+
+    /// <summary>The help's widest line.</summary>
+    private const int MaxWidth = 110;
+
+    /// <summary>Greedy word wrap; a word longer than the width gets a line of its own.</summary>
+    private static List<string> Wrap(string text, int width)
+    {
+        var lines = new List<string>();
+        var line = new System.Text.StringBuilder();
+        foreach (string word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > width)
+            {
+                lines.Add(line.ToString());
+                line.Clear();
+            }
+            if (line.Length > 0) line.Append(' ');
+            line.Append(word);
+        }
+        if (line.Length > 0) lines.Add(line.ToString());
+        return lines;
     }
 }

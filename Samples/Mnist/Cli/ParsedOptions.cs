@@ -93,13 +93,16 @@ internal sealed class ParsedOptions
     {
         string? text = Text(name);
         if (text is null) return defaultValue;
-        string range = max == int.MaxValue
-            ? string.Create(CultureInfo.InvariantCulture, $"of at least {min:N0}")
-            : string.Create(CultureInfo.InvariantCulture, $"from {min:N0} to {max:N0}");
+        string range = (min, max) switch
+        {
+            (int.MinValue, int.MaxValue) => "",
+            (_, int.MaxValue) => string.Create(CultureInfo.InvariantCulture, $" of at least {min:N0}"),
+            _ => string.Create(CultureInfo.InvariantCulture, $" from {min:N0} to {max:N0}"),
+        };
         if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value))
-            throw new UsageException($"Invalid value '{text}' for {name}: expected a whole number {range}.");
+            throw new UsageException($"Invalid value '{text}' for {name}: expected a whole number{range}.");
         if (value < min || value > max)
-            throw new UsageException($"Invalid value '{text}' for {name}: expected a whole number {range}.");
+            throw new UsageException($"Invalid value '{text}' for {name}: expected a whole number{range}.");
         return value;
     }
 

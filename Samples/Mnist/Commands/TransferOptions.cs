@@ -46,7 +46,7 @@ internal sealed record TransferOptions(
         ],
         [
             $"{CommandLine.AppName} transfer",
-            $"{CommandLine.AppName} transfer --model lenet --samples 200 --finetune-epochs 10",
+            $"{CommandLine.AppName} transfer --samples 50 --finetune-epochs 10 --freeze none",
         ],
         Bind);
 
