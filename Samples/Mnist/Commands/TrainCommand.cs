@@ -35,7 +35,7 @@ internal static class TrainCommand
             ? "raw pixels in [0, 1]"
             : string.Create(c, $"inputs normalised as (x - {normalization.Mean[0]}) / {normalization.Std[0]}");
         console.MarkupLine(Markup.Escape(string.Create(c,
-            $"{options.DescribeOptimizer()}, batch {options.BatchSize}, {options.Epochs} epochs, seed {options.Seed}, {inputs}")));
+            $"{options.DescribeOptimizer()}, batch {options.BatchSize}, {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, seed {options.Seed}, {inputs}")));
 
         var display = TrainingDisplay.For(console);
         var callbacks = new List<Callback> { display.EpochEnd };
@@ -68,7 +68,11 @@ internal static class TrainCommand
 
         console.Write(EpochTable.For(history));
         if (earlyStopping is { StoppedEpoch: > 0 })
-            console.MarkupLine(Markup.Escape(string.Create(c, $"Stopped early: {history.StopReason}; restored the weights of epoch {earlyStopping.BestEpoch}.")));
+        {
+            // StopReason reads "early stopping: val_loss did not improve for ..."; it starts the sentence.
+            string reason = char.ToUpperInvariant(history.StopReason[0]) + history.StopReason[1..];
+            console.MarkupLine(Markup.Escape(string.Create(c, $"{reason}; restored the weights of epoch {earlyStopping.BestEpoch}.")));
+        }
 
         var evaluation = network.Evaluate(test);
         var matrix = ConfusionMatrix.Compute(network, test);

@@ -106,7 +106,14 @@ internal abstract class TrainingDisplay : IProgress<BatchProgress>
             .Start(context =>
             {
                 _context = context;
-                return fit();
+                var history = fit();
+                // A cancelled run leaves its last epoch part-done; say so on its row rather than leave a frozen bar.
+                if (_task is { IsFinished: false } interrupted)
+                {
+                    ((EpochRow)interrupted.Tag!).Interrupt();
+                    interrupted.StopTask();
+                }
+                return history;
             });
 
         // Called on the training thread after every batch; the refresh thread reads the row under its lock.
@@ -142,6 +149,7 @@ internal abstract class TrainingDisplay : IProgress<BatchProgress>
         private readonly object _gate = new();
         private BatchProgress _progress;
         private EpochResult? _result;
+        private bool _interrupted;
 
         public void Update(BatchProgress progress)
         {
@@ -153,13 +161,19 @@ internal abstract class TrainingDisplay : IProgress<BatchProgress>
             lock (_gate) _result = result;
         }
 
-        public (BatchProgress Progress, EpochResult? Result) Read()
+        /// <summary>Marks the epoch as cut short by a cancellation.</summary>
+        public void Interrupt()
         {
-            lock (_gate) return (_progress, _result);
+            lock (_gate) _interrupted = true;
         }
 
-        public static (BatchProgress Progress, EpochResult? Result) Of(ProgressTask task) =>
-            task.Tag is EpochRow row ? row.Read() : (default, null);
+        public (BatchProgress Progress, EpochResult? Result, bool Interrupted) Read()
+        {
+            lock (_gate) return (_progress, _result, _interrupted);
+        }
+
+        public static (BatchProgress Progress, EpochResult? Result, bool Interrupted) Of(ProgressTask task) =>
+            task.Tag is EpochRow row ? row.Read() : (default, null, false);
     }
 
     /// <summary>"120/250" batches.</summary>
@@ -167,7 +181,7 @@ internal abstract class TrainingDisplay : IProgress<BatchProgress>
     {
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
         {
-            var (progress, _) = EpochRow.Of(task);
+            var (progress, _, _) = EpochRow.Of(task);
             int width = progress.Batches.ToString(CultureInfo.InvariantCulture).Length;
             return new Text(string.Create(CultureInfo.InvariantCulture, $"{progress.Batch.ToString(CultureInfo.InvariantCulture).PadLeft(width)}/{progress.Batches}"));
         }
@@ -178,7 +192,7 @@ internal abstract class TrainingDisplay : IProgress<BatchProgress>
     {
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
         {
-            var (progress, result) = EpochRow.Of(task);
+            var (progress, result, _) = EpochRow.Of(task);
             double speed = result?.SamplesPerSecond ?? progress.SamplesPerSecond;
             string unit = options.ConsoleSize.Width >= MediumWidth ? " samples/s" : "/s";
             return new Text(string.Create(CultureInfo.InvariantCulture, $"{speed,7:N0}{unit}"), new Style(Color.Grey));
@@ -190,7 +204,8 @@ internal abstract class TrainingDisplay : IProgress<BatchProgress>
     {
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
         {
-            var (progress, result) = EpochRow.Of(task);
+            var (progress, result, interrupted) = EpochRow.Of(task);
+            if (interrupted) return new Text("");
             string text = result is not null
                 ? string.Create(CultureInfo.InvariantCulture, $"{result.Duration.TotalSeconds,5:0.0} s ")
                 : string.Create(CultureInfo.InvariantCulture, $"ETA {progress.EpochRemaining:m\\:ss}");
@@ -203,7 +218,8 @@ internal abstract class TrainingDisplay : IProgress<BatchProgress>
     {
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
         {
-            var (progress, result) = EpochRow.Of(task);
+            var (progress, result, interrupted) = EpochRow.Of(task);
+            if (interrupted) return new Text(string.Create(CultureInfo.InvariantCulture, $"interrupted, loss {progress.Loss:0.0000}"), new Style(Color.Yellow));
             if (result is null) return new Text(string.Create(CultureInfo.InvariantCulture, $"loss {progress.Loss:0.0000}"));
             // A wrapped row breaks the live display, so narrower terminals get fewer metrics (the final table has them all).
             var c = CultureInfo.InvariantCulture;
