@@ -64,6 +64,8 @@ internal static class ModelFile
                 : $"Checkpoint '{path}' does not say which model it holds (no '{ModelKey}' metadata, network '{networkType ?? "unknown"}'); save it with '{CommandLine.AppName} train --save'.",
             ExitCodes.Failure);
 
+        // A checkpoint written outside this app (e.g. by the ModelCheckpoint callback) has no normalize key; such a
+        // file gets the app's default, which is what every command trains with unless told --no-normalize.
         var normalization = metadata.TryGetValue(NormalizeKey, out string? normalize) ? Parse(normalize, path) : Standard;
         var network = model.Create(0);
         Checkpoint.Load(network, path, strict: true);

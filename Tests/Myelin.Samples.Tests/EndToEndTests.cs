@@ -77,6 +77,23 @@ public class EndToEndTests
     }
 
     [Fact]
+    public void A_network_trained_on_raw_pixels_is_evaluated_on_raw_pixels()
+    {
+        using var temp = new TempDirectory();
+        string model = temp.File("raw.safetensors");
+
+        var trained = AppHarness.Run("train", "--epochs", "1", "--no-normalize", "--save", model);
+        Assert.Equal((0, ""), (trained.ExitCode, trained.Errors));
+        Assert.Contains("raw pixels in [0, 1]", trained.Output, StringComparison.Ordinal);
+        using (var file = SafeTensorsFile.Open(model)) Assert.Equal("none", file.Metadata["normalize"]);
+
+        // Normalised inputs would change the outputs and so, almost surely, some predictions.
+        var evaluated = AppHarness.Run("evaluate", "--load", model);
+        Assert.Equal(HeldOut(trained.Output), HeldOut(evaluated.Output));
+        Assert.Contains("normalize=none", evaluated.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_run_cancelled_before_the_first_batch_exits_with_130_and_saves_nothing()
     {
         using var temp = new TempDirectory();
