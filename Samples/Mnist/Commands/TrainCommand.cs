@@ -1,0 +1,105 @@
+using System.Collections.Generic;
+using System.Globalization;
+using Myelin.Samples.Mnist.Cli;
+using Myelin.Samples.Mnist.Display;
+using Myelin.Training;
+using Spectre.Console;
+
+namespace Myelin.Samples.Mnist.Commands;
+
+/// <summary>
+/// <c>train</c>: trains a network on MNIST with a live progress display, then prints the per-epoch table, the held-out
+/// confusion matrix and, last, the held-out accuracy; optionally saves the network and plots the learning curves.
+/// </summary>
+internal static class TrainCommand
+{
+    /// <summary>Runs the command; returns the exit code.</summary>
+    public static int Run(TrainOptions options, CommandContext context)
+    {
+        var console = context.Out;
+        // Checked before training, so that a typo in a path does not cost a whole run.
+        OutputPath.Check("--save", options.SavePath);
+        OutputPath.Check("--plot", options.PlotPath);
+
+        var model = ModelCatalog.Get(options.Model);
+        var data = MnistData.Load(options.DataDirectory);
+        var normalization = options.Normalize ? ModelFile.Standard : null;
+        var train = normalization?.Transform(data.Train) ?? data.Train;
+        var test = normalization?.Transform(data.Test) ?? data.Test;
+        var network = model.Create(options.Seed);
+
+        var c = CultureInfo.InvariantCulture;
+        console.MarkupLine(string.Create(c,
+            $"[bold]Training {model.Name}[/] ({Markup.Escape(model.Description)}, {network.Parameters.Length:N0} parameters) on {data.TrainName}, validating on {data.TestName}"));
+        string inputs = normalization is null
+            ? "raw pixels in [0, 1]"
+            : string.Create(c, $"inputs normalised as (x - {normalization.Mean[0]}) / {normalization.Std[0]}");
+        console.MarkupLine(Markup.Escape(string.Create(c,
+            $"{options.DescribeOptimizer()}, batch {options.BatchSize}, {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, seed {options.Seed}, {inputs}")));
+
+        var display = TrainingDisplay.For(console);
+        var callbacks = new List<Callback> { display.EpochEnd };
+        EarlyStopping? earlyStopping = null;
+        if (options.EarlyStoppingPatience is int patience)
+        {
+            earlyStopping = new EarlyStopping("val_loss", patience, restoreBestWeights: true);
+            callbacks.Add(earlyStopping);
+        }
+        var fitOptions = new FitOptions
+        {
+            Epochs = options.Epochs,
+            BatchSize = options.BatchSize,
+            Optimizer = options.CreateOptimizer(),
+            Seed = options.Seed,
+            ValidationData = test,
+            Callbacks = callbacks,
+            Progress = display,
+            CancellationToken = context.Cancellation,
+        };
+        var history = display.Run(() => network.Fit(train, fitOptions));
+        console.WriteLine();
+
+        if (history.StopReason == "cancelled")
+        {
+            if (history.Epochs.Count > 0) console.Write(EpochTable.For(history));
+            console.MarkupLine(string.Create(c, $"[yellow]Cancelled:[/] {history.Epochs.Count} of {options.Epochs} epochs completed; nothing was saved."));
+            return ExitCodes.Cancelled;
+        }
+
+        console.Write(EpochTable.For(history));
+        if (earlyStopping is { StoppedEpoch: > 0 })
+        {
+            // StopReason reads "early stopping: val_loss did not improve for ..."; it starts the sentence.
+            string reason = char.ToUpperInvariant(history.StopReason[0]) + history.StopReason[1..];
+            console.MarkupLine(Markup.Escape(string.Create(c, $"{reason}; restored the weights of epoch {earlyStopping.BestEpoch}.")));
+        }
+
+        var evaluation = network.Evaluate(test);
+        var matrix = ConfusionMatrix.Compute(network, test);
+        if (options.SavePath is not null)
+        {
+            var metadata = new Dictionary<string, string>
+            {
+                [ModelFile.EpochsKey] = history.Epochs.Count.ToString(c),
+                [ModelFile.AccuracyKey] = matrix.Accuracy.ToString("R", c),
+                [ModelFile.OptimizerKey] = options.Optimizer,
+                [ModelFile.LearningRateKey] = options.LearningRate.ToString("R", c),
+                [ModelFile.BatchKey] = options.BatchSize.ToString(c),
+                [ModelFile.SeedKey] = options.Seed.ToString(c),
+                [ModelFile.DataKey] = options.DataDirectory is null ? "bundled" : "official",
+            };
+            ModelFile.Save(network, options.SavePath, model, normalization, metadata);
+            console.MarkupLine($"Saved the network to [blue]{Markup.Escape(options.SavePath)}[/] (model={model.Name}, normalize={ModelFile.Format(normalization)}).");
+        }
+        if (options.PlotPath is not null)
+        {
+            CurvePlot.Save(history, options.PlotPath, $"{model.Name} on {data.TrainName}");
+            console.MarkupLine($"Wrote the learning curves to [blue]{Markup.Escape(options.PlotPath)}[/].");
+        }
+
+        console.Write(matrix.ToTable());
+        console.MarkupLine(string.Create(c, $"Held-out loss: {evaluation.Loss:0.0000}"));
+        console.MarkupLine($"[bold green]{matrix.AccuracyLine()}[/]");
+        return ExitCodes.Success;
+    }
+}

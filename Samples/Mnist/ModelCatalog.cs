@@ -1,0 +1,61 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Myelin.Samples.Mnist;
+
+/// <summary>A network the app can train: its command-line name, a description, and a factory taking the initialisation seed.</summary>
+/// <param name="Name">The name used with <c>--model</c> and stored in checkpoints (<c>model=lenet</c>).</param>
+/// <param name="Description">What it is, for headers and help.</param>
+/// <param name="Create">Builds the network with its weights initialised from the seed.</param>
+/// <param name="NetworkType">The generated class, to recognise checkpoints that lack the <c>model</c> metadata.</param>
+internal sealed record ModelInfo(string Name, string Description, Func<int, ITrainableNetwork> Create, Type NetworkType);
+
+/// <summary>A pair for the <c>transfer</c> command: a network for the digits 0–4 and one for 5–9 that share their body's layer names.</summary>
+/// <param name="Name">The name used with <c>transfer --model</c>.</param>
+/// <param name="Description">What it is.</param>
+/// <param name="CreatePretrain">Builds the 0–4 network.</param>
+/// <param name="CreateFinetune">Builds the 5–9 network (same body, a head with another name).</param>
+/// <param name="BodyLayers">The shared body's layers with parameters, frozen for fine-tuning.</param>
+internal sealed record TransferModels(
+    string Name, string Description, Func<int, ITrainableNetwork> CreatePretrain, Func<int, ITrainableNetwork> CreateFinetune, IReadOnlyList<string> BodyLayers);
+
+/// <summary>The networks of <c>Models.cs</c> by name.</summary>
+internal static class ModelCatalog
+{
+    /// <summary>The networks of <c>train</c>, in the order help lists them.</summary>
+    public static IReadOnlyList<ModelInfo> Models { get; } =
+    [
+        new("mlp", "MLP 784-128-10", seed => new MnistMlp(seed), typeof(MnistMlp)),
+        new("lenet", "LeNet-5 with 3x3 kernels", seed => new LeNet5(seed), typeof(LeNet5)),
+        new("cnn", "three-convolution CNN", seed => new MnistCnn(seed), typeof(MnistCnn)),
+    ];
+
+    /// <summary>The pairs of <c>transfer</c>.</summary>
+    public static IReadOnlyList<TransferModels> TransferPairs { get; } =
+    [
+        new("mlp", "MLP: body 784-256, head 256-128-5", seed => new MlpDigits04(seed), seed => new MlpDigits59(seed), ["body1"]),
+        new("lenet", "LeNet-5: two-convolution body, head 400-120-5", seed => new LeNetDigits04(seed), seed => new LeNetDigits59(seed), ["body1", "body2"]),
+    ];
+
+    /// <summary>The <c>train</c> model names.</summary>
+    public static IReadOnlyList<string> Names { get; } = Models.Select(m => m.Name).ToArray();
+
+    /// <summary>The <c>transfer</c> model names.</summary>
+    public static IReadOnlyList<string> TransferNames { get; } = TransferPairs.Select(m => m.Name).ToArray();
+
+    /// <summary>The model called <paramref name="name"/>; the option parser has already checked it is one of <see cref="Names"/>.</summary>
+    public static ModelInfo Get(string name) => Models.First(m => m.Name == name);
+
+    /// <summary>The transfer pair called <paramref name="name"/>.</summary>
+    public static TransferModels GetTransfer(string name) => TransferPairs.First(m => m.Name == name);
+
+    /// <summary>The model stored in a checkpoint: by its <c>model</c> metadata, or else by the generated class name Myelin writes.</summary>
+    /// <param name="modelName">The <c>model</c> metadata value, if any.</param>
+    /// <param name="networkType">The <c>myelin.network</c> metadata value (a full type name), if any.</param>
+    public static ModelInfo? Find(string? modelName, string? networkType)
+    {
+        if (modelName is not null) return Models.FirstOrDefault(m => m.Name == modelName);
+        return networkType is null ? null : Models.FirstOrDefault(m => m.NetworkType.FullName == networkType);
+    }
+}
