@@ -9,7 +9,8 @@ namespace Myelin.Samples.Mnist;
 /// <param name="Description">What it is, for headers and help.</param>
 /// <param name="Create">Builds the network with its weights initialised from the seed.</param>
 /// <param name="NetworkType">The generated class, to recognise checkpoints that lack the <c>model</c> metadata.</param>
-internal sealed record ModelInfo(string Name, string Description, Func<int, ITrainableNetwork> Create, Type NetworkType);
+/// <param name="DefaultBatchSize">The batch size <c>train</c> uses when <c>--batch</c> is not given.</param>
+internal sealed record ModelInfo(string Name, string Description, Func<int, ITrainableNetwork> Create, Type NetworkType, int DefaultBatchSize);
 
 /// <summary>A pair for the <c>transfer</c> command: a network for the digits 0–4 and one for 5–9 that share their body's layer names.</summary>
 /// <param name="Name">The name used with <c>transfer --model</c>.</param>
@@ -26,9 +27,11 @@ internal static class ModelCatalog
     /// <summary>The networks of <c>train</c>, in the order help lists them.</summary>
     public static IReadOnlyList<ModelInfo> Models { get; } =
     [
-        new("mlp", "MLP 784-128-10", seed => new MnistMlp(seed), typeof(MnistMlp)),
-        new("lenet", "LeNet-5 with 3x3 kernels", seed => new LeNet5(seed), typeof(LeNet5)),
-        new("cnn", "three-convolution CNN", seed => new MnistCnn(seed), typeof(MnistCnn)),
+        // Batch sizes: over seeds 1-5 the CNN's last epoch at batch 32 swings between 95.9% and 97.5% held out (a large
+        // step count with Adam at 1e-3 is noisy late in training); at batch 64 it ends between 97.1% and 98.0%.
+        new("mlp", "MLP 784-128-10", seed => new MnistMlp(seed), typeof(MnistMlp), DefaultBatchSize: 32),
+        new("lenet", "LeNet-5 with 3x3 kernels", seed => new LeNet5(seed), typeof(LeNet5), DefaultBatchSize: 32),
+        new("cnn", "three-convolution CNN", seed => new MnistCnn(seed), typeof(MnistCnn), DefaultBatchSize: 64),
     ];
 
     /// <summary>The pairs of <c>transfer</c>.</summary>

@@ -25,7 +25,7 @@ internal sealed record TrainOptions(
     string? SavePath, string? PlotPath, string? DataDirectory, int? EarlyStoppingPatience, bool Normalize) : CommandOptions
 {
     /// <summary>The defaults of the README's main command.</summary>
-    public const int DefaultEpochs = 10, DefaultBatchSize = 32, DefaultSeed = 1;
+    public const int DefaultEpochs = 10, DefaultSeed = 1;
 
     /// <summary>The default learning rate, for every optimizer.</summary>
     public const double DefaultLearningRate = 1e-3;
@@ -46,7 +46,7 @@ internal sealed record TrainOptions(
         [
             new("--model", "NAME", $"The network: {string.Join(", ", ModelCatalog.Models.Select(m => $"{m.Name} ({m.Description})"))}. Default {DefaultModel}."),
             new("--epochs", "N", $"Epochs to train. Default {DefaultEpochs}."),
-            new("--batch", "N", $"Samples per batch. Default {DefaultBatchSize}."),
+            new("--batch", "N", $"Samples per batch. Default {string.Join(", ", ModelCatalog.Models.Select(m => $"{m.DefaultBatchSize} for {m.Name}"))}."),
             new("--optimizer", "NAME", $"{string.Join(", ", Optimizers)}. Default {DefaultOptimizer}."),
             new("--lr", "RATE", "Learning rate. Default 1e-3."),
             new("--momentum", "M", "Momentum of sgd (default 0.9) and rmsprop (default 0)."),
@@ -98,10 +98,11 @@ internal sealed record TrainOptions(
         if (plot is not null && !OutputPath.HasExtension(plot, ".png"))
             throw new UsageException($"Invalid value '{plot}' for --plot: the curves are written as a PNG, so the path must end in .png.");
 
+        string model = options.Choice("--model", DefaultModel, ModelCatalog.Names, "model");
         return new TrainOptions(
-            Model: options.Choice("--model", DefaultModel, ModelCatalog.Names, "model"),
+            Model: model,
             Epochs: options.Int("--epochs", DefaultEpochs, min: 1, max: 10_000),
-            BatchSize: options.Int("--batch", DefaultBatchSize, min: 1, max: 65_536),
+            BatchSize: options.Int("--batch", ModelCatalog.Get(model).DefaultBatchSize, min: 1, max: 65_536),
             Optimizer: optimizer,
             LearningRate: options.Number("--lr", DefaultLearningRate, positive: true),
             Momentum: momentum,
