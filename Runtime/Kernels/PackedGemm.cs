@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Myelin.Kernels;
 
@@ -43,7 +44,7 @@ internal static class PackedGemm
     [ThreadStatic] private static TileWork? s_work;
 
     /// <summary>Whether this machine runs the packed path: 256-bit vectors with hardware FMA.</summary>
-    public static bool IsSupported => Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+    public static bool IsSupported => Vector256.IsHardwareAccelerated && Fma.IsSupported && Avx.IsSupported;
 
     /// <summary>
     /// <c>C[m, n] (+)= op(A)[m, k] · op(B)[k, n]</c>, where <c>op(A)</c> is A ([m, k]) or Aᵀ (A stored [k, m]) and
@@ -102,7 +103,8 @@ internal static class PackedGemm
             int panelStart = _splitColumns ? first : 0, panelEnd = _splitColumns ? last : _panels;
             int rowStart = _splitColumns ? 0 : first * TileRows, rowEnd = _splitColumns ? _m : Math.Min(_m, last * TileRows);
 
-            var packedA = Scratch(ref s_packedA, RowBlock * Math.Min(_k, DepthBlock));
+            // Two floats of slack: the vectorised packing of A writes groups of 8 for panels of 6 rows.
+            var packedA = Scratch(ref s_packedA, RowBlock * Math.Min(_k, DepthBlock) + 2);
             fixed (float* packA = packedA)
             {
                 for (int depth = 0; depth < _k; depth += DepthBlock)
@@ -137,7 +139,19 @@ internal static class PackedGemm
         {
             int columns = Math.Min(TileColumns, n - j);
             float* panel = packed + (j / TileColumns) * TileColumns * kc;
-            for (int p = 0; p < kc; p++)
+            int p = 0;
+            if (transpose && columns == TileColumns)
+            {
+                // B is stored [n, k]: the panel's 16 columns are 16 rows of B. Eight steps of the depth at a time, two
+                // 8x8 register transposes turn 16 contiguous row reads into 8 contiguous panel rows.
+                float* source = b + (long)j * k + depth;
+                for (; p + 8 <= kc; p += 8)
+                {
+                    Transpose8x8(source + p, k, 8, panel + p * TileColumns, TileColumns);
+                    Transpose8x8(source + 8L * k + p, k, 8, panel + p * TileColumns + 8, TileColumns);
+                }
+            }
+            for (; p < kc; p++)
             {
                 float* destination = panel + p * TileColumns;
                 if (!transpose)
@@ -170,12 +184,20 @@ internal static class PackedGemm
         {
             int rows = Math.Min(TileRows, mc - i);
             float* panel = packed + (i / TileRows) * TileRows * kc;
-            for (int p = 0; p < kc; p++)
+            int p = 0;
+            if (!transpose && rows == TileRows)
+            {
+                // A is [m, k]: the panel's 6 rows are strided by k. Eight steps at a time, an 8x8 register transpose (the
+                // last two rows unused) writes eight groups of 8; each group's 2 extra floats are overwritten by the next
+                // group, and the last spills into the slack at the end of the scratch buffer (see Multiply).
+                float* source = a + (long)(row + i) * k + depth;
+                for (; p + 8 <= kc; p += 8) Transpose8x8(source + p, k, TileRows, panel + p * TileRows, TileRows);
+            }
+            for (; p < kc; p++)
             {
                 float* destination = panel + p * TileRows;
                 if (!transpose)
                 {
-                    // A is [m, k]: row r of the panel is strided by k.
                     float* source = a + (long)(row + i) * k + depth + p;
                     for (int r = 0; r < rows; r++) destination[r] = source[(long)r * k];
                 }
@@ -188,6 +210,51 @@ internal static class PackedGemm
                 for (int r = rows; r < TileRows; r++) destination[r] = 0f;
             }
         }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="rows"/> (up to 8) rows of 8 floats, <paramref name="sourceStride"/> apart, and writes their
+    /// transpose: 8 groups of 8 floats, <paramref name="destinationStride"/> apart, group i holding element i of each row
+    /// (rows past <paramref name="rows"/> read as zero). Unpack, shuffle and lane permutes, as in every AVX transpose.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose8x8(float* source, long sourceStride, int rows, float* destination, int destinationStride)
+    {
+        var r0 = Avx.LoadVector256(source);
+        var r1 = rows > 1 ? Avx.LoadVector256(source + sourceStride) : Vector256<float>.Zero;
+        var r2 = rows > 2 ? Avx.LoadVector256(source + 2 * sourceStride) : Vector256<float>.Zero;
+        var r3 = rows > 3 ? Avx.LoadVector256(source + 3 * sourceStride) : Vector256<float>.Zero;
+        var r4 = rows > 4 ? Avx.LoadVector256(source + 4 * sourceStride) : Vector256<float>.Zero;
+        var r5 = rows > 5 ? Avx.LoadVector256(source + 5 * sourceStride) : Vector256<float>.Zero;
+        var r6 = rows > 6 ? Avx.LoadVector256(source + 6 * sourceStride) : Vector256<float>.Zero;
+        var r7 = rows > 7 ? Avx.LoadVector256(source + 7 * sourceStride) : Vector256<float>.Zero;
+
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+
+        Avx.Store(destination, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(destination + destinationStride, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(destination + 2 * destinationStride, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(destination + 3 * destinationStride, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(destination + 4 * destinationStride, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(destination + 5 * destinationStride, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(destination + 6 * destinationStride, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(destination + 7 * destinationStride, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>The 6x16 micro-kernel: <c>C[rows, columns] += panelA[6, kc] · panelB[kc, 16]</c>.</summary>

@@ -109,7 +109,25 @@ public static class PoolingKernels
                 }
                 if (ow < 8)
                 {
-                    for (int ox = 0; ox < ow; ox++)
+                    // Narrow rows (e.g. 11x11 -> 5x5): four outputs at a time with 128-bit vectors, the ragged end
+                    // recomputed as an overlapping block, and single outputs only for rows under four wide.
+                    for (int ox = 0; ow >= 4 && ox < ow; ox += 4)
+                    {
+                        if (ox + 4 > ow) ox = ow - 4;
+                        int origin = top + 2 * ox;
+                        var a0 = Vector128.LoadUnsafe(ref source, (nuint)origin);
+                        var a1 = Vector128.LoadUnsafe(ref source, (nuint)(origin + 4));
+                        var b0 = Vector128.LoadUnsafe(ref source, (nuint)(origin + w));
+                        var b1 = Vector128.LoadUnsafe(ref source, (nuint)(origin + w + 4));
+                        var value = Sse.Shuffle(a0, a1, 0b10_00_10_00);
+                        var offset = Vector128<int>.Zero;
+                        Take128(ref value, ref offset, Sse.Shuffle(a0, a1, 0b11_01_11_01), 1);
+                        Take128(ref value, ref offset, Sse.Shuffle(b0, b1, 0b10_00_10_00), w);
+                        Take128(ref value, ref offset, Sse.Shuffle(b0, b1, 0b11_01_11_01), w + 1);
+                        value.StoreUnsafe(ref values, (nuint)(oy * ow + ox));
+                        (offset + Vector128.Create(origin) + Vector128.Create(0, 2, 4, 6)).StoreUnsafe(ref where, (nuint)(oy * ow + ox));
+                    }
+                    for (int ox = 0; ow < 4 && ox < ow; ox++)
                     {
                         int origin = top + 2 * ox;
                         int best = origin;
@@ -122,6 +140,13 @@ public static class PoolingKernels
                     }
                 }
             }
+        }
+
+        static void Take128(ref Vector128<float> value, ref Vector128<int> offset, Vector128<float> candidate, int candidateOffset)
+        {
+            var take = Vector128.GreaterThan(candidate, value) | ~Vector128.Equals(candidate, candidate);
+            value = Vector128.ConditionalSelect(take, candidate, value);
+            offset = Vector128.ConditionalSelect(take.AsInt32(), Vector128.Create(candidateOffset), offset);
         }
 
         static void Take(ref Vector256<float> value, ref Vector256<int> offset, Vector256<float> candidate, int candidateOffset)
