@@ -12,7 +12,7 @@ internal interface IParallelWork
 }
 
 /// <summary>
-/// A tiny, allocation-free fork-join pool for kernels: one background worker per extra core, woken by a semaphore. The
+/// A tiny, allocation-free fork-join pool for kernels: one background worker per extra core, woken by an event. The
 /// calling thread runs part 0 (and every part a worker does not take). Work is split into parts that own disjoint
 /// outputs, so results are bit-identical whatever the number of threads. When another thread holds the pool, the
 /// caller simply runs every part itself.
@@ -20,7 +20,9 @@ internal interface IParallelWork
 internal static class KernelThreads
 {
     private static readonly object s_gate = new();
-    private static readonly ManualResetEventSlim s_done = new(false, spinCount: 2000);
+    // Kernel events rather than SemaphoreSlim/ManualResetEventSlim: their blocking waits go through Monitor.Wait, which
+    // allocates now and then, and a training step must allocate nothing. Waits spin first, so a short part rarely blocks.
+    private static readonly AutoResetEvent s_done = new(false);
     private static Worker[]? s_workers;
     private static int s_pending;
     private static Exception? s_failure;
@@ -45,16 +47,29 @@ internal static class KernelThreads
             int helpers = Math.Min(parts - 1, workers.Length);
             int stride = helpers + 1;
             s_failure = null;
-            s_pending = helpers;
-            s_done.Reset();
+            Volatile.Write(ref s_pending, helpers);
             for (int i = 0; i < helpers; i++) workers[i].Start(work, first: i + 1, stride, parts);
             for (int part = 0; part < parts; part += stride) work.Execute(part, parts);
-            if (helpers > 0) s_done.Wait();
+            if (helpers > 0) WaitForWorkers();
             if (s_failure is not null) ExceptionDispatchInfo.Capture(s_failure).Throw();
         }
         finally
         {
             Monitor.Exit(s_gate);
+        }
+    }
+
+    private static void WaitForWorkers()
+    {
+        var spinner = new SpinWait();
+        while (Volatile.Read(ref s_pending) != 0)
+        {
+            if (spinner.Count >= 50)
+            {
+                s_done.WaitOne();
+                continue;
+            }
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
 
@@ -67,7 +82,7 @@ internal static class KernelThreads
 
     private sealed class Worker
     {
-        private readonly SemaphoreSlim _wake = new(0);
+        private readonly AutoResetEvent _wake = new(false);
         private IParallelWork? _work;
         private int _first;
         private int _stride;
@@ -85,14 +100,14 @@ internal static class KernelThreads
             _first = first;
             _stride = stride;
             _parts = parts;
-            _wake.Release();
+            _wake.Set();
         }
 
         private void Loop()
         {
             while (true)
             {
-                _wake.Wait();
+                _wake.WaitOne();
                 try
                 {
                     for (int part = _first; part < _parts; part += _stride) _work!.Execute(part, _parts);
@@ -103,6 +118,8 @@ internal static class KernelThreads
                 }
                 _work = null;
                 if (Interlocked.Decrement(ref s_pending) == 0) s_done.Set();
+                // A Set that the caller did not wait for (it saw the count reach zero while spinning) leaves the event
+                // signalled; the next WaitOne then returns at once and the caller's loop simply re-checks the count.
             }
         }
     }

@@ -50,6 +50,25 @@ public sealed class AllocationTests
     }
 
     [Fact]
+    public void A_training_step_whose_matrix_products_run_on_several_cores_allocates_nothing()
+    {
+        var random = new SeededRandom(1);
+        var inputs = Enumerable.Range(0, 64 * 256).Select(_ => random.NextFloat()).ToArray();
+        var labels = Enumerable.Range(0, 64).Select(i => i % 10).ToArray();
+        var net = new WideNet(seed: 1, maxBatchSize: 64);
+        var optimizer = new Adam();
+
+        // A long warm-up: tiered compilation may allocate while it promotes the hot methods.
+        long bytes = AllocatedBy(() =>
+        {
+            net.ForwardBackward(inputs, labels, 64);
+            optimizer.Step(net);
+        }, warmup: 200, repeats: 50);
+
+        Assert.Equal(0, bytes);
+    }
+
+    [Fact]
     public void Forward_for_one_sample_and_for_a_batch_allocates_nothing()
     {
         var net = new CircleClassifier(seed: 1, maxBatchSize: 8);

@@ -40,3 +40,10 @@ public partial class TinyConvNet;
 [Input(4)]
 [Dense(3, Activation.Softmax)]
 public partial class InferenceOnly;
+
+/// <summary>Wide enough (64 x 256 x 256 multiply-adds per batch) that its matrix products are split across cores.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(256)]
+[Dense(256, Activation.ReLU)]
+[Dense(10)]
+public partial class WideNet;
