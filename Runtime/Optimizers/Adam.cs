@@ -20,7 +20,7 @@ namespace Myelin.Optimizers;
 /// </code>
 /// For decoupled weight decay use <see cref="AdamW"/>.
 /// </remarks>
-public sealed class Adam : Optimizer
+public sealed class Adam : AdamBase
 {
     /// <summary>Creates the optimizer; every argument is PyTorch's, with its default.</summary>
     /// <param name="lr">The learning rate, ≥ 0.</param>
@@ -31,13 +31,28 @@ public sealed class Adam : Optimizer
     /// <param name="amsgrad">Use the maximum of past second moments (AMSGrad).</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is out of range; the message names it and its value.</exception>
     public Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0, bool amsgrad = false)
-        : base(nameof(Adam), lr, AdamState.Keys(amsgrad))
+        : base(nameof(Adam), lr, beta1, beta2, eps, weightDecay, amsgrad, decoupled: false)
+    {
+    }
+}
+
+/// <summary>
+/// What <see cref="Adam"/> and <see cref="AdamW"/> share: the hyperparameters, the state keys and the update; they
+/// differ only in how weight decay enters (added to the gradient, or decoupled).
+/// </summary>
+public abstract class AdamBase : Optimizer
+{
+    private readonly bool _decoupled;
+
+    private protected AdamBase(string name, double lr, double beta1, double beta2, double eps, double weightDecay, bool amsgrad, bool decoupled)
+        : base(name, lr, AdamState.Keys(amsgrad))
     {
         Beta1 = Hyperparameter.InHalfOpenUnitInterval(beta1, nameof(beta1));
         Beta2 = Hyperparameter.InHalfOpenUnitInterval(beta2, nameof(beta2));
         Epsilon = Hyperparameter.NonNegative(eps, nameof(eps));
         WeightDecay = Hyperparameter.NonNegative(weightDecay, nameof(weightDecay));
         AmsGrad = amsgrad;
+        _decoupled = decoupled;
     }
 
     /// <summary>The first moment's decay.</summary>
@@ -49,7 +64,7 @@ public sealed class Adam : Optimizer
     /// <summary>The term added to the denominator.</summary>
     public double Epsilon { get; }
 
-    /// <summary>The L2 penalty added to the gradient.</summary>
+    /// <summary>The weight decay: an L2 penalty added to the gradient (Adam) or a decoupled shrink factor (AdamW).</summary>
     public double WeightDecay { get; }
 
     /// <summary>Whether AMSGrad is used.</summary>
@@ -58,7 +73,7 @@ public sealed class Adam : Optimizer
     private protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients,
         Span<float> state0, Span<float> state1, Span<float> state2, long step)
     {
-        var update = new AdamUpdate(LearningRate, Beta1, Beta2, Epsilon, WeightDecay, decoupled: false, AmsGrad, step);
+        var update = new AdamUpdate(LearningRate, Beta1, Beta2, Epsilon, WeightDecay, _decoupled, AmsGrad, step);
         ParameterUpdate.Run(update, parameters, gradients, state0, state1, state2);
     }
 

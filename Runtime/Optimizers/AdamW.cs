@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 
 namespace Myelin.Optimizers;
 
@@ -11,7 +10,7 @@ namespace Myelin.Optimizers;
 /// Each step first shrinks the parameter, <c>p = p * (1 - lr * weight_decay)</c>, and then applies <see cref="Adam"/>'s
 /// update with no decay in the gradient. State and bias correction are Adam's.
 /// </remarks>
-public sealed class AdamW : Optimizer
+public sealed class AdamW : AdamBase
 {
     /// <summary>Creates the optimizer; every argument is PyTorch's, with its default.</summary>
     /// <param name="lr">The learning rate, ≥ 0.</param>
@@ -22,37 +21,7 @@ public sealed class AdamW : Optimizer
     /// <param name="amsgrad">Use the maximum of past second moments (AMSGrad).</param>
     /// <exception cref="ArgumentOutOfRangeException">A hyperparameter is out of range; the message names it and its value.</exception>
     public AdamW(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 1e-2, bool amsgrad = false)
-        : base(nameof(AdamW), lr, AdamState.Keys(amsgrad))
+        : base(nameof(AdamW), lr, beta1, beta2, eps, weightDecay, amsgrad, decoupled: true)
     {
-        Beta1 = Hyperparameter.InHalfOpenUnitInterval(beta1, nameof(beta1));
-        Beta2 = Hyperparameter.InHalfOpenUnitInterval(beta2, nameof(beta2));
-        Epsilon = Hyperparameter.NonNegative(eps, nameof(eps));
-        WeightDecay = Hyperparameter.NonNegative(weightDecay, nameof(weightDecay));
-        AmsGrad = amsgrad;
     }
-
-    /// <summary>The first moment's decay.</summary>
-    public double Beta1 { get; }
-
-    /// <summary>The second moment's decay.</summary>
-    public double Beta2 { get; }
-
-    /// <summary>The term added to the denominator.</summary>
-    public double Epsilon { get; }
-
-    /// <summary>The decoupled weight decay coefficient.</summary>
-    public double WeightDecay { get; }
-
-    /// <summary>Whether AMSGrad is used.</summary>
-    public bool AmsGrad { get; }
-
-    private protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients,
-        Span<float> state0, Span<float> state1, Span<float> state2, long step)
-    {
-        var update = new AdamUpdate(LearningRate, Beta1, Beta2, Epsilon, WeightDecay, decoupled: true, AmsGrad, step);
-        ParameterUpdate.Run(update, parameters, gradients, state0, state1, state2);
-    }
-
-    private protected override void AddHyperparameters(Dictionary<string, double> scalars) =>
-        AdamState.AddHyperparameters(scalars, Beta1, Beta2, Epsilon, WeightDecay, AmsGrad);
 }

@@ -56,11 +56,48 @@ public abstract class Callback
 }
 
 /// <summary>
+/// A callback that watches one metric of each epoch and tracks its best value: the shared part of
+/// <see cref="EarlyStopping"/> and <see cref="ModelCheckpoint"/>.
+/// </summary>
+public abstract class MonitoringCallback : Callback
+{
+    /// <summary>Sets the monitored key and its direction.</summary>
+    /// <param name="monitor">The metric key, e.g. <c>val_loss</c>.</param>
+    /// <param name="higherIsBetter">Whether larger values are better; null means true for keys containing "accuracy", as Keras's "auto" mode.</param>
+    protected MonitoringCallback(string monitor, bool? higherIsBetter)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(monitor);
+        Monitor = monitor;
+        HigherIsBetter = higherIsBetter ?? monitor.Contains("accuracy", StringComparison.Ordinal);
+    }
+
+    /// <summary>The monitored metric key.</summary>
+    public string Monitor { get; }
+
+    /// <summary>Whether larger values of the metric are better.</summary>
+    public bool HigherIsBetter { get; }
+
+    /// <summary>The best value seen.</summary>
+    public double Best { get; private set; }
+
+    /// <inheritdoc />
+    public override void OnTrainBegin(TrainingContext context) => Best = HigherIsBetter ? double.NegativeInfinity : double.PositiveInfinity;
+
+    /// <summary>Whether <paramref name="value"/> beats the best by more than <paramref name="minDelta"/>; if so it becomes the best.</summary>
+    protected bool RecordIfImproved(double value, double minDelta = 0)
+    {
+        bool improved = HigherIsBetter ? value > Best + minDelta : value < Best - minDelta;
+        if (improved) Best = value;
+        return improved;
+    }
+}
+
+/// <summary>
 /// Stops training when a monitored metric has stopped improving, as Keras's <c>EarlyStopping</c>: after
 /// <see cref="Patience"/> epochs without an improvement larger than <see cref="MinDelta"/>. With
 /// <see cref="RestoreBestWeights"/> the network ends with the parameters and buffers of its best epoch.
 /// </summary>
-public sealed class EarlyStopping : Callback
+public sealed class EarlyStopping : MonitoringCallback
 {
     private float[]? _bestParameters;
     private float[]? _bestBuffers;
@@ -73,19 +110,14 @@ public sealed class EarlyStopping : Callback
     /// <param name="restoreBestWeights">Whether to restore the best epoch's weights when training ends.</param>
     /// <param name="higherIsBetter">Whether larger values are better; by default true for keys containing "accuracy".</param>
     public EarlyStopping(string monitor = "val_loss", int patience = 5, double minDelta = 0, bool restoreBestWeights = false, bool? higherIsBetter = null)
+        : base(monitor, higherIsBetter)
     {
-        ArgumentException.ThrowIfNullOrEmpty(monitor);
         ArgumentOutOfRangeException.ThrowIfNegative(patience);
         ArgumentOutOfRangeException.ThrowIfNegative(minDelta);
-        Monitor = monitor;
         Patience = patience;
         MinDelta = minDelta;
         RestoreBestWeights = restoreBestWeights;
-        HigherIsBetter = higherIsBetter ?? monitor.Contains("accuracy", StringComparison.Ordinal);
     }
-
-    /// <summary>The monitored metric key.</summary>
-    public string Monitor { get; }
 
     /// <summary>Epochs without improvement to tolerate.</summary>
     public int Patience { get; }
@@ -96,12 +128,6 @@ public sealed class EarlyStopping : Callback
     /// <summary>Whether to restore the best epoch's weights at the end.</summary>
     public bool RestoreBestWeights { get; }
 
-    /// <summary>Whether larger values of the metric are better.</summary>
-    public bool HigherIsBetter { get; }
-
-    /// <summary>The best value seen.</summary>
-    public double Best { get; private set; }
-
     /// <summary>The epoch (from 1) of the best value.</summary>
     public int BestEpoch { get; private set; }
 
@@ -111,7 +137,7 @@ public sealed class EarlyStopping : Callback
     /// <inheritdoc />
     public override void OnTrainBegin(TrainingContext context)
     {
-        Best = HigherIsBetter ? double.NegativeInfinity : double.PositiveInfinity;
+        base.OnTrainBegin(context);
         BestEpoch = 0;
         StoppedEpoch = 0;
         _wait = 0;
@@ -120,11 +146,8 @@ public sealed class EarlyStopping : Callback
     /// <inheritdoc />
     public override void OnEpochEnd(EpochResult result, TrainingContext context)
     {
-        double value = result[Monitor];
-        bool improved = HigherIsBetter ? value > Best + MinDelta : value < Best - MinDelta;
-        if (improved)
+        if (RecordIfImproved(result[Monitor], MinDelta))
         {
-            Best = value;
             BestEpoch = result.Epoch;
             _wait = 0;
             if (RestoreBestWeights)
@@ -157,7 +180,7 @@ public sealed class EarlyStopping : Callback
 /// optimizer state and the run's progress (a sibling <c>.optim.safetensors</c>) so that training can resume exactly.
 /// Saves are atomic: a crash never leaves a half-written file under the real name.
 /// </summary>
-public sealed class ModelCheckpoint : Callback
+public sealed class ModelCheckpoint : MonitoringCallback
 {
     /// <summary>Creates the callback.</summary>
     /// <param name="path">The checkpoint path; <c>{epoch}</c> in it is replaced by the epoch number.</param>
@@ -166,20 +189,16 @@ public sealed class ModelCheckpoint : Callback
     /// <param name="includeOptimizerState">Also save the optimizer state and progress.</param>
     /// <param name="higherIsBetter">Whether larger values are better; by default true for keys containing "accuracy".</param>
     public ModelCheckpoint(string path, string monitor = "val_loss", bool saveBestOnly = true, bool includeOptimizerState = false, bool? higherIsBetter = null)
+        : base(monitor, higherIsBetter)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Path = path;
-        Monitor = monitor;
         SaveBestOnly = saveBestOnly;
         IncludeOptimizerState = includeOptimizerState;
-        HigherIsBetter = higherIsBetter ?? monitor.Contains("accuracy", StringComparison.Ordinal);
     }
 
     /// <summary>The checkpoint path pattern.</summary>
     public string Path { get; }
-
-    /// <summary>The metric key deciding "best".</summary>
-    public string Monitor { get; }
 
     /// <summary>Whether only improvements are saved.</summary>
     public bool SaveBestOnly { get; }
@@ -187,30 +206,16 @@ public sealed class ModelCheckpoint : Callback
     /// <summary>Whether the optimizer state is saved too.</summary>
     public bool IncludeOptimizerState { get; }
 
-    /// <summary>Whether larger values of the metric are better.</summary>
-    public bool HigherIsBetter { get; }
-
-    /// <summary>The best value seen.</summary>
-    public double Best { get; private set; }
-
     /// <summary>The files written, in order.</summary>
     public IReadOnlyList<string> Saved => _saved;
 
     private readonly List<string> _saved = new();
 
     /// <inheritdoc />
-    public override void OnTrainBegin(TrainingContext context) => Best = HigherIsBetter ? double.NegativeInfinity : double.PositiveInfinity;
-
-    /// <inheritdoc />
     public override void OnEpochEnd(EpochResult result, TrainingContext context)
     {
-        if (SaveBestOnly)
-        {
-            double value = result[Monitor];
-            bool improved = HigherIsBetter ? value > Best : value < Best;
-            if (!improved) return;
-            Best = value;
-        }
+        bool improved = RecordIfImproved(result[Monitor]);
+        if (SaveBestOnly && !improved) return;
         string path = Path.Replace("{epoch}", result.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         string? directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
