@@ -2,9 +2,20 @@ using System;
 
 namespace Myelin.Kernels;
 
-/// <summary>Row-wise softmax and its backward pass, for softmax layers that no loss absorbs.</summary>
+/// <summary>Row-wise softmax and its backward pass, for softmax layers that no loss absorbs, and argmax.</summary>
 public static class ActivationKernels
 {
+    /// <summary>The index of the largest value; the first one on ties.</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best]) best = i;
+        }
+        return best;
+    }
+
     /// <summary><c>y[r, i] = exp(x[r, i] - max_r) / Σ_j exp(x[r, j] - max_r)</c> for each of <paramref name="rows"/> rows.</summary>
     public static void SoftmaxRows(ReadOnlySpan<float> x, Span<float> y, int rows, int columns)
     {

@@ -88,15 +88,7 @@ public sealed class Accuracy : IMetric
     public double Result() => _count == 0 ? double.NaN : (double)_correct / _count;
 
     /// <summary>The index of the largest value; the first one on ties.</summary>
-    public static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best]) best = i;
-        }
-        return best;
-    }
+    public static int ArgMax(ReadOnlySpan<float> values) => Kernels.ActivationKernels.ArgMax(values);
 }
 
 /// <summary>The fraction of samples whose label is among the <c>k</c> largest outputs (Keras's <c>top_k_categorical_accuracy</c>).</summary>

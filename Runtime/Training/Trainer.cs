@@ -194,39 +194,6 @@ public static class Trainer
         return outputs;
     }
 
-    /// <summary>
-    /// Classifies one sample in eval mode: the index of the largest output, and optionally the class probabilities
-    /// (the outputs if the network ends in softmax, otherwise their softmax). Allocates nothing for up to 1,024 outputs.
-    /// </summary>
-    /// <param name="network">A classifier.</param>
-    /// <param name="sample">One sample, <see cref="INetwork.InputSize"/> floats.</param>
-    /// <param name="probabilities">Receives <see cref="INetwork.OutputSize"/> probabilities when not empty.</param>
-    public static int PredictClass(this INetwork network, ReadOnlySpan<float> sample, Span<float> probabilities = default)
-    {
-        ArgumentNullException.ThrowIfNull(network);
-        int size = network.OutputSize;
-        Span<float> outputs = size <= 1024 ? stackalloc float[size] : new float[size];
-        bool wasTraining = network.IsTraining;
-        network.IsTraining = false;
-        try
-        {
-            network.Forward(sample, outputs);
-        }
-        finally
-        {
-            network.IsTraining = wasTraining;
-        }
-        if (!probabilities.IsEmpty)
-        {
-            if (probabilities.Length < size)
-                throw new ArgumentException($"probabilities has room for {probabilities.Length} values, but the network has {size} outputs.", nameof(probabilities));
-            bool alreadyProbabilities = network is ITrainableNetwork trainable && trainable.OutputActivation == Activation.Softmax;
-            if (alreadyProbabilities) outputs.CopyTo(probabilities);
-            else Kernels.ActivationKernels.SoftmaxRows(outputs, probabilities, 1, size);
-        }
-        return Accuracy.ArgMax(outputs);
-    }
-
     private static IReadOnlyList<IMetric> DefaultMetrics(ITrainableNetwork network) => network.Loss switch
     {
         Loss.SoftmaxCrossEntropy => new IMetric[] { new Accuracy() },
