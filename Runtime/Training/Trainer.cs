@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using Myelin.Data;
 using Myelin.Optimizers;
 
@@ -31,7 +32,8 @@ public static class Trainer
         if (validation is not null) CheckCompatible(network, validation, "the validation data");
 
         var optimizer = options.Optimizer ?? new Adam();
-        var metrics = options.Metrics ?? DefaultMetrics(network);
+        // An array, not the options' IReadOnlyList: foreach over an interface allocates an enumerator, once per batch.
+        var metrics = (options.Metrics ?? DefaultMetrics(network)).ToArray();
         var callbacks = options.Callbacks ?? Array.Empty<Callback>();
         var history = new History();
         var context = new TrainingContext(network, optimizer, history, options.Epochs) { Seed = options.Seed };
@@ -89,7 +91,7 @@ public static class Trainer
     }
 
     private static (Dictionary<string, double> Metrics, TimeSpan Duration, bool Completed) TrainEpoch(
-        ITrainableNetwork network, DataLoader loader, int epoch, IOptimizer optimizer, IReadOnlyList<IMetric> metrics,
+        ITrainableNetwork network, DataLoader loader, int epoch, IOptimizer optimizer, IMetric[] metrics,
         FitOptions options, TrainingContext context)
     {
         network.IsTraining = true;
@@ -137,10 +139,10 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
         CheckCompatible(network, data, "the data");
-        metrics ??= DefaultMetrics(network);
+        var used = (metrics ?? DefaultMetrics(network)).ToArray();
         if (batchSize <= 0) batchSize = network.MaxBatchSize;
         network.EnsureBatchCapacity(batchSize);
-        foreach (var metric in metrics) metric.Reset();
+        foreach (var metric in used) metric.Reset();
         bool wasTraining = network.IsTraining;
         network.IsTraining = false;
         try
@@ -154,10 +156,10 @@ public static class Trainer
                     : network.ComputeLoss(batch.Inputs, batch.Targets, batch.Size);
                 lossSum += (double)loss * batch.Size;
                 var targets = batch.HasLabels ? new BatchTargets(batch.Labels) : new BatchTargets(batch.Targets);
-                foreach (var metric in metrics) metric.Update(network.Outputs, targets, network.OutputSize, network.OutputActivation);
+                foreach (var metric in used) metric.Update(network.Outputs, targets, network.OutputSize, network.OutputActivation);
             }
             var results = new Dictionary<string, double> { ["loss"] = lossSum / data.Count };
-            foreach (var metric in metrics) results[metric.Name] = metric.Result();
+            foreach (var metric in used) results[metric.Name] = metric.Result();
             return new Evaluation(results);
         }
         finally
