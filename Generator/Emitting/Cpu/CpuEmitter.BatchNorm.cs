@@ -14,15 +14,14 @@ internal static partial class CpuEmitter
 
     private static string UsedBatchStatisticsField(BatchNormOp op) => N.UsedBatchStatisticsField(op.Identifier);
 
-    private static void WriteBatchNormFields(CodeWriter w, NetworkPlan plan, BatchNormOp op)
+    private static BatchArray BatchNormNormalized(NetworkPlan plan, BatchNormOp op) =>
+        new(NormalizedField(op), "float", N.SizeConstant(plan.Buffers[op.Output].Identifier), $"{BatchShape(op.InputShape)}, x-hat of the last forward pass");
+
+    private static void WriteBatchNormState(CodeWriter w, NetworkPlan plan, BatchNormOp op)
     {
-        w.Line($"private float[] {NormalizedField(op)} = {N.Array}.Empty<float>(); // {BatchShape(op.InputShape)}, x-hat of the last forward pass");
         w.Line($"private readonly float[] {InverseStdField(op)} = new float[{plan.Tensors[op.Weight].Identifier}Length]; // [{I(op.Channels)}], 1/sqrt(var + eps) per channel of the last forward pass");
         w.Line($"private bool {UsedBatchStatisticsField(op)}; // training mode: the last pass normalised with batch statistics");
     }
-
-    private static void WriteBatchNormAllocation(CodeWriter w, NetworkPlan plan, BatchNormOp op) =>
-        w.Line($"{NormalizedField(op)} = new float[batchSize * {N.SizeConstant(plan.Buffers[op.Output].Identifier)}];");
 
     private static void WriteBatchNorm(CodeWriter w, NetworkPlan plan, BatchNormOp op)
     {

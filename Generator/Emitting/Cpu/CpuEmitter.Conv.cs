@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Myelin.Generator.Model;
 using Myelin.Generator.Planning;
 using N = Myelin.Generator.Emitting.GeneratedNames;
@@ -26,21 +27,16 @@ internal static partial class CpuEmitter
         w.Line($"private const int {ProductsSize(op)} = {I(o.Channels)} * {I(p)}; // per sample: F rows of P positions");
     }
 
-    private static void WriteConv2DFields(CodeWriter w, NetworkPlan plan, Conv2DOp op, int index)
+    /// <summary>The convolution's batch-wide work arrays: im2col columns, products, and the column gradient if an op below needs dx.</summary>
+    private static IEnumerable<BatchArray> Conv2DArrays(NetworkPlan plan, Conv2DOp op, int index)
     {
         var (k, p) = ProductSizes(op);
         string purpose = plan.IsTrainable ? ", kept for the weight gradient" : "";
-        w.Line($"private float[] {N.ColumnsField(op.Identifier)} = {N.Array}.Empty<float>(); // [{I(k)}, batch * {I(p)}], im2col of {op.Identifier}'s input{purpose}");
-        w.Line($"private float[] {N.ProductsField(op.Identifier)} = {N.Array}.Empty<float>(); // [{I(op.OutputShape.Channels)}, batch * {I(p)}], W . columns{(plan.IsTrainable ? "; in backward, dLoss/dz in the same layout" : "")}");
+        yield return new BatchArray(N.ColumnsField(op.Identifier), "float", ColumnsSize(op), $"[{I(k)}, batch * {I(p)}], im2col of {op.Identifier}'s input{purpose}");
+        yield return new BatchArray(N.ProductsField(op.Identifier), "float", ProductsSize(op),
+            $"[{I(op.OutputShape.Channels)}, batch * {I(p)}], W . columns{(plan.IsTrainable ? "; in backward, dLoss/dz in the same layout" : "")}");
         if (NeedsInputGradient(plan, index))
-            w.Line($"private float[] {N.ColumnGradientField(op.Identifier)} = {N.Array}.Empty<float>(); // [{I(k)}, batch * {I(p)}], dLoss/dcolumns");
-    }
-
-    private static void WriteConv2DAllocation(CodeWriter w, NetworkPlan plan, Conv2DOp op, int index)
-    {
-        w.Line($"{N.ColumnsField(op.Identifier)} = new float[batchSize * {ColumnsSize(op)}];");
-        w.Line($"{N.ProductsField(op.Identifier)} = new float[batchSize * {ProductsSize(op)}];");
-        if (NeedsInputGradient(plan, index)) w.Line($"{N.ColumnGradientField(op.Identifier)} = new float[batchSize * {ColumnsSize(op)}];");
+            yield return new BatchArray(N.ColumnGradientField(op.Identifier), "float", ColumnsSize(op), $"[{I(k)}, batch * {I(p)}], dLoss/dcolumns");
     }
 
     private static void WriteConv2D(CodeWriter w, NetworkPlan plan, Conv2DOp op, int index)

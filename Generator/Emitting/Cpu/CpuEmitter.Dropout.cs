@@ -12,14 +12,12 @@ internal static partial class CpuEmitter
         w.Line($"private const long {N.StreamConstant(op.Identifier)} = {StreamOf(name)}; // FNV-1a of \"{name}\": {name}'s own random stream");
     }
 
-    private static void WriteDropoutFields(CodeWriter w, NetworkPlan plan, DropoutOp op)
-    {
-        w.Line($"private float[] {N.MaskField(op.Identifier)} = {N.Array}.Empty<float>(); // {BatchShape(op.OutputShape)}, 0 or 1/(1 - p) per element of the last training pass");
-        w.Line($"private bool {N.ActiveField(op.Identifier)}; // whether the last forward pass dropped anything (training mode)");
-    }
+    private static BatchArray DropoutMask(NetworkPlan plan, DropoutOp op) =>
+        new(N.MaskField(op.Identifier), "float", N.SizeConstant(plan.Buffers[op.Output].Identifier),
+            $"{BatchShape(op.OutputShape)}, 0 or 1/(1 - p) per element of the last training pass");
 
-    private static void WriteDropoutAllocation(CodeWriter w, NetworkPlan plan, DropoutOp op) =>
-        w.Line($"{N.MaskField(op.Identifier)} = new float[batchSize * {N.SizeConstant(plan.Buffers[op.Output].Identifier)}];");
+    private static void WriteDropoutState(CodeWriter w, DropoutOp op) =>
+        w.Line($"private bool {N.ActiveField(op.Identifier)}; // whether the last forward pass dropped anything (training mode)");
 
     private static void WriteDropout(CodeWriter w, NetworkPlan plan, DropoutOp op)
     {

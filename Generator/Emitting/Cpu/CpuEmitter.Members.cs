@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Myelin.Generator.Model;
@@ -101,23 +102,56 @@ internal static partial class CpuEmitter
         w.Line($"private int {N.Seed};");
         w.Line($"private long {N.Step}; // training forward passes since initialisation: seeds the dropout masks");
         w.Line();
-        w.Line("// Work buffers: one row per sample of the batch, allocated by EnsureBatchCapacity.");
-        foreach (int i in BuffersInOrder(plan))
-        {
-            var buffer = plan.Buffers[i];
-            w.Line($"private float[] {N.Field(buffer.Identifier)} = {N.Array}.Empty<float>(); // {BatchShape(buffer.Shape)}, from {buffer.Producer}");
-            if (NeedsGradient(plan, i))
-                w.Line($"private float[] {N.GradientField(buffer.Identifier)} = {N.Array}.Empty<float>(); // {BatchShape(buffer.Shape)}, dLoss/d{buffer.Identifier}");
-        }
-        for (int i = 0; i < plan.Ops.Count; i++) WriteOpFields(w, plan, plan.Ops[i], i);
+        w.Line("// Work arrays: one row per sample of the batch, allocated by EnsureBatchCapacity.");
+        foreach (var array in BatchArrays(plan))
+            w.Line($"private {array.ElementType}[] {array.Field} = {N.Array}.Empty<{array.ElementType}>(); // {array.Comment}");
+        foreach (var op in plan.Ops) WriteOpState(w, plan, op);
         w.Line();
     }
 
-    /// <summary>Whether a work buffer needs a gradient twin: not when untrained, nor for an output the loss differentiates past.</summary>
+    /// <summary>An array whose length scales with the batch capacity: declared once, allocated by EnsureBatchCapacity.</summary>
+    /// <param name="Field">The field name.</param>
+    /// <param name="ElementType">float or int.</param>
+    /// <param name="PerSample">The constant giving its length per sample.</param>
+    /// <param name="Comment">Its shape and purpose, for the declaration.</param>
+    /// <param name="Layer">The layer it belongs to, for name-collision messages; set by <see cref="BatchArrays"/>.</param>
+    internal sealed record BatchArray(string Field, string ElementType, string PerSample, string Comment, int Layer = -1);
+
+    /// <summary>
+    /// Every batch-scaled array of the network, in one list so that the declarations, the allocations in
+    /// EnsureBatchCapacity and the member-name check cannot drift apart: each op's output buffer and its gradient twin,
+    /// in the order the ops write them, then each op's own work arrays.
+    /// </summary>
+    internal static IEnumerable<BatchArray> BatchArrays(NetworkPlan plan)
+    {
+        foreach (int i in BuffersInOrder(plan))
+        {
+            var buffer = plan.Buffers[i];
+            string size = N.SizeConstant(buffer.Identifier);
+            int layer = plan.Ops.First(op => op.Output == i).Layers[0];
+            yield return new BatchArray(N.Field(buffer.Identifier), "float", size, $"{BatchShape(buffer.Shape)}, from {buffer.Producer}", layer);
+            if (NeedsGradient(plan, i))
+                yield return new BatchArray(N.GradientField(buffer.Identifier), "float", size, $"{BatchShape(buffer.Shape)}, dLoss/d{buffer.Identifier}", layer);
+        }
+        for (int i = 0; i < plan.Ops.Count; i++)
+        {
+            var arrays = plan.Ops[i] switch
+            {
+                Conv2DOp conv => Conv2DArrays(plan, conv, i),
+                PoolOp pool => PoolArrays(plan, pool),
+                DropoutOp dropout => new[] { DropoutMask(plan, dropout) },
+                BatchNormOp norm => new[] { BatchNormNormalized(plan, norm) },
+                _ => System.Array.Empty<BatchArray>(),
+            };
+            foreach (var array in arrays) yield return array with { Layer = plan.Ops[i].Layers[0] };
+        }
+    }
+
     /// <summary>Buffer indices in the order the ops write them, so that declarations read like the forward pass.</summary>
     private static int[] BuffersInOrder(NetworkPlan plan) =>
         Enumerable.Range(0, plan.Buffers.Count).OrderBy(b => plan.Ops.Select((op, i) => (op, i)).First(p => p.op.Output == b).i).ToArray();
 
+    /// <summary>Whether a work buffer needs a gradient twin: not when untrained, nor for an output the loss differentiates past.</summary>
     private static bool NeedsGradient(NetworkPlan plan, int buffer) =>
         plan.IsTrainable && !plan.Ops.Any(op => op is ActivationOp { AbsorbedByLoss: true } a && a.Output == buffer);
 
@@ -144,14 +178,8 @@ internal static partial class CpuEmitter
             w.Line($"if (batchSize <= {N.Capacity}) return;");
             w.Line($"{N.Guard}.Capacity({N.NetworkName}, batchSize, largestPerSample: {I(LargestPerSample(plan))});");
             w.Line($"{N.Capacity} = batchSize;");
-            foreach (int i in BuffersInOrder(plan))
-            {
-                var buffer = plan.Buffers[i];
-                w.Line($"{N.Field(buffer.Identifier)} = new float[batchSize * {N.SizeConstant(buffer.Identifier)}];");
-                if (NeedsGradient(plan, i))
-                    w.Line($"{N.GradientField(buffer.Identifier)} = new float[batchSize * {N.SizeConstant(buffer.Identifier)}];");
-            }
-            for (int i = 0; i < plan.Ops.Count; i++) WriteOpAllocation(w, plan, plan.Ops[i], i);
+            foreach (var array in BatchArrays(plan))
+                w.Line($"{array.Field} = new {array.ElementType}[batchSize * {array.PerSample}];");
         }
         w.Line();
 

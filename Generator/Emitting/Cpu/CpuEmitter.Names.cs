@@ -41,22 +41,19 @@ internal static partial class CpuEmitter
             yield return (t.Identifier + "Length", t.LayerIndex);
             if (t.Storage == TensorStorage.Parameter && plan.IsTrainable) yield return (t.Identifier + "Gradient", t.LayerIndex);
         }
-        for (int i = 0; i < plan.Ops.Count; i++)
+        // Methods first: when names clash, the message names the member a reader recognises.
+        foreach (var op in plan.Ops)
         {
-            var op = plan.Ops[i];
-            int layer = op.Layers[0];
-            // Methods first: when names clash, the message names the member a reader recognises.
-            yield return (N.ForwardMethod(op.Identifier), layer);
-            if (plan.IsTrainable && op is not ActivationOp { AbsorbedByLoss: true }) yield return (N.BackwardMethod(op.Identifier), layer);
-            var buffer = plan.Buffers[op.Output];
-            yield return (N.Field(buffer.Identifier), layer);
-            yield return (N.SizeConstant(buffer.Identifier), layer);
-            if (NeedsGradient(plan, op.Output)) yield return (N.GradientField(buffer.Identifier), layer);
-            foreach (var member in OpMembers(plan, op, i)) yield return (member, layer);
+            yield return (N.ForwardMethod(op.Identifier), op.Layers[0]);
+            if (plan.IsTrainable && op is not ActivationOp { AbsorbedByLoss: true }) yield return (N.BackwardMethod(op.Identifier), op.Layers[0]);
+            yield return (N.SizeConstant(plan.Buffers[op.Output].Identifier), op.Layers[0]);
+            foreach (var member in OpMembers(plan, op)) yield return (member, op.Layers[0]);
         }
+        foreach (var array in BatchArrays(plan)) yield return (array.Field, array.Layer);
     }
 
-    private static IEnumerable<string> OpMembers(NetworkPlan plan, PlannedOp op, int index)
+    /// <summary>Static geometry, constants and fixed state of an op (its batch-scaled arrays come from <see cref="BatchArrays"/>).</summary>
+    private static IEnumerable<string> OpMembers(NetworkPlan plan, PlannedOp op)
     {
         switch (op)
         {
@@ -64,21 +61,15 @@ internal static partial class CpuEmitter
                 yield return N.GeometryField(conv.Identifier);
                 yield return ColumnsSize(conv);
                 yield return ProductsSize(conv);
-                yield return N.ColumnsField(conv.Identifier);
-                yield return N.ProductsField(conv.Identifier);
-                if (NeedsInputGradient(plan, index)) yield return N.ColumnGradientField(conv.Identifier);
                 break;
             case PoolOp { Pool: not PoolKind.GlobalAverage } pool:
                 yield return N.GeometryField(pool.Identifier);
-                if (pool.Pool == PoolKind.Max && plan.IsTrainable) yield return N.ArgmaxField(pool.Identifier);
                 break;
             case DropoutOp dropout:
                 yield return N.StreamConstant(dropout.Identifier);
-                yield return N.MaskField(dropout.Identifier);
                 yield return N.ActiveField(dropout.Identifier);
                 break;
             case BatchNormOp norm:
-                yield return N.NormalizedField(norm.Identifier);
                 yield return N.InverseStdField(norm.Identifier);
                 yield return N.UsedBatchStatisticsField(norm.Identifier);
                 break;

@@ -187,27 +187,13 @@ internal static partial class CpuEmitter
         }
     }
 
-    /// <summary>Extra per-op state (masks, column buffers, saved statistics).</summary>
-    private static void WriteOpFields(CodeWriter w, NetworkPlan plan, PlannedOp op, int index)
+    /// <summary>Per-op state that does not scale with the batch (saved statistics, flags).</summary>
+    private static void WriteOpState(CodeWriter w, NetworkPlan plan, PlannedOp op)
     {
         switch (op)
         {
-            case Conv2DOp conv: WriteConv2DFields(w, plan, conv, index); break;
-            case PoolOp pool: WritePoolFields(w, plan, pool); break;
-            case DropoutOp dropout: WriteDropoutFields(w, plan, dropout); break;
-            case BatchNormOp norm: WriteBatchNormFields(w, plan, norm); break;
-        }
-    }
-
-    /// <summary>Allocates the per-op state that scales with the batch.</summary>
-    private static void WriteOpAllocation(CodeWriter w, NetworkPlan plan, PlannedOp op, int index)
-    {
-        switch (op)
-        {
-            case Conv2DOp conv: WriteConv2DAllocation(w, plan, conv, index); break;
-            case PoolOp pool: WritePoolAllocation(w, plan, pool); break;
-            case DropoutOp dropout: WriteDropoutAllocation(w, plan, dropout); break;
-            case BatchNormOp norm: WriteBatchNormAllocation(w, plan, norm); break;
+            case DropoutOp dropout: WriteDropoutState(w, dropout); break;
+            case BatchNormOp norm: WriteBatchNormState(w, plan, norm); break;
         }
     }
 }

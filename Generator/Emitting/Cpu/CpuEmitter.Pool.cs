@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Myelin.Generator.Model;
 using Myelin.Generator.Planning;
 using N = Myelin.Generator.Emitting.GeneratedNames;
@@ -16,16 +17,12 @@ internal static partial class CpuEmitter
         w.Line($"    Kernel: {I(op.KernelSize)}, Stride: {I(op.Stride)}, OutHeight: {I(o.Height)}, OutWidth: {I(o.Width)}); // one sample's planes; a batch has batch * {I(i.Channels)}");
     }
 
-    private static void WritePoolFields(CodeWriter w, NetworkPlan plan, PoolOp op)
+    /// <summary>Max pooling keeps, per output, where its maximum came from, for the backward pass.</summary>
+    private static IEnumerable<BatchArray> PoolArrays(NetworkPlan plan, PoolOp op)
     {
         if (op.Pool == PoolKind.Max && plan.IsTrainable)
-            w.Line($"private int[] {N.ArgmaxField(op.Identifier)} = {N.Array}.Empty<int>(); // {BatchShape(op.OutputShape)}, where in its input plane each maximum came from");
-    }
-
-    private static void WritePoolAllocation(CodeWriter w, NetworkPlan plan, PoolOp op)
-    {
-        if (op.Pool == PoolKind.Max && plan.IsTrainable)
-            w.Line($"{N.ArgmaxField(op.Identifier)} = new int[batchSize * {N.SizeConstant(plan.Buffers[op.Output].Identifier)}];");
+            yield return new BatchArray(N.ArgmaxField(op.Identifier), "int", N.SizeConstant(plan.Buffers[op.Output].Identifier),
+                $"{BatchShape(op.OutputShape)}, where in its input plane each maximum came from");
     }
 
     private static void WritePool(CodeWriter w, NetworkPlan plan, PoolOp op)

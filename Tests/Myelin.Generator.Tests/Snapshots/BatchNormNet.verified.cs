@@ -190,7 +190,7 @@ namespace Demo
         private int _seed;
         private long _step; // training forward passes since initialisation: seeds the dropout masks
 
-        // Work buffers: one row per sample of the batch, allocated by EnsureBatchCapacity.
+        // Work arrays: one row per sample of the batch, allocated by EnsureBatchCapacity.
         private float[] _conv1Output = global::System.Array.Empty<float>(); // [batch, 8, 16, 16], from conv1
         private float[] _conv1OutputGradient = global::System.Array.Empty<float>(); // [batch, 8, 16, 16], dLoss/dConv1Output
         private float[] _bn1Output = global::System.Array.Empty<float>(); // [batch, 8, 16, 16], from bn1
@@ -208,13 +208,13 @@ namespace Demo
         private float[] _conv1Columns = global::System.Array.Empty<float>(); // [9, batch * 256], im2col of Conv1's input, kept for the weight gradient
         private float[] _conv1Products = global::System.Array.Empty<float>(); // [8, batch * 256], W . columns; in backward, dLoss/dz in the same layout
         private float[] _bn1Normalized = global::System.Array.Empty<float>(); // [batch, 8, 16, 16], x-hat of the last forward pass
-        private readonly float[] _bn1InverseStd = new float[Bn1WeightLength]; // [8], 1/sqrt(var + eps) per channel of the last forward pass
-        private bool _bn1UsedBatchStatistics; // training mode: the last pass normalised with batch statistics
         private int[] _maxpool1Argmax = global::System.Array.Empty<int>(); // [batch, 8, 8, 8], where in its input plane each maximum came from
         private float[] _bn2Normalized = global::System.Array.Empty<float>(); // [batch, 32], x-hat of the last forward pass
+        private float[] _dropout1Mask = global::System.Array.Empty<float>(); // [batch, 32], 0 or 1/(1 - p) per element of the last training pass
+        private readonly float[] _bn1InverseStd = new float[Bn1WeightLength]; // [8], 1/sqrt(var + eps) per channel of the last forward pass
+        private bool _bn1UsedBatchStatistics; // training mode: the last pass normalised with batch statistics
         private readonly float[] _bn2InverseStd = new float[Bn2WeightLength]; // [32], 1/sqrt(var + eps) per channel of the last forward pass
         private bool _bn2UsedBatchStatistics; // training mode: the last pass normalised with batch statistics
-        private float[] _dropout1Mask = global::System.Array.Empty<float>(); // [batch, 32], 0 or 1/(1 - p) per element of the last training pass
         private bool _dropout1WasActive; // whether the last forward pass dropped anything (training mode)
 
         /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of <see cref="DefaultMaxBatchSize"/> samples.</summary>

@@ -147,7 +147,7 @@ namespace Demo
         private int _seed;
         private long _step; // training forward passes since initialisation: seeds the dropout masks
 
-        // Work buffers: one row per sample of the batch, allocated by EnsureBatchCapacity.
+        // Work arrays: one row per sample of the batch, allocated by EnsureBatchCapacity.
         private float[] _conv1Output = global::System.Array.Empty<float>(); // [batch, 6, 26, 26], from conv1
         private float[] _conv1OutputGradient = global::System.Array.Empty<float>(); // [batch, 6, 26, 26], dLoss/dConv1Output
         private float[] _maxpool1Output = global::System.Array.Empty<float>(); // [batch, 6, 13, 13], from maxpool1

@@ -83,7 +83,7 @@ namespace Demo
             private int _seed;
             private long _step; // training forward passes since initialisation: seeds the dropout masks
 
-            // Work buffers: one row per sample of the batch, allocated by EnsureBatchCapacity.
+            // Work arrays: one row per sample of the batch, allocated by EnsureBatchCapacity.
             private float[] _dense1Logits = global::System.Array.Empty<float>(); // [batch, 3], from dense1
             private float[] _dense1SoftmaxOutput = global::System.Array.Empty<float>(); // [batch, 3], from dense1
 

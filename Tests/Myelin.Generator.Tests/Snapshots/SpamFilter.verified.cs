@@ -98,7 +98,7 @@ namespace Demo
         private int _seed;
         private long _step; // training forward passes since initialisation: seeds the dropout masks
 
-        // Work buffers: one row per sample of the batch, allocated by EnsureBatchCapacity.
+        // Work arrays: one row per sample of the batch, allocated by EnsureBatchCapacity.
         private float[] _dense1Output = global::System.Array.Empty<float>(); // [batch, 16], from dense1
         private float[] _dense1OutputGradient = global::System.Array.Empty<float>(); // [batch, 16], dLoss/dDense1Output
         private float[] _dense2Logits = global::System.Array.Empty<float>(); // [batch, 1], from dense2
