@@ -27,13 +27,7 @@ public sealed class LossKernelTests
         }
         var z = logits.Select(v => (double)v).ToArray();
         Assert.Equal(Reference(z), loss, 1e-5);
-        for (int i = 0; i < z.Length; i++)
-        {
-            const double h = 1e-6;
-            var plus = (double[])z.Clone(); plus[i] += h;
-            var minus = (double[])z.Clone(); minus[i] -= h;
-            Assert.Equal((Reference(plus) - Reference(minus)) / (2 * h), gradient[i], 1e-5);
-        }
+        AssertGradientMatchesCentralDifferences(Reference, z, gradient, tolerance: 1e-5);
     }
 
     [Fact]
@@ -58,13 +52,7 @@ public sealed class LossKernelTests
         static double LogSigmoid(double v) => v >= 0 ? -Math.Log(1 + Math.Exp(-v)) : v - Math.Log(1 + Math.Exp(v));
         var z = logits.Select(v => (double)v).ToArray();
         Assert.Equal(Reference(z), loss, 1e-5);
-        for (int i = 0; i < z.Length; i++)
-        {
-            const double h = 1e-6;
-            var plus = (double[])z.Clone(); plus[i] += h;
-            var minus = (double[])z.Clone(); minus[i] -= h;
-            Assert.Equal((Reference(plus) - Reference(minus)) / (2 * h), gradient[i], 1e-6);
-        }
+        AssertGradientMatchesCentralDifferences(Reference, z, gradient, tolerance: 1e-6);
     }
 
     [Fact]
@@ -94,5 +82,19 @@ public sealed class LossKernelTests
             Assert.Equal(expected, dx[i], 1e-6);
         }
         Assert.Equal(1.0, y.Sum(), 6);
+    }
+
+    /// <summary>Each <paramref name="gradient"/> element against <c>(f(z + h) - f(z - h)) / 2h</c>, h = 1e-6, in double.</summary>
+    private static void AssertGradientMatchesCentralDifferences(Func<double[], double> f, double[] z, float[] gradient, double tolerance)
+    {
+        const double h = 1e-6;
+        for (int i = 0; i < z.Length; i++)
+        {
+            var plus = (double[])z.Clone();
+            plus[i] += h;
+            var minus = (double[])z.Clone();
+            minus[i] -= h;
+            Assert.Equal((f(plus) - f(minus)) / (2 * h), gradient[i], tolerance);
+        }
     }
 }
