@@ -4,7 +4,10 @@ namespace Myelin;
 
 /// <summary>
 /// Marks a <c>partial class</c> as a Myelin network. The layers are the layer attributes on the same declaration,
-/// in the order written, after one <see cref="InputAttribute"/>. At compile time the Myelin generator adds the
+/// in the order written, after one <see cref="InputAttribute"/>. Each layer reads the one before it unless it names
+/// another with <see cref="LayerAttribute.From"/>, and merge layers (<see cref="AddAttribute"/>,
+/// <see cref="ConcatAttribute"/>) join branches, so residual and branching networks are declared the same way. The
+/// last layer is the network's output. At compile time the Myelin generator adds the
 /// shape constants, the parameter table and buffers, and fused forward and backward code to the class.
 /// </summary>
 /// <example>
@@ -38,9 +41,20 @@ public sealed class InputAttribute : Attribute
     public int[] Shape { get; }
 }
 
-/// <summary>Base class of every layer attribute. Layers run in the order they are written.</summary>
+/// <summary>
+/// Base class of every layer attribute. A layer reads the output of the layer written before it, unless
+/// <see cref="From"/> names another one, so a plain list of layers is a sequential network and named inputs make a graph.
+/// </summary>
 public abstract class LayerAttribute : Attribute
 {
+    /// <summary>
+    /// The layer whose output this layer reads: the name of an earlier layer, or <c>"input"</c> for the network's input.
+    /// When unset (the default) the layer reads the layer written just before it, as in a Keras <c>Sequential</c> list.
+    /// Only earlier layers can be named, so every network is an acyclic graph. The merge layers
+    /// (<see cref="AddAttribute"/>, <see cref="ConcatAttribute"/>) name their inputs in their constructor instead.
+    /// </summary>
+    public string? From { get; set; }
+
     /// <summary>
     /// The layer's name, used for parameter names (<c>{Name}.weight</c>), checkpoints and freezing. When unset the
     /// layer gets a PyTorch-style name from its kind and position among layers of that kind: <c>dense1</c>,

@@ -77,8 +77,8 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             var location = context.TargetNode is BaseTypeDeclarationSyntax declaration
-                ? LocationInfo.From(declaration.Identifier.GetLocation())
-                : LocationInfo.From(context.TargetNode.GetLocation());
+                ? declaration.Identifier.GetLocation().ToInfo()
+                : context.TargetNode.GetLocation().ToInfo();
             string name = context.TargetSymbol.Name;
             return new ParseResult(null, location, name, EquatableArray.Create(Internal(location, name, exception)));
         }

@@ -1,17 +1,22 @@
-using Microsoft.CodeAnalysis;
+using System.Globalization;
 
 namespace Myelin.Generator.Model;
 
-/// <summary>A diagnostic as a value: its descriptor (from <see cref="Diagnostics.DiagnosticDescriptors"/>), where, and the message arguments.</summary>
-internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationInfo? Location, EquatableArray<string> Arguments)
+/// <summary>A diagnostic as a value: which catalog entry, where, and the message arguments as text.</summary>
+internal sealed record DiagnosticInfo(DiagnosticDefinition Descriptor, LocationInfo? Location, EquatableArray<string> Arguments)
 {
-    public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params object[] arguments)
+    public static DiagnosticInfo Create(DiagnosticDefinition descriptor, LocationInfo? location, params object[] arguments)
     {
         var text = new string[arguments.Length];
         for (int i = 0; i < arguments.Length; i++)
-            text[i] = System.Convert.ToString(arguments[i], System.Globalization.CultureInfo.InvariantCulture) ?? "";
+            text[i] = System.Convert.ToString(arguments[i], CultureInfo.InvariantCulture) ?? "";
         return new DiagnosticInfo(descriptor, location, new EquatableArray<string>(text));
     }
 
-    public Diagnostic ToDiagnostic() => Diagnostic.Create(Descriptor, Location?.ToLocation(), Arguments.ToArray());
+    public bool IsError => Descriptor.Level == DiagnosticLevel.Error;
+
+    /// <summary>The rendered message.</summary>
+    public string Message => Descriptor.Format(Arguments);
+
+    public override string ToString() => $"{Descriptor.Id}: {Message}";
 }

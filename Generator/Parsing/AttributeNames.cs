@@ -20,6 +20,8 @@ internal static class AttributeNames
     public const string Dropout = "Myelin.DropoutAttribute";
     public const string BatchNorm1D = "Myelin.BatchNorm1DAttribute";
     public const string BatchNorm2D = "Myelin.BatchNorm2DAttribute";
+    public const string Add = "Myelin.AddAttribute";
+    public const string Concat = "Myelin.ConcatAttribute";
 
     // Property defaults, as set in the attribute classes (a test checks that they agree).
     public const bool DefaultBias = true;

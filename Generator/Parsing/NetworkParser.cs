@@ -20,7 +20,7 @@ internal static class NetworkParser
     {
         var symbol = (INamedTypeSymbol)context.TargetSymbol;
         var declaration = (TypeDeclarationSyntax)context.TargetNode;
-        var classLocation = LocationInfo.From(declaration.Identifier.GetLocation());
+        var classLocation = declaration.Identifier.GetLocation().ToInfo();
         var diagnostics = new List<DiagnosticInfo>();
         string className = symbol.Name;
 
@@ -42,7 +42,7 @@ internal static class NetworkParser
             var attributeClass = attribute.AttributeClass;
             if (attributeClass is null || attribute.AttributeConstructor is null) continue; // the compiler reports these
             string name = attributeClass.ToDisplayString();
-            var location = LocationInfo.From(attribute.ApplicationSyntaxReference);
+            var location = attribute.ApplicationSyntaxReference.ToInfo();
 
             if (name == AttributeNames.Input)
             {
@@ -71,9 +71,9 @@ internal static class NetworkParser
         }
 
         if (!hasInput)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, LocationInfo.From(networkAttribute.ApplicationSyntaxReference) ?? classLocation, className));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, networkAttribute.ApplicationSyntaxReference.ToInfo() ?? classLocation, className));
 
-        bool fatal = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
+        bool fatal = diagnostics.Any(d => d.IsError);
         NetworkSpec? spec = fatal
             ? null
             : new NetworkSpec(
@@ -82,11 +82,14 @@ internal static class NetworkParser
                 Keyword: declaration is RecordDeclarationSyntax ? "record" : "class",
                 ContainingTypes: containing,
                 Loss: loss,
-                NetworkLocation: LocationInfo.From(networkAttribute.ApplicationSyntaxReference),
+                NetworkLocation: networkAttribute.ApplicationSyntaxReference.ToInfo(),
                 ClassLocation: classLocation,
                 InputShape: inputShape,
                 InputLocation: inputLocation,
-                Layers: layers.ToEquatableArray());
+                Layers: layers.ToEquatableArray())
+            {
+                UserMembers = ReadUserMembers(symbol, cancellationToken),
+            };
         return new ParseResult(spec, classLocation, className, diagnostics.ToEquatableArray());
     }
 
@@ -97,6 +100,8 @@ internal static class NetworkParser
 
     private static void CheckDeclaration(INamedTypeSymbol symbol, TypeDeclarationSyntax declaration, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
+        if (symbol.IsRecord)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RecordNetwork, location, symbol.Name));
         if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, location, symbol.Name));
         if (symbol.TypeParameters.Length > 0 || symbol.ContainingType is { IsGenericType: true })
@@ -133,7 +138,52 @@ internal static class NetworkParser
         return chain.ToEquatableArray();
     }
 
-    private static LayerSpec? ReadLayer(string attributeName, AttributeData a, LocationInfo? location)
+    /// <summary>
+    /// The members the user wrote in the class, on any of its declarations: names, kinds, parameter types of methods and
+    /// constructors, and where they are, so that the Planner can report a clash with a generated member on the user's
+    /// member rather than as a compile error inside generated code. Implicit members and explicit interface
+    /// implementations (which cannot clash) are left out.
+    /// </summary>
+    private static EquatableArray<UserMember> ReadUserMembers(INamedTypeSymbol symbol, CancellationToken cancellationToken)
+    {
+        var members = new List<UserMember>();
+        foreach (var member in symbol.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (member.IsImplicitlyDeclared || member.DeclaringSyntaxReferences.Length == 0) continue;
+            if (member is IMethodSymbol { ExplicitInterfaceImplementations.Length: > 0 } or IPropertySymbol { ExplicitInterfaceImplementations.Length: > 0 }) continue;
+            // Accessors and the backing members of events and properties are named by their owner, which is listed itself.
+            if (member is IMethodSymbol { MethodKind: not (MethodKind.Ordinary or MethodKind.Constructor) }) continue;
+            string kind = member switch
+            {
+                IMethodSymbol { MethodKind: MethodKind.Constructor } => "constructor",
+                IMethodSymbol => "method",
+                IPropertySymbol => "property",
+                IFieldSymbol => "field",
+                IEventSymbol => "event",
+                INamedTypeSymbol => "nested type",
+                _ => "member",
+            };
+            string? parameters = member is IMethodSymbol method
+                ? string.Join(",", method.Parameters.Select(p => p.Type.ToDisplayString(ParameterFormat)))
+                : null;
+            string name = member is IMethodSymbol { MethodKind: MethodKind.Constructor } ? symbol.Name : member.Name;
+            var location = member.Locations.FirstOrDefault(l => l.IsInSource).ToInfo();
+            members.Add(new UserMember(name, kind, parameters, location));
+        }
+        return members.ToEquatableArray();
+    }
+
+    /// <summary>Parameter types as the Planner compares them: fully qualified, C# keywords for special types, no <c>global::</c>.</summary>
+    private static readonly SymbolDisplayFormat ParameterFormat = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
+        genericsOptions: SymbolDisplayGenericsOptions.IncludeTypeParameters,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.ExpandNullable);
+
+    private static LayerSpec? ReadLayer(string attributeName, AttributeData a, LocationInfo? location) =>
+        ReadLayerKind(attributeName, a, location) is { } layer ? layer with { From = ReadNamed<string?>(a, "From", null) } : null;
+
+    private static LayerSpec? ReadLayerKind(string attributeName, AttributeData a, LocationInfo? location)
     {
         string? name = ReadNamed<string?>(a, "Name", null);
         switch (attributeName)
@@ -183,9 +233,24 @@ internal static class NetworkParser
                 return new BatchNormSpec(name, location, attributeName == AttributeNames.BatchNorm1D ? 1 : 2,
                     Momentum: ReadNamed(a, "Momentum", AttributeNames.DefaultMomentum),
                     Epsilon: ReadNamed(a, "Epsilon", AttributeNames.DefaultEpsilon));
+            case AttributeNames.Add:
+                return new AddSpec(name, location, ReadStringArray(a),
+                    Activation: (ActivationKind)ReadNamed(a, "Activation", 0),
+                    NegativeSlope: ReadNamed(a, "NegativeSlope", AttributeNames.DefaultNegativeSlope));
+            case AttributeNames.Concat:
+                return new ConcatSpec(name, location, ReadStringArray(a));
             default:
                 return null;
         }
+    }
+
+    /// <summary>The <c>params string[]</c> of a merge attribute; a null entry becomes "" (the Planner reports it as unknown).</summary>
+    private static EquatableArray<string> ReadStringArray(AttributeData a)
+    {
+        if (a.ConstructorArguments.Length == 0) return EquatableArray<string>.Empty;
+        var constant = a.ConstructorArguments[0];
+        if (constant.Kind != TypedConstantKind.Array || constant.IsNull) return EquatableArray<string>.Empty;
+        return constant.Values.Select(v => v.Value as string ?? "").ToEquatableArray();
     }
 
     private static bool DerivesFrom(INamedTypeSymbol type, string baseName)

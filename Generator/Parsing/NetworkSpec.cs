@@ -23,13 +23,31 @@ internal sealed record NetworkSpec(
     LocationInfo? InputLocation,
     EquatableArray<LayerSpec> Layers)
 {
+    /// <summary>The names of the members the user declared in the class, to check against the generated ones.</summary>
+    public EquatableArray<UserMember> UserMembers { get; init; } = EquatableArray<UserMember>.Empty;
+
     /// <summary>The fully qualified name users see in messages, e.g. <c>Demo.Models.MnistMlp</c>.</summary>
     public string DisplayName => string.Join(".", new[] { Namespace }.Concat(ContainingTypes.Select(t => t.Name)).Concat(new[] { ClassName }).Where(n => n is not null));
 }
 
+/// <summary>
+/// A member the user declared in the network class (not an implicit one): its name, what it is, where, and for
+/// methods and constructors the parameter types (<c>int,int</c>), since an overload with other parameters is legal.
+/// </summary>
+internal sealed record UserMember(string Name, string Kind, string? Parameters, LocationInfo? Location);
+
 /// <summary>One layer attribute as written. <see cref="Name"/> is null when the user gave none.</summary>
 internal abstract record LayerSpec(string? Name, LocationInfo? Location)
 {
+    /// <summary>The layer named by <c>From</c>, or null to read the layer written before (the default).</summary>
+    public string? From { get; init; }
+
+    /// <summary>
+    /// The layers this layer reads, as written: the one <see cref="From"/> names, or none (meaning the previous layer).
+    /// Merge layers override this with their argument list.
+    /// </summary>
+    public virtual EquatableArray<string> NamedInputs => From is null ? EquatableArray<string>.Empty : EquatableArray.Create(From);
+
     /// <summary>The layer kind as users write it, e.g. <c>Dense</c>.</summary>
     public abstract string Kind { get; }
 
@@ -95,6 +113,23 @@ internal sealed record BatchNormSpec(string? Name, LocationInfo? Location, int D
 {
     public override string Kind => Dimensions == 1 ? "BatchNorm1D" : "BatchNorm2D";
     public override string NamePrefix => "bn";
+}
+
+/// <summary><c>[Add("a", "b", ...)]</c>: the element-wise sum of its inputs, with an optional fused activation.</summary>
+internal sealed record AddSpec(string? Name, LocationInfo? Location, EquatableArray<string> Inputs, ActivationKind Activation, float NegativeSlope)
+    : LayerSpec(Name, Location)
+{
+    public override string Kind => "Add";
+    public override string NamePrefix => "add";
+    public override EquatableArray<string> NamedInputs => Inputs;
+}
+
+/// <summary><c>[Concat("a", "b", ...)]</c>: its inputs joined along channels (images) or features (vectors).</summary>
+internal sealed record ConcatSpec(string? Name, LocationInfo? Location, EquatableArray<string> Inputs) : LayerSpec(Name, Location)
+{
+    public override string Kind => "Concat";
+    public override string NamePrefix => "concat";
+    public override EquatableArray<string> NamedInputs => Inputs;
 }
 
 /// <summary>The Parser's result: a spec when the class can be generated, and the diagnostics found either way.</summary>

@@ -4,8 +4,9 @@ using Myelin.Generator.Parsing;
 
 namespace Myelin.Generator.Planning;
 
-// The Planner's output: every shape, offset and fusion decision, so that emitters only print. Like the specs, these
-// records are cache boundaries made of primitives, value records and EquatableArray.
+// The Planner's output: a graph of ops over values, with every shape, offset, fusion, gradient and memory decision made,
+// so that every backend only prints it. Like the specs, these records are cache boundaries made of primitives, value
+// records and EquatableArray; they hold no locations, so moving a declaration leaves the plan (and the emitted code) equal.
 
 /// <summary>Where a tensor of the parameter table lives.</summary>
 internal enum TensorStorage
@@ -22,7 +23,8 @@ internal enum TensorStorage
 
 /// <summary>One layer as the summary shows it.</summary>
 /// <param name="Identifier">The C# identifier stem derived from the name, e.g. <c>Dense1</c>.</param>
-internal sealed record PlannedLayer(string Name, string Identifier, string Kind, string Description, Shape OutputShape, int ParameterCount);
+/// <param name="Inputs">The names of the layers it reads (<c>input</c> for the network's input), as the summary's "reads" column.</param>
+internal sealed record PlannedLayer(string Name, string Identifier, string Kind, string Description, Shape OutputShape, int ParameterCount, EquatableArray<string> Inputs);
 
 /// <summary>One row of the parameter table.</summary>
 /// <param name="Name">PyTorch's name, e.g. <c>dense1.weight</c>.</param>
@@ -31,81 +33,179 @@ internal sealed record PlannedLayer(string Name, string Identifier, string Kind,
 /// <param name="Offset">Offset into the parameter or the buffer array.</param>
 /// <param name="LayerKind">The runtime's <c>LayerKind</c> member for initialisation: Dense, Conv2D or BatchNorm.</param>
 /// <param name="IsBias">Whether the tensor plays the bias role for initialisation.</param>
+/// <param name="Stream">The tensor's own random stream for initialisation: FNV-1a (64-bit) of its name, so that adding or removing a layer leaves the others' initial values unchanged.</param>
 internal sealed record PlannedTensor(
     string Name, string Identifier, int LayerIndex, EquatableArray<int> Dims, int Length, int Offset, TensorStorage Storage,
-    InitKind Init, string LayerKind, bool IsBias, int FanIn, int FanOut);
-
-/// <summary>A work buffer holding one op's output for a whole batch (and a twin for its gradient).</summary>
-/// <param name="Identifier">The stem of the field names, e.g. <c>Dense1Output</c>.</param>
-internal sealed record PlannedBuffer(string Identifier, Shape Shape, string Producer);
+    InitKind Init, string LayerKind, bool IsBias, int FanIn, int FanOut, ulong Stream);
 
 /// <summary>
-/// One step of the execution plan: a fused group of layers computed by one forward and one backward method.
-/// <see cref="Input"/> and <see cref="Output"/> index <see cref="NetworkPlan.Buffers"/>; -1 is the network input.
+/// A value of the graph: one op's output for a whole batch, and (in a trainable network) its gradient. Both live in
+/// the network's arena, at per-sample offsets chosen by liveness: the floats of a value start at
+/// <c><see cref="Offset"/> * capacity</c> and span <c>Shape.Size * capacity</c>.
 /// </summary>
-internal abstract record PlannedOp(string Identifier, EquatableArray<int> Layers, string Description, int Input, int Output, Shape InputShape, Shape OutputShape)
+/// <param name="Identifier">The stem of its generated names, e.g. <c>Conv1Output</c>.</param>
+/// <param name="Producer">The name of the layer it is the output of, for comments.</param>
+/// <param name="ProducerOp">The index of the op that writes it.</param>
+/// <param name="Consumers">The ops that read it in the forward pass, in order.</param>
+/// <param name="Offset">Its per-sample offset in the arena.</param>
+/// <param name="GradientOffset">Its gradient's per-sample offset in the arena, or -1 when nothing writes its gradient.</param>
+internal sealed record PlannedValue(string Identifier, Shape Shape, string Producer, int ProducerOp, EquatableArray<int> Consumers, int Offset, int GradientOffset)
 {
+    public bool HasGradient => GradientOffset >= 0;
+}
+
+/// <summary>
+/// An array an op keeps for itself (im2col columns, max-pool argmax, dropout mask, batch-norm x-hat), whose length
+/// scales with the batch capacity. Outside the arena because it lives from an op's forward pass to its backward pass.
+/// </summary>
+/// <param name="Field">The field name, e.g. <c>_conv1Columns</c>.</param>
+/// <param name="ElementType"><c>float</c> or <c>int</c>.</param>
+/// <param name="SizeConstant">The constant naming its per-sample length.</param>
+/// <param name="PerSample">Its per-sample length.</param>
+/// <param name="Comment">Its shape and purpose, for the declaration.</param>
+/// <param name="Layer">The layer it belongs to, for name-collision messages.</param>
+internal sealed record PlannedArray(string Field, string ElementType, string SizeConstant, int PerSample, string Comment, int Layer);
+
+/// <summary>
+/// One input of an op: the value it reads (-1 for the network's input) and, for the backward pass, whether its
+/// contribution to that value's gradient is written (the first writer, in backward order) or added (every later one),
+/// so that a value read by several ops receives the sum of their gradients without extra copies.
+/// </summary>
+internal sealed record PlannedInput(int Value, Shape Shape, bool Accumulate);
+
+/// <summary>
+/// One op of the plan: a fused group of layers computed by one forward and one backward method. Ops are in
+/// topological order (source order); backward runs them in reverse.
+/// </summary>
+/// <param name="Identifier">The stem of its methods, e.g. <c>Conv1</c> for <c>Conv1Forward</c>/<c>Conv1Backward</c>.</param>
+/// <param name="Layers">The layers it computes (a layer plus the activations fused into it).</param>
+/// <param name="Inputs">What it reads.</param>
+/// <param name="Output">The value it writes.</param>
+internal abstract record PlannedOp(string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape)
+{
+    /// <summary>The element-wise activation the op ends in (fused into its epilogue, or the op itself for an activation op).</summary>
+    public ActivationKind Activation { get; init; }
+
+    /// <summary>The LeakyReLU slope of <see cref="Activation"/>.</summary>
+    public float NegativeSlope { get; init; }
+
+    /// <summary>The first (for most ops the only) input.</summary>
+    public PlannedInput Input => Inputs[0];
+
+    /// <summary>The shape of the first input.</summary>
+    public Shape InputShape => Inputs[0].Shape;
+
     /// <summary>The layer owning this op's parameters, or -1.</summary>
     public virtual int ParameterLayer => -1;
+
+    /// <summary>Whether an element-wise activation written after it can join its epilogue.</summary>
+    public virtual bool CanFuseActivation => false;
+
+    /// <summary>Whether its backward pass reads its input values (e.g. a dense layer's <c>x</c> for <c>dW</c>).</summary>
+    public virtual bool BackwardReadsInputs => false;
+
+    /// <summary>Whether its backward pass reads its output value (to differentiate the activation from its output).</summary>
+    public virtual bool BackwardReadsOutput => Activation != ActivationKind.None;
+
+    /// <summary>Multiply-adds times two for one sample in the forward pass (matrix products only).</summary>
+    public virtual long ForwardFlops => 0;
 }
 
 /// <summary>A dense layer with its bias and an element-wise activation fused in.</summary>
 internal sealed record DenseOp(
-    string Identifier, EquatableArray<int> Layers, string Description, int Input, int Output, Shape InputShape, Shape OutputShape,
-    int Weight, int Bias, ActivationKind Activation, float NegativeSlope, int OwnerLayer)
-    : PlannedOp(Identifier, Layers, Description, Input, Output, InputShape, OutputShape)
+    string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape,
+    int Weight, int Bias, int OwnerLayer)
+    : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape)
 {
     public override int ParameterLayer => OwnerLayer;
+    public override bool CanFuseActivation => true;
+    public override bool BackwardReadsInputs => true;
+    public override long ForwardFlops => 2L * InputShape.Size * OutputShape.Size;
 }
 
 /// <summary>
-/// A stand-alone activation. When <see cref="AbsorbedByLoss"/> the loss differentiates through it directly
-/// (softmax with cross-entropy, sigmoid with binary cross-entropy) and its own backward never runs.
+/// A stand-alone activation (<see cref="PlannedOp.Activation"/>, or a copy for <see cref="ActivationKind.None"/>).
+/// When <see cref="AbsorbedByLoss"/> the loss differentiates through it directly (softmax with cross-entropy, sigmoid
+/// with binary cross-entropy) and its own backward never runs.
 /// </summary>
 internal sealed record ActivationOp(
-    string Identifier, EquatableArray<int> Layers, string Description, int Input, int Output, Shape InputShape, Shape OutputShape,
-    ActivationKind Activation, float NegativeSlope, bool AbsorbedByLoss)
-    : PlannedOp(Identifier, Layers, Description, Input, Output, InputShape, OutputShape);
+    string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape,
+    bool AbsorbedByLoss)
+    : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape);
 
 /// <summary>A 2-D convolution with bias and an element-wise activation fused in.</summary>
 internal sealed record Conv2DOp(
-    string Identifier, EquatableArray<int> Layers, string Description, int Input, int Output, Shape InputShape, Shape OutputShape,
-    int KernelSize, int Stride, int PadTop, int PadLeft, int Weight, int Bias, ActivationKind Activation, float NegativeSlope, int OwnerLayer)
-    : PlannedOp(Identifier, Layers, Description, Input, Output, InputShape, OutputShape)
+    string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape,
+    int KernelSize, int Stride, int PadTop, int PadLeft, int Weight, int Bias, int OwnerLayer)
+    : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape)
 {
     public override int ParameterLayer => OwnerLayer;
+    public override bool CanFuseActivation => true;
+
+    /// <summary>Rows of the im2col matrix per sample: input channels times the kernel's area.</summary>
+    public int ColumnRows => InputShape.Channels * KernelSize * KernelSize;
+
+    /// <summary>Output positions per sample, the im2col matrix's columns.</summary>
+    public int Positions => OutputShape.Height * OutputShape.Width;
+
+    public override long ForwardFlops => 2L * ColumnRows * Positions * OutputShape.Channels;
 }
 
 /// <summary>Max, average or global average pooling.</summary>
 internal sealed record PoolOp(
-    string Identifier, EquatableArray<int> Layers, string Description, int Input, int Output, Shape InputShape, Shape OutputShape,
+    string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape,
     PoolKind Pool, int KernelSize, int Stride)
-    : PlannedOp(Identifier, Layers, Description, Input, Output, InputShape, OutputShape);
+    : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape);
 
 /// <summary>Inverted dropout; identity in eval mode.</summary>
+/// <param name="Stream">The layer's own random stream: FNV-1a of its name.</param>
 internal sealed record DropoutOp(
-    string Identifier, EquatableArray<int> Layers, string Description, int Input, int Output, Shape InputShape, Shape OutputShape,
-    float Rate, int LayerIndex)
-    : PlannedOp(Identifier, Layers, Description, Input, Output, InputShape, OutputShape);
+    string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape,
+    float Rate, int LayerIndex, ulong Stream)
+    : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape);
 
 /// <summary>Batch normalisation over features (1-D) or channels (2-D), with an element-wise activation fused in.</summary>
 internal sealed record BatchNormOp(
-    string Identifier, EquatableArray<int> Layers, string Description, int Input, int Output, Shape InputShape, Shape OutputShape,
+    string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape,
     int Channels, int Spatial, float Momentum, float Epsilon, int Weight, int Bias, int RunningMean, int RunningVar, int NumBatchesTracked,
-    ActivationKind Activation, float NegativeSlope, int OwnerLayer)
-    : PlannedOp(Identifier, Layers, Description, Input, Output, InputShape, OutputShape)
+    int OwnerLayer)
+    : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape)
 {
     public override int ParameterLayer => OwnerLayer;
+    public override bool CanFuseActivation => true;
+}
+
+/// <summary>The element-wise sum of two or more values of one shape, with an element-wise activation fused in.</summary>
+internal sealed record AddOp(
+    string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape)
+    : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape)
+{
+    public override bool CanFuseActivation => true;
 }
 
 /// <summary>
-/// How the loss attaches to the plan. <see cref="GradientBuffer"/> is the buffer whose gradient the loss writes:
-/// the logits (the input of an absorbed output activation) or the network output. -1 means the network input, where
-/// no gradient is needed.
+/// Values joined along the feature axis: each sample of the output is the inputs' samples one after another (channel
+/// blocks of equal height and width, or feature vectors), as <c>torch.cat(dim=1)</c> on NCHW or [batch, features].
 /// </summary>
-internal sealed record LossPlan(LossKind Kind, int GradientBuffer, ActivationKind AbsorbedActivation);
+internal sealed record ConcatOp(
+    string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape)
+    : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape);
 
-/// <summary>Everything the emitters need to write a network.</summary>
+/// <summary>
+/// How the loss attaches to the plan. <see cref="GradientValue"/> is the value whose gradient the loss writes: the
+/// logits (the input of an absorbed output activation) or the network output; -1 means the network input, where no
+/// gradient is needed.
+/// </summary>
+internal sealed record LossPlan(LossKind Kind, int GradientValue, ActivationKind AbsorbedActivation);
+
+/// <summary>Everything a backend needs to print a network.</summary>
+/// <param name="Values">The live values: every op output that reaches the network's output.</param>
+/// <param name="Ops">The live ops in topological order; layers whose output is never used have none.</param>
+/// <param name="OutputValue">The value holding the network's output.</param>
+/// <param name="Arrays">The ops' own batch-scaled arrays.</param>
+/// <param name="ArenaSize">Floats per sample of batch capacity in the arena that holds every value and gradient.</param>
+/// <param name="UnsharedSize">What one buffer per value and per gradient would take instead, for the remarks.</param>
+/// <param name="TrainingFlops">FLOPs of a training step per sample: forward plus the weight- and input-gradient products.</param>
 internal sealed record NetworkPlan(
     string? Namespace,
     string ClassName,
@@ -117,10 +217,15 @@ internal sealed record NetworkPlan(
     EquatableArray<PlannedTensor> Tensors,
     int ParameterCount,
     int BufferCount,
-    EquatableArray<PlannedBuffer> Buffers,
+    EquatableArray<PlannedValue> Values,
     EquatableArray<PlannedOp> Ops,
-    int OutputBuffer,
+    int OutputValue,
     LossPlan Loss,
+    EquatableArray<PlannedArray> Arrays,
+    int ArenaSize,
+    int UnsharedSize,
+    long ForwardFlops,
+    long TrainingFlops,
     EquatableArray<string> Notes)
 {
     /// <summary>The fully qualified name, e.g. <c>Demo.Models.Classifier</c>.</summary>
@@ -128,14 +233,11 @@ internal sealed record NetworkPlan(
 
     public bool IsTrainable => Loss.Kind != LossKind.None;
 
-    public bool HasDropout
-    {
-        get
-        {
-            foreach (var op in Ops) if (op is DropoutOp) return true;
-            return false;
-        }
-    }
+    /// <summary>The activation the network's outputs have been through (the last op's, fused or not).</summary>
+    public ActivationKind OutputActivation => Ops[Ops.Count - 1].Activation;
+
+    /// <summary>Whether backward runs an op: trainable networks run every op's backward except an absorbed output activation.</summary>
+    public bool HasBackward(PlannedOp op) => IsTrainable && op is not ActivationOp { AbsorbedByLoss: true };
 }
 
 /// <summary>The Planner's result: a plan when the network is valid, and the diagnostics found either way.</summary>

@@ -1,3 +1,6 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 using Myelin.Generator.Diagnostics;
 using Myelin.Generator.Model;
 using Myelin.Generator.Parsing;
@@ -6,20 +9,33 @@ namespace Myelin.Generator.Planning;
 
 internal static partial class NetworkPlanner
 {
-    // Shape rules and fusion for each layer kind. Each PlanX validates the layer's own values, checks that it fits
-    // the current shape, adds its tensors, and either fuses into the previous op or appends a new one.
+    // Shape rules and fusion for each layer kind. Each PlanX checks that the layer fits its inputs' shapes (its own
+    // settings are already valid), adds its tensors, and either fuses into the op that produced its input or adds an op.
     private sealed partial class Builder
     {
-        private bool PlanDense(int index, DenseSpec dense, string name, string id)
+        private Node? PlanLayer(int index, string name, string id, Node[] inputs, Graph graph) => Specs[index] switch
         {
-            bool ok = CheckPositive(dense, name, "units", dense.Units)
-                & CheckActivation(dense, name, dense.Activation, dense.NegativeSlope)
-                & CheckInit(dense, name, "WeightInit", dense.WeightInit)
-                & CheckInit(dense, name, "BiasInit", dense.BiasInit);
-            if (!ok || !RequireVector(dense, name)) return false;
-            if (!CheckSize(dense.Location, dense.Kind, name, "the weight", (long)dense.Units * _shape.Size)) return false;
+            DenseSpec dense => PlanDense(index, dense, name, id, inputs[0]),
+            FlattenSpec => PlanFlatten(index, name, inputs[0]),
+            ActivationSpec activation => PlanActivation(index, activation, name, id, inputs[0], graph),
+            Conv2DSpec conv => PlanConv2D(index, conv, name, id, inputs[0]),
+            PoolSpec pool => PlanPool(index, pool, name, id, inputs[0]),
+            DropoutSpec dropout => PlanDropout(index, dropout, name, id, inputs[0]),
+            BatchNormSpec norm => PlanBatchNorm(index, norm, name, id, inputs[0]),
+            AddSpec add => PlanAdd(index, add, name, id, inputs),
+            ConcatSpec concat => PlanConcat(index, concat, name, id, inputs),
+            var layer => throw new System.InvalidOperationException("No planner for layer kind " + layer.Kind),
+        };
 
-            int inputs = _shape.Size;
+        private static EquatableArray<PlannedInput> Reads(params Node[] inputs) =>
+            inputs.Select(n => new PlannedInput(n.Value, n.Shape, Accumulate: false)).ToEquatableArray();
+
+        private Node? PlanDense(int index, DenseSpec dense, string name, string id, Node x)
+        {
+            if (!RequireVector(dense, name, x)) return null;
+            if (!CheckSize(dense.Location, dense.Kind, name, "the weight", (long)dense.Units * x.Shape.Size)) return null;
+
+            int inputs = x.Shape.Size;
             int weight = AddTensor(name, id, "weight", "Weight", index, new[] { dense.Units, inputs }, TensorStorage.Parameter,
                 dense.WeightInit, "Dense", isBias: false, fanIn: inputs, fanOut: dense.Units);
             int bias = dense.Bias
@@ -32,135 +48,101 @@ internal static partial class NetworkPlanner
             bool splitSoftmax = dense.Activation == ActivationKind.Softmax;
             var epilogue = splitSoftmax ? ActivationKind.None : dense.Activation;
             string description = $"{name}: Dense {inputs} -> {dense.Units}{(dense.Bias ? " + bias" : "")}{ActivationSuffix(epilogue)}";
-            int buffer = AddBuffer(id + (splitSoftmax ? "Logits" : "Output"), output, name);
-            var op = new DenseOp(id, EquatableArray.Create(index), description, _buffer, buffer, _shape, output,
-                weight, bias, epilogue, dense.NegativeSlope, index);
+            int value = AddValue(id + (splitSoftmax ? "Logits" : "Output"), output, name);
+            var node = AddOp(new DenseOp(id, EquatableArray.Create(index), description, Reads(x), value, output, weight, bias, index)
+                { Activation = epilogue, NegativeSlope = dense.NegativeSlope }, name, index);
+            if (splitSoftmax) node = AppendActivation(index, id + "Softmax", name, node, ActivationKind.Softmax, 0f);
             int parameters = dense.Units * inputs + (dense.Bias ? dense.Units : 0);
-            Advance(op, name, canFuseActivation: epilogue == ActivationKind.None);
-            if (splitSoftmax) AppendActivation(index, id + "Softmax", name, ActivationKind.Softmax, 0f);
-            AddLayer(name, id, "Dense", $"Dense({dense.Units}{ActivationSuffix(dense.Activation)})", parameters);
-            return true;
+            AddLayer(index, name, id, "Dense", $"Dense({dense.Units}{ActivationSuffix(dense.Activation)})", output, parameters, new[] { x });
+            return node;
         }
 
-        private bool PlanFlatten(string name)
+        private Node PlanFlatten(int index, string name, Node x)
         {
-            // Row-major (C, H, W) flattening is the identity on the data: the next op reads the same buffer, and an
+            // Row-major (C, H, W) flattening is the identity on the data: the readers read the same value, and an
             // element-wise activation after it can still join the epilogue of the op before it.
-            _shape = Shape.Vector(_shape.Size);
-            _producer = name;
-            AddLayer(name, name, "Flatten", "Flatten()", 0);
-            return true;
+            var output = Shape.Vector(x.Shape.Size);
+            AddLayer(index, name, name, "Flatten", "Flatten()", output, 0, new[] { x });
+            return x with { Shape = output, Producer = name, Chain = x.Chain.Append(index).ToEquatableArray() };
         }
 
-        private bool PlanActivation(int index, ActivationSpec activation, string name, string id)
+        private Node? PlanActivation(int index, ActivationSpec activation, string name, string id, Node x, Graph graph)
         {
-            if (!CheckActivation(activation, name, activation.Activation, activation.NegativeSlope)) return false;
-            if (activation.Activation == ActivationKind.Softmax && !RequireVector(activation, name)) return false;
+            if (activation.Activation == ActivationKind.Softmax && !RequireVector(activation, name, x)) return null;
 
+            Node node;
             bool elementwise = activation.Activation != ActivationKind.Softmax;
-            if (elementwise && _canFuseActivation)
+            string? reason = elementwise ? WhyNotFusable(x, graph) : null;
+            if (elementwise && reason is null)
             {
-                var last = _ops[_ops.Count - 1];
-                var fused = Fuse(last, index, name, activation.Activation, activation.NegativeSlope);
-                _ops[_ops.Count - 1] = fused;
-                _canFuseActivation = false;
-                _producer = name;
+                // Into the epilogue of the op that produced the input: no pass of its own, no value of its own.
+                var op = _ops[x.Op];
+                _ops[x.Op] = op with
+                {
+                    Layers = op.Layers.Append(index).ToEquatableArray(),
+                    Description = op.Description + ", " + activation.Activation + " (" + name + ")",
+                    Activation = activation.Activation,
+                    NegativeSlope = activation.NegativeSlope,
+                };
+                node = x with { Producer = name, Chain = x.Chain.Append(index).ToEquatableArray() };
             }
             else
             {
-                if (elementwise)
-                {
-                    string reason = _ops.Count == 0 ? "cannot fuse an activation" : FusedActivation(_ops[_ops.Count - 1]) is ActivationKind fused && fused != ActivationKind.None
-                        ? $"already applies {fused}"
-                        : "cannot fuse an activation";
-                    Note(DiagnosticDescriptors.UnfusedActivation, activation.Location, name, _producer, reason);
-                }
-                AppendActivation(index, id, name, activation.Activation, activation.NegativeSlope);
+                if (elementwise) Note(DiagnosticDescriptors.UnfusedActivation, activation.Location, name, x.Producer, reason!);
+                node = AppendActivation(index, id, name, x, activation.Activation, activation.NegativeSlope);
             }
             string argument = activation.Activation == ActivationKind.LeakyReLU
-                ? activation.NegativeSlope.ToString("R", System.Globalization.CultureInfo.InvariantCulture)
+                ? activation.NegativeSlope.ToString("R", CultureInfo.InvariantCulture)
                 : "";
-            AddLayer(name, id, activation.Kind, $"{activation.Kind}({argument})", 0);
-            return true;
+            AddLayer(index, name, id, activation.Kind, $"{activation.Kind}({argument})", x.Shape, 0, new[] { x });
+            return node;
         }
 
-        /// <summary>The activation in an op's epilogue, or null for ops that have none.</summary>
-        private static ActivationKind? FusedActivation(PlannedOp op) => op switch
+        /// <summary>
+        /// Why an element-wise activation reading <paramref name="x"/> cannot join the epilogue of the op that produced
+        /// it, or null when it can: that op must take activations, have none yet, and its output (through any Flatten
+        /// views) must be read by this activation alone, since fusing overwrites the values before the activation.
+        /// </summary>
+        private string? WhyNotFusable(Node x, Graph graph)
         {
-            DenseOp d => d.Activation,
-            Conv2DOp c => c.Activation,
-            BatchNormOp b => b.Activation,
-            _ => null,
-        };
-
-        /// <summary>Puts an element-wise activation into the epilogue of the op that produced the current buffer.</summary>
-        private static PlannedOp Fuse(PlannedOp op, int layer, string name, ActivationKind activation, float slope)
-        {
-            var layers = new System.Collections.Generic.List<int>(op.Layers) { layer }.ToEquatableArray();
-            string description = op.Description + ", " + activation + " (" + name + ")";
-            return op switch
+            if (x.Op < 0) return "cannot fuse an activation";
+            var op = _ops[x.Op];
+            if (!op.CanFuseActivation) return "cannot fuse an activation";
+            if (op.Activation != ActivationKind.None) return $"already applies {op.Activation}";
+            foreach (int layer in x.Chain)
             {
-                DenseOp d => d with { Layers = layers, Description = description, Activation = activation, NegativeSlope = slope },
-                Conv2DOp c => c with { Layers = layers, Description = description, Activation = activation, NegativeSlope = slope },
-                BatchNormOp b => b with { Layers = layers, Description = description, Activation = activation, NegativeSlope = slope },
-                _ => throw new System.InvalidOperationException("Op " + op.Identifier + " cannot fuse an activation"),
-            };
+                var readers = graph.Readers[layer];
+                if (readers.Count > 1)
+                {
+                    string name = _layers[readers[0]]?.Name ?? Specs[readers[0]].Name ?? readers[0].ToString(CultureInfo.InvariantCulture);
+                    return $"is also read by '{name}'";
+                }
+            }
+            return null;
         }
 
-        private void AppendActivation(int index, string id, string name, ActivationKind activation, float slope)
+        private Node AppendActivation(int index, string id, string name, Node x, ActivationKind activation, float slope)
         {
-            int buffer = AddBuffer(id + "Output", _shape, name);
-            var op = new ActivationOp(id, EquatableArray.Create(index), $"{name}: {activation}", _buffer, buffer, _shape, _shape,
-                activation, slope, AbsorbedByLoss: false);
-            Advance(op, name, canFuseActivation: false);
+            int value = AddValue(id + "Output", x.Shape, name);
+            var op = new ActivationOp(id, EquatableArray.Create(index), $"{name}: {activation}", Reads(x), value, x.Shape, AbsorbedByLoss: false)
+                { Activation = activation, NegativeSlope = slope };
+            return AddOp(op, name, index);
         }
 
-        private bool PlanConv2D(int index, Conv2DSpec conv, string name, string id)
+        private Node? PlanConv2D(int index, Conv2DSpec conv, string name, string id, Node x)
         {
-            bool ok = CheckPositive(conv, name, "filters", conv.Filters)
-                & CheckPositive(conv, name, "kernel size", conv.KernelSize)
-                & CheckPositive(conv, name, "stride", conv.Stride)
-                & CheckActivation(conv, name, conv.Activation, conv.NegativeSlope)
-                & CheckInit(conv, name, "WeightInit", conv.WeightInit)
-                & CheckInit(conv, name, "BiasInit", conv.BiasInit);
-            if (!System.Enum.IsDefined(typeof(PaddingKind), conv.Padding))
-            {
-                Report(DiagnosticDescriptors.UnknownEnumValue, conv.Location, conv.Kind, name, $"Padding = {(int)conv.Padding}", "Padding");
-                ok = false;
-            }
-            if (conv.PaddingSize < 0)
-            {
-                Report(DiagnosticDescriptors.ValueOutOfRange, conv.Location, conv.Kind, name, "PaddingSize", ">= 0", conv.PaddingSize);
-                ok = false;
-            }
-            if (ok && conv.Padding == PaddingKind.Same && conv.PaddingSize > 0)
-            {
-                Report(DiagnosticDescriptors.PaddingConflict, conv.Location, name, conv.PaddingSize);
-                ok = false;
-            }
-            if (ok && conv.Padding == PaddingKind.Same && conv.Stride != 1)
-            {
-                Report(DiagnosticDescriptors.SamePaddingWithStride, conv.Location, name, conv.Stride);
-                ok = false;
-            }
-            if (conv.Activation == ActivationKind.Softmax)
-            {
-                Report(DiagnosticDescriptors.ValueOutOfRange, conv.Location, conv.Kind, name, "the activation",
-                    "element-wise (Softmax needs a 1-D output: add [Flatten] and a [Softmax] layer after it)", "Softmax");
-                ok = false;
-            }
-            if (!ok || !RequireImage(conv, name)) return false;
-
+            if (!RequireImage(conv, name, x)) return null;
             int k = conv.KernelSize;
             // Same padding (stride 1) keeps the size: k - 1 in total, the odd one at the bottom and right as in PyTorch.
             int padBefore = conv.Padding == PaddingKind.Same ? (k - 1) / 2 : conv.PaddingSize;
             int padAfter = conv.Padding == PaddingKind.Same ? k - 1 - padBefore : conv.PaddingSize;
-            if (!TryWindow(conv, name, k, conv.Stride, padBefore, padAfter, out int outH, out int outW)) return false;
+            if (!TryWindow(conv, name, x, k, conv.Stride, padBefore, padAfter, out int outH, out int outW)) return null;
+            var shape = x.Shape;
             if (!CheckSize(conv.Location, conv.Kind, name, "one sample's output", (long)conv.Filters * outH * outW)
-                || !CheckSize(conv.Location, conv.Kind, name, "one sample's im2col columns", (long)_shape.Channels * k * k * outH * outW))
-                return false;
+                || !CheckSize(conv.Location, conv.Kind, name, "one sample's im2col columns", (long)shape.Channels * k * k * outH * outW))
+                return null;
 
-            int c = _shape.Channels;
+            int c = shape.Channels;
             int fanIn = c * k * k;
             int fanOut = conv.Filters * k * k;
             int weight = AddTensor(name, id, "weight", "Weight", index, new[] { conv.Filters, c, k, k }, TensorStorage.Parameter,
@@ -169,34 +151,33 @@ internal static partial class NetworkPlanner
                 ? AddTensor(name, id, "bias", "Bias", index, new[] { conv.Filters }, TensorStorage.Parameter, conv.BiasInit, "Conv2D", isBias: true, fanIn, fanOut)
                 : -1;
             var output = Shape.Image(conv.Filters, outH, outW);
-            string padding = padBefore == padAfter ? padBefore.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{padBefore}/{padAfter}";
-            string description = $"{name}: Conv2D {_shape} -> {output}, {k}x{k} kernel, stride {conv.Stride}, padding {padding}{(conv.Bias ? " + bias" : "")}{ActivationSuffix(conv.Activation)}";
-            int buffer = AddBuffer(id + "Output", output, name);
-            var op = new Conv2DOp(id, EquatableArray.Create(index), description, _buffer, buffer, _shape, output,
-                k, conv.Stride, padBefore, padBefore, weight, bias, conv.Activation, conv.NegativeSlope, index);
+            string padding = padBefore == padAfter ? padBefore.ToString(CultureInfo.InvariantCulture) : $"{padBefore}/{padAfter}";
+            string description = $"{name}: Conv2D {shape} -> {output}, {k}x{k} kernel, stride {conv.Stride}, padding {padding}{(conv.Bias ? " + bias" : "")}{ActivationSuffix(conv.Activation)}";
+            int value = AddValue(id + "Output", output, name);
+            var node = AddOp(new Conv2DOp(id, EquatableArray.Create(index), description, Reads(x), value, output,
+                k, conv.Stride, padBefore, padBefore, weight, bias, index) { Activation = conv.Activation, NegativeSlope = conv.NegativeSlope }, name, index);
             int parameters = conv.Filters * fanIn + (conv.Bias ? conv.Filters : 0);
-            Advance(op, name, canFuseActivation: conv.Activation == ActivationKind.None);
-            AddLayer(name, id, "Conv2D", $"Conv2D({conv.Filters}, {k}x{k}{ActivationSuffix(conv.Activation)})", parameters);
-            return true;
+            AddLayer(index, name, id, "Conv2D", $"Conv2D({conv.Filters}, {k}x{k}{ActivationSuffix(conv.Activation)})", output, parameters, new[] { x });
+            return node;
         }
 
         /// <summary>
         /// The output size of a sliding window (floor mode, as PyTorch): <c>(in + before + after - k) / stride + 1</c>.
         /// Reports a kernel that does not fit the unpadded input, or an empty output with padding.
         /// </summary>
-        private bool TryWindow(LayerSpec layer, string name, int k, int stride, int padBefore, int padAfter, out int outH, out int outW)
+        private bool TryWindow(LayerSpec layer, string name, Node x, int k, int stride, int padBefore, int padAfter, out int outH, out int outW)
         {
-            int h = _shape.Height, w = _shape.Width;
+            int h = x.Shape.Height, w = x.Shape.Width;
             // Floor division, so that a window that does not fit gives an output of 0 or less rather than rounding to 1.
             outH = FloorDivide(h + padBefore + padAfter - k, stride) + 1;
             outW = FloorDivide(w + padBefore + padAfter - k, stride) + 1;
             if (outH > 0 && outW > 0) return true;
             if (padBefore == 0 && padAfter == 0)
-                Report(DiagnosticDescriptors.KernelTooLarge, layer.Location, layer.Kind, name, k, $"{h}x{w}", _producer);
+                Report(DiagnosticDescriptors.KernelTooLarge, layer.Location, layer.Kind, name, k, $"{h}x{w}", x.Producer);
             else
                 Report(DiagnosticDescriptors.OutputNotPositive, layer.Location, layer.Kind, name, $"{k}x{k}", stride,
-                    padBefore == padAfter ? padBefore.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{padBefore}/{padAfter}",
-                    $"{h}x{w}", _producer, $"{outH}x{outW}");
+                    padBefore == padAfter ? padBefore.ToString(CultureInfo.InvariantCulture) : $"{padBefore}/{padAfter}",
+                    $"{h}x{w}", x.Producer, $"{outH}x{outW}");
             return false;
         }
 
@@ -206,90 +187,135 @@ internal static partial class NetworkPlanner
             return numerator % denominator != 0 && (numerator < 0) != (denominator < 0) ? quotient - 1 : quotient;
         }
 
-        private bool PlanPool(int index, PoolSpec pool, string name, string id)
+        private Node? PlanPool(int index, PoolSpec pool, string name, string id, Node x)
         {
-            if (!RequireImage(pool, name)) return false;
+            if (!RequireImage(pool, name, x)) return null;
             int k, stride;
             Shape output;
             string description;
+            var shape = x.Shape;
             if (pool.Pool == PoolKind.GlobalAverage)
             {
                 k = 0;
                 stride = 0;
-                output = Shape.Vector(_shape.Channels);
-                description = $"{name}: global average pool {_shape} -> {output}";
+                output = Shape.Vector(shape.Channels);
+                description = $"{name}: global average pool {shape} -> {output}";
             }
             else
             {
                 k = pool.KernelSize;
                 stride = pool.Stride == 0 ? pool.KernelSize : pool.Stride;
-                bool ok = CheckPositive(pool, name, "kernel size", pool.KernelSize);
-                if (pool.Stride < 0) ok &= CheckPositive(pool, name, "stride", pool.Stride);
-                if (!ok || !TryWindow(pool, name, k, stride, 0, 0, out int outH, out int outW)) return false;
-                output = Shape.Image(_shape.Channels, outH, outW);
-                description = $"{name}: {(pool.Pool == PoolKind.Max ? "max" : "average")} pool {_shape} -> {output}, {k}x{k} window, stride {stride}";
+                if (!TryWindow(pool, name, x, k, stride, 0, 0, out int outH, out int outW)) return null;
+                output = Shape.Image(shape.Channels, outH, outW);
+                description = $"{name}: {(pool.Pool == PoolKind.Max ? "max" : "average")} pool {shape} -> {output}, {k}x{k} window, stride {stride}";
             }
-            int buffer = AddBuffer(id + "Output", output, name);
-            var op = new PoolOp(id, EquatableArray.Create(index), description, _buffer, buffer, _shape, output, pool.Pool, k, stride);
-            Advance(op, name, canFuseActivation: false);
+            int value = AddValue(id + "Output", output, name);
+            var node = AddOp(new PoolOp(id, EquatableArray.Create(index), description, Reads(x), value, output, pool.Pool, k, stride), name, index);
             string arguments = pool.Pool == PoolKind.GlobalAverage ? "" : (stride == k ? $"{k}" : $"{k}, stride {stride}");
-            AddLayer(name, id, pool.Kind, $"{pool.Kind}({arguments})", 0);
-            return true;
+            AddLayer(index, name, id, pool.Kind, $"{pool.Kind}({arguments})", output, 0, new[] { x });
+            return node;
         }
 
-        private bool PlanDropout(int index, DropoutSpec dropout, string name, string id)
+        private Node PlanDropout(int index, DropoutSpec dropout, string name, string id, Node x)
         {
-            if (!(dropout.Rate >= 0f && dropout.Rate < 1f))
-            {
-                Report(DiagnosticDescriptors.ValueOutOfRange, dropout.Location, dropout.Kind, name, "the rate", "in [0, 1)", dropout.Rate);
-                return false;
-            }
-            int buffer = AddBuffer(id + "Output", _shape, name);
-            string rate = dropout.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-            var op = new DropoutOp(id, EquatableArray.Create(index), $"{name}: dropout p = {rate}", _buffer, buffer, _shape, _shape, dropout.Rate, index);
-            Advance(op, name, canFuseActivation: false);
-            AddLayer(name, id, "Dropout", $"Dropout({rate})", 0);
-            return true;
+            int value = AddValue(id + "Output", x.Shape, name);
+            string rate = dropout.Rate.ToString("R", CultureInfo.InvariantCulture);
+            var node = AddOp(new DropoutOp(id, EquatableArray.Create(index), $"{name}: dropout p = {rate}", Reads(x), value, x.Shape,
+                dropout.Rate, index, Fnv1a(name)), name, index);
+            AddLayer(index, name, id, "Dropout", $"Dropout({rate})", x.Shape, 0, new[] { x });
+            return node;
         }
 
-        private bool PlanBatchNorm(int index, BatchNormSpec norm, string name, string id)
+        private Node? PlanBatchNorm(int index, BatchNormSpec norm, string name, string id, Node x)
         {
-            bool ok = true;
-            if (!(norm.Momentum >= 0f && norm.Momentum <= 1f))
-            {
-                Report(DiagnosticDescriptors.ValueOutOfRange, norm.Location, norm.Kind, name, "Momentum", "in [0, 1]", norm.Momentum);
-                ok = false;
-            }
-            if (!(norm.Epsilon > 0f && !float.IsInfinity(norm.Epsilon)))
-            {
-                Report(DiagnosticDescriptors.ValueOutOfRange, norm.Location, norm.Kind, name, "Epsilon", "a finite number > 0", norm.Epsilon);
-                ok = false;
-            }
-            if (!ok) return false;
-            bool fits = norm.Dimensions == 1 ? _shape.IsVector : _shape.IsImage;
+            var shape = x.Shape;
+            bool fits = norm.Dimensions == 1 ? shape.IsVector : shape.IsImage;
             if (!fits)
             {
-                string other = _shape.IsVector ? "[BatchNorm1D]" : _shape.IsImage ? "[BatchNorm2D]" : "[Flatten] first";
+                string other = shape.IsVector ? "[BatchNorm1D]" : shape.IsImage ? "[BatchNorm2D]" : "[Flatten] first";
                 Report(DiagnosticDescriptors.BatchNormDimensions, norm.Location, norm.Kind, name,
-                    norm.Dimensions == 1 ? "1-D features" : "channels x height x width", _producer, _shape, other);
-                return false;
+                    norm.Dimensions == 1 ? "1-D features" : "channels x height x width", x.Producer, shape, other);
+                return null;
             }
 
-            int channels = _shape.Dims[0];
-            int spatial = _shape.Size / channels;
+            int channels = shape.Dims[0];
+            int spatial = shape.Size / channels;
             int weight = AddTensor(name, id, "weight", "Weight", index, new[] { channels }, TensorStorage.Parameter, InitKind.Default, "BatchNorm", false, channels, channels);
             int bias = AddTensor(name, id, "bias", "Bias", index, new[] { channels }, TensorStorage.Parameter, InitKind.Default, "BatchNorm", true, channels, channels);
             int mean = AddTensor(name, id, "running_mean", "RunningMean", index, new[] { channels }, TensorStorage.Buffer, InitKind.Zeros, "BatchNorm", false, channels, channels);
             int variance = AddTensor(name, id, "running_var", "RunningVar", index, new[] { channels }, TensorStorage.Buffer, InitKind.Ones, "BatchNorm", false, channels, channels);
             int tracked = AddTensor(name, id, "num_batches_tracked", "NumBatchesTracked", index, new int[0], TensorStorage.Counter, InitKind.Zeros, "BatchNorm", false, channels, channels);
-            int buffer = AddBuffer(id + "Output", _shape, name);
-            string momentum = norm.Momentum.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-            var op = new BatchNormOp(id, EquatableArray.Create(index), $"{name}: {norm.Kind} over {channels} {(norm.Dimensions == 1 ? "features" : "channels")}, momentum {momentum}",
-                _buffer, buffer, _shape, _shape, channels, spatial, norm.Momentum, norm.Epsilon, weight, bias, mean, variance, tracked,
-                ActivationKind.None, 0f, index);
-            Advance(op, name, canFuseActivation: true);
-            AddLayer(name, id, norm.Kind, $"{norm.Kind}({channels})", 2 * channels);
-            return true;
+            int value = AddValue(id + "Output", shape, name);
+            string momentum = norm.Momentum.ToString("R", CultureInfo.InvariantCulture);
+            var node = AddOp(new BatchNormOp(id, EquatableArray.Create(index), $"{name}: {norm.Kind} over {channels} {(norm.Dimensions == 1 ? "features" : "channels")}, momentum {momentum}",
+                Reads(x), value, shape, channels, spatial, norm.Momentum, norm.Epsilon, weight, bias, mean, variance, tracked, index), name, index);
+            AddLayer(index, name, id, norm.Kind, $"{norm.Kind}({channels})", shape, 2 * channels, new[] { x });
+            return node;
         }
+
+        private Node? PlanAdd(int index, AddSpec add, string name, string id, Node[] inputs)
+        {
+            var first = inputs[0];
+            bool ok = true;
+            for (int k = 1; k < inputs.Length; k++)
+            {
+                if (inputs[k].Shape == first.Shape) continue;
+                Report(DiagnosticDescriptors.AddShapeMismatch, add.Location, name, first.Producer, first.Shape, inputs[k].Producer, inputs[k].Shape);
+                ok = false;
+            }
+            if (!ok) return null;
+            int value = AddValue(id + "Output", first.Shape, name);
+            string description = $"{name}: sum of {Names(inputs)}, {first.Shape}{ActivationSuffix(add.Activation)}";
+            var node = AddOp(new AddOp(id, EquatableArray.Create(index), description, Reads(inputs), value, first.Shape)
+                { Activation = add.Activation, NegativeSlope = add.NegativeSlope }, name, index);
+            AddLayer(index, name, id, "Add", $"Add({inputs.Length}{ActivationSuffix(add.Activation)})", first.Shape, 0, inputs);
+            return node;
+        }
+
+        private Node? PlanConcat(int index, ConcatSpec concat, string name, string id, Node[] inputs)
+        {
+            var first = inputs[0];
+            for (int k = 1; k < inputs.Length; k++)
+            {
+                var other = inputs[k];
+                string? problem = first.Shape.Rank != other.Shape.Rank
+                    ? "Concat joins images with images (along channels) or vectors with vectors (along features); add [Flatten] to the images"
+                    : first.Shape.IsImage && (first.Shape.Height != other.Shape.Height || first.Shape.Width != other.Shape.Width)
+                        ? $"images are joined along channels, so their heights and widths must match ({first.Shape.Height}x{first.Shape.Width} against {other.Shape.Height}x{other.Shape.Width})"
+                        : null;
+                if (problem is null) continue;
+                Report(DiagnosticDescriptors.ConcatShapeMismatch, concat.Location, name, first.Producer, first.Shape, other.Producer, other.Shape, problem);
+                return null;
+            }
+            long joined = inputs.Sum(n => (long)n.Shape.Dims[0]);
+            var dims = first.Shape.Dims.ToArray();
+            if (!CheckSize(concat.Location, concat.Kind, name, "one sample's output", joined * (first.Shape.Size / first.Shape.Dims[0]))) return null;
+            dims[0] = (int)joined;
+            var output = new Shape(new EquatableArray<int>(dims));
+            int value = AddValue(id + "Output", output, name);
+            string axis = output.IsImage ? "channels" : "features";
+            var node = AddOp(new ConcatOp(id, EquatableArray.Create(index), $"{name}: {Names(inputs)} joined along {axis} -> {output}", Reads(inputs), value, output), name, index);
+            AddLayer(index, name, id, "Concat", $"Concat({inputs.Length})", output, 0, inputs);
+            return node;
+        }
+
+        private static string Names(IEnumerable<Node> inputs) => string.Join(" + ", inputs.Select(n => n.Producer));
+
+        private bool RequireVector(LayerSpec layer, string name, Node x)
+        {
+            if (x.Shape.IsVector) return true;
+            Report(DiagnosticDescriptors.NeedsFlatInput, layer.Location, layer.Kind, name, x.Producer, x.Shape);
+            return false;
+        }
+
+        private bool RequireImage(LayerSpec layer, string name, Node x)
+        {
+            if (x.Shape.IsImage) return true;
+            Report(DiagnosticDescriptors.NeedsImageInput, layer.Location, layer.Kind, name, x.Producer, x.Shape);
+            return false;
+        }
+
+        private static string ActivationSuffix(ActivationKind activation) =>
+            activation == ActivationKind.None ? "" : ", " + activation;
     }
 }

@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Text;
 using System.Threading;
-using Microsoft.CodeAnalysis;
 using Myelin.Generator.Diagnostics;
 using Myelin.Generator.Model;
 using Myelin.Generator.Parsing;
@@ -11,41 +11,43 @@ using Myelin.Generator.Parsing;
 namespace Myelin.Generator.Planning;
 
 /// <summary>
-/// Stage 2: turns a <see cref="NetworkSpec"/> into a <see cref="NetworkPlan"/>. It names layers, infers every shape,
-/// lays out the parameter table, decides which layers fuse into one op, and attaches the loss. It is pure: no Roslyn
-/// symbols, no I/O, the same spec always gives the same plan.
+/// Stage 2: turns a <see cref="NetworkSpec"/> into a <see cref="NetworkPlan"/>. It names layers, resolves which layer
+/// reads which (a graph), infers every shape, lays out the parameter table, decides which layers fuse into one op,
+/// attaches the loss, decides how gradients meet where a value has several readers, plans the memory by liveness, and
+/// checks every generated name. It is pure: no Roslyn, no I/O, the same spec always gives the same plan.
 /// </summary>
+/// <remarks>
+/// Errors are reported as completely as they can be: every layer's own settings are checked, every name and every
+/// reference, and shapes are inferred wherever a layer's inputs are known. Only a check that depends on an earlier
+/// failure is skipped (the shapes after a bad layer), so one build shows every independent mistake.
+/// </remarks>
 internal static partial class NetworkPlanner
 {
+    /// <summary>The name by which layers read the network's input.</summary>
+    public const string InputName = "input";
+
     public static PlanResult Plan(ParseResult parsed, CancellationToken cancellationToken)
     {
         if (parsed.Spec is null) return new PlanResult(null, parsed.ClassName, parsed.Diagnostics);
         var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
         var plan = new Builder(parsed.Spec, diagnostics, cancellationToken).Build();
-        bool failed = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
+        bool failed = diagnostics.Any(d => d.IsError);
         return new PlanResult(failed ? null : plan, parsed.ClassName, diagnostics.ToEquatableArray());
     }
 
-    /// <summary>The mutable state of planning one network; <see cref="Build"/> walks the layers once, in order.</summary>
+    /// <summary>The mutable state of planning one network.</summary>
     private sealed partial class Builder
     {
         private readonly NetworkSpec _spec;
         private readonly List<DiagnosticInfo> _diagnostics;
         private readonly CancellationToken _cancellationToken;
-        private readonly List<PlannedLayer> _layers = new();
         private readonly List<PlannedTensor> _tensors = new();
-        private readonly List<PlannedBuffer> _buffers = new();
+        private readonly List<ValueDraft> _values = new();
         private readonly List<PlannedOp> _ops = new();
         private readonly List<string> _notes = new();
+        private PlannedLayer?[] _layers = Array.Empty<PlannedLayer?>();
         private int _parameterCount;
         private int _bufferCount;
-
-        // The running state of the walk: the current shape, which buffer holds it (-1: the network input), which
-        // layer produced it, and whether the last op can still take an element-wise activation into its epilogue.
-        private Shape _shape = Shape.Vector(1);
-        private int _buffer = -1;
-        private string _producer = "input";
-        private bool _canFuseActivation;
 
         public Builder(NetworkSpec spec, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
@@ -54,117 +56,158 @@ internal static partial class NetworkPlanner
             _cancellationToken = cancellationToken;
         }
 
+        private IReadOnlyList<LayerSpec> Specs => _spec.Layers;
+
         public NetworkPlan? Build()
         {
-            if (!Enum.IsDefined(typeof(LossKind), _spec.Loss))
-            {
+            bool lossKnown = Enum.IsDefined(typeof(LossKind), _spec.Loss);
+            if (!lossKnown)
                 Report(DiagnosticDescriptors.UnknownEnumValue, _spec.NetworkLocation, "Network", _spec.ClassName, $"Loss = {(int)_spec.Loss}", "Loss");
-                return null;
-            }
-            if (!PlanInput()) return null;
-            if (_spec.Layers.Count == 0)
+            var input = PlanInput();
+            if (Specs.Count == 0)
             {
                 Report(DiagnosticDescriptors.NoLayers, _spec.NetworkLocation, _spec.ClassName);
                 return null;
             }
+            _layers = new PlannedLayer?[Specs.Count];
 
+            // Every check that depends on nothing else runs for every layer: names, each layer's own settings, and
+            // which layers each one reads.
             var names = AssignNames();
-            if (names is null) return null;
+            bool[] valid = Specs.Select((layer, i) => Validate(layer, names[i].Name)).ToArray();
+            var graph = ResolveGraph(names);
 
-            for (int i = 0; i < _spec.Layers.Count; i++)
+            // Shapes and ops, in source order (a topological order, since layers read only earlier ones). A layer
+            // whose inputs failed is skipped without a message: its shapes would only repeat the first mistake.
+            var nodes = new Node?[Specs.Count];
+            for (int i = 0; i < Specs.Count; i++)
             {
                 _cancellationToken.ThrowIfCancellationRequested();
-                // Stop at the first layer that does not fit: later shapes would only repeat the same mistake.
-                if (!PlanLayer(i, _spec.Layers[i], names[i].Name, names[i].Identifier)) return null;
+                if (!valid[i] || input is null || graph.Inputs[i] is not { } reads) continue;
+                var inputs = new Node[reads.Length];
+                bool known = true;
+                for (int k = 0; k < reads.Length && known; k++)
+                {
+                    var node = reads[k] < 0 ? input : nodes[reads[k]];
+                    if (node is null) known = false;
+                    else inputs[k] = node;
+                }
+                if (known) nodes[i] = PlanLayer(i, names[i].Name, names[i].Identifier, inputs, graph);
             }
+            if (_diagnostics.Any(d => d.IsError) || !lossKnown) return null;
 
-            // Only Flatten layers: the output is the input itself, so copy it into an output buffer of its own.
-            if (_buffer < 0) AppendActivation(_spec.Layers.Count - 1, "Identity", _producer, ActivationKind.None, 0f);
+            var output = nodes[Specs.Count - 1]!;
+            // Only Flatten layers: the output is the input itself, so copy it into a value of its own.
+            if (output.Value < 0) output = AppendActivation(Specs.Count - 1, "Identity", output.Producer, output, ActivationKind.None, 0f);
 
-            var loss = PlanLoss();
+            ReportUnusedLayers(graph, names);
+            int outputValue = KeepLiveOps(output.Value);
+            var loss = PlanLoss(output, ref outputValue);
             if (loss is null) return null;
+            MarkGradientWriters(loss);
 
-            if (!CheckTotals()) return null;
+            var (values, arenaSize, unsharedSize) = PlanMemory(outputValue, loss);
+            var arrays = PlanArrays(values);
+            if (!CheckTotals(arenaSize, arrays)) return null;
 
             var plan = new NetworkPlan(
                 _spec.Namespace, _spec.ClassName, _spec.Keyword, _spec.ContainingTypes,
                 InputShape: new Shape(_spec.InputShape),
-                OutputShape: _shape,
-                Layers: _layers.ToEquatableArray(),
+                OutputShape: output.Shape,
+                Layers: _layers.Select(l => l!).ToEquatableArray(),
                 Tensors: _tensors.ToEquatableArray(),
                 ParameterCount: _parameterCount,
                 BufferCount: _bufferCount,
-                Buffers: _buffers.ToEquatableArray(),
+                Values: values,
                 Ops: _ops.ToEquatableArray(),
-                OutputBuffer: _buffer,
+                OutputValue: outputValue,
                 Loss: loss,
+                Arrays: arrays,
+                ArenaSize: arenaSize,
+                UnsharedSize: unsharedSize,
+                ForwardFlops: _ops.Sum(op => op.ForwardFlops),
+                TrainingFlops: TrainingFlops(loss),
                 Notes: _notes.ToEquatableArray());
 
-            // The names of the members the CPU emitter will write are checked here, where the layers' locations are
-            // known, so that the plan itself stays free of locations (moving a declaration must not re-emit it).
-            var collisions = Emitting.Cpu.CpuEmitter.FindNameCollisions(plan, _spec.ClassLocation, _spec.Layers.Select(l => l.Location).ToArray());
-            _diagnostics.AddRange(collisions);
-            return collisions.Count == 0 ? plan : null;
+            // The names of every member the emitters write are checked here, where the layers' and the user's
+            // locations are known, so that the plan itself stays free of locations.
+            return CheckMemberNames(plan) ? plan : null;
         }
 
-        private bool PlanInput()
+        /// <summary>What a layer reads and produces while the graph is walked: a value (or -1, the input) and its shape.</summary>
+        /// <param name="Producer">The name of the layer it is the output of, for messages.</param>
+        /// <param name="Op">The op that writes the value, or -1 for the network's input.</param>
+        /// <param name="Chain">The layers whose output this value is: its op's layer, then any Flatten views of it.</param>
+        private sealed record Node(int Value, Shape Shape, string Producer, int Op, EquatableArray<int> Chain);
+
+        /// <summary>A value while the plan is built; it becomes a <see cref="PlannedValue"/> once liveness is known.</summary>
+        private sealed class ValueDraft
+        {
+            public ValueDraft(string identifier, Shape shape, string producer)
+            {
+                Identifier = identifier;
+                Shape = shape;
+                Producer = producer;
+            }
+
+            public string Identifier { get; }
+            public Shape Shape { get; }
+            public string Producer { get; }
+        }
+
+        private Node? PlanInput()
         {
             var dims = _spec.InputShape;
             if (dims.Count is < 1 or > 3)
             {
                 Report(DiagnosticDescriptors.InputRank, _spec.InputLocation, dims.Count);
-                return false;
+                return null;
             }
             for (int d = 0; d < dims.Count; d++)
             {
                 if (dims[d] <= 0)
                 {
-                    Report(DiagnosticDescriptors.NonPositiveSize, _spec.InputLocation, "Input", "input", $"size {d + 1}", dims[d]);
-                    return false;
+                    Report(DiagnosticDescriptors.NonPositiveSize, _spec.InputLocation, "Input", InputName, $"size {d + 1}", dims[d]);
+                    return null;
                 }
             }
-            _shape = new Shape(dims);
-            return CheckSize(_spec.InputLocation, "Input", "input", "one sample", _shape.LongSize);
+            var shape = new Shape(dims);
+            if (!CheckSize(_spec.InputLocation, "Input", InputName, "one sample", shape.LongSize)) return null;
+            return new Node(-1, shape, InputName, -1, EquatableArray<int>.Empty);
         }
 
         /// <summary>Gives unnamed layers PyTorch-style names (<c>dense1</c>, <c>conv2</c>, ...) and checks every name.</summary>
-        private (string Name, string Identifier)[]? AssignNames()
+        private (string Name, string Identifier)[] AssignNames()
         {
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-            var result = new (string Name, string Identifier)[_spec.Layers.Count];
+            var result = new (string Name, string Identifier)[Specs.Count];
             var seenNames = new HashSet<string>(StringComparer.Ordinal);
             var seenIdentifiers = new Dictionary<string, string>(StringComparer.Ordinal);
-            bool ok = true;
-            for (int i = 0; i < _spec.Layers.Count; i++)
+            for (int i = 0; i < Specs.Count; i++)
             {
-                var layer = _spec.Layers[i];
+                var layer = Specs[i];
                 counts.TryGetValue(layer.NamePrefix, out int count);
                 counts[layer.NamePrefix] = ++count;
-                string name = layer.Name ?? layer.NamePrefix + count;
+                string name = layer.Name ?? layer.NamePrefix + count.ToString(CultureInfo.InvariantCulture);
                 if (!IsValidName(name))
                 {
                     Report(DiagnosticDescriptors.InvalidLayerName, layer.Location, name);
-                    ok = false;
+                    // A placeholder keeps the later checks going; the error already stops generation.
+                    result[i] = (name, "Layer" + i.ToString(CultureInfo.InvariantCulture));
                     continue;
                 }
                 string identifier = ToIdentifier(name);
-                if (!seenNames.Add(name))
-                {
+                if (name == InputName)
+                    Report(DiagnosticDescriptors.DuplicateLayerName, layer.Location, name, "the name 'input' is reserved for the network's input");
+                else if (!seenNames.Add(name))
                     Report(DiagnosticDescriptors.DuplicateLayerName, layer.Location, name, "an earlier layer has the same name");
-                    ok = false;
-                }
                 else if (seenIdentifiers.TryGetValue(identifier, out string? other))
-                {
                     Report(DiagnosticDescriptors.DuplicateLayerName, layer.Location, name, $"it gives the same C# identifier '{identifier}' as layer '{other}'");
-                    ok = false;
-                }
                 else
-                {
                     seenIdentifiers[identifier] = name;
-                }
                 result[i] = (name, identifier);
             }
-            return ok ? result : null;
+            return result;
         }
 
         private static bool IsValidName(string name)
@@ -198,65 +241,73 @@ internal static partial class NetworkPlanner
             return text.ToString();
         }
 
-        private bool PlanLayer(int index, LayerSpec layer, string name, string identifier) => layer switch
-        {
-            DenseSpec dense => PlanDense(index, dense, name, identifier),
-            FlattenSpec => PlanFlatten(name),
-            ActivationSpec activation => PlanActivation(index, activation, name, identifier),
-            Conv2DSpec conv => PlanConv2D(index, conv, name, identifier),
-            PoolSpec pool => PlanPool(index, pool, name, identifier),
-            DropoutSpec dropout => PlanDropout(index, dropout, name, identifier),
-            BatchNormSpec norm => PlanBatchNorm(index, norm, name, identifier),
-            _ => throw new InvalidOperationException("No planner for layer kind " + layer.Kind),
-        };
-
-        private void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params object[] arguments) =>
+        private void Report(DiagnosticDefinition descriptor, LocationInfo? location, params object[] arguments) =>
             _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, arguments));
 
         /// <summary>Records an Info diagnostic and repeats its message in the generated remarks.</summary>
-        private void Note(DiagnosticDescriptor descriptor, LocationInfo? location, params object[] arguments)
+        private void Note(DiagnosticDefinition descriptor, LocationInfo? location, params object[] arguments)
         {
             var info = DiagnosticInfo.Create(descriptor, location, arguments);
             _diagnostics.Add(info);
-            _notes.Add(info.Descriptor.Id + ": " + string.Format(System.Globalization.CultureInfo.InvariantCulture, descriptor.MessageFormat.ToString(System.Globalization.CultureInfo.InvariantCulture), info.Arguments.ToArray()) + ".");
+            _notes.Add(info.Descriptor.Id + ": " + info.Message + ".");
         }
 
-        private int AddBuffer(string identifier, Shape shape, string producer)
+        private int AddValue(string identifier, Shape shape, string producer)
         {
-            _buffers.Add(new PlannedBuffer(identifier, shape, producer));
-            return _buffers.Count - 1;
+            _values.Add(new ValueDraft(identifier, shape, producer));
+            return _values.Count - 1;
         }
 
         private int AddTensor(string layerName, string identifier, string suffix, string identifierSuffix, int layerIndex, int[] dims,
             TensorStorage storage, InitKind init, string layerKind, bool isBias, int fanIn, int fanOut)
         {
-            // Callers have checked that each tensor's element count fits an int (CheckTensor); totals are checked at the end.
+            // Callers have checked that each tensor's element count fits an int (CheckSize); totals are checked at the end.
             int length = (int)dims.Aggregate(1L, (a, b) => a * b);
             int offset = storage == TensorStorage.Parameter ? _parameterCount : _bufferCount;
             if (storage == TensorStorage.Parameter) _parameterCount += length;
             else _bufferCount += length;
-            _tensors.Add(new PlannedTensor(layerName + "." + suffix, identifier + identifierSuffix, layerIndex, new EquatableArray<int>(dims),
-                length, offset, storage, init, layerKind, isBias, fanIn, fanOut));
+            string name = layerName + "." + suffix;
+            _tensors.Add(new PlannedTensor(name, identifier + identifierSuffix, layerIndex, new EquatableArray<int>(dims),
+                length, offset, storage, init, layerKind, isBias, fanIn, fanOut, Fnv1a(name)));
             return _tensors.Count - 1;
         }
 
-        private void AddLayer(string name, string identifier, string kind, string description, int parameterCount) =>
-            _layers.Add(new PlannedLayer(name, identifier, kind, description, _shape, parameterCount));
+        private void AddLayer(int index, string name, string identifier, string kind, string description, Shape output, int parameterCount, Node[] inputs) =>
+            _layers[index] = new PlannedLayer(name, identifier, kind, description, output, parameterCount, inputs.Select(n => n.Producer).ToEquatableArray());
+
+        /// <summary>Adds an op and returns the node of its output.</summary>
+        private Node AddOp(PlannedOp op, string producer, int layer)
+        {
+            _ops.Add(op);
+            return new Node(op.Output, op.OutputShape, producer, _ops.Count - 1, EquatableArray.Create(layer));
+        }
+
+        /// <summary>FNV-1a (64-bit) of a name: a stable random stream per tensor or dropout layer.</summary>
+        private static ulong Fnv1a(string name)
+        {
+            ulong hash = 14695981039346656037UL;
+            foreach (char c in name)
+            {
+                hash ^= c;
+                hash *= 1099511628211UL;
+            }
+            return hash;
+        }
 
         /// <summary>Reports a count that does not fit an array index (int), so that no generated constant wraps around.</summary>
         private bool CheckSize(LocationInfo? location, string kind, string name, string what, long count)
         {
             if (count <= int.MaxValue) return true;
-            Report(DiagnosticDescriptors.TooLarge, location, kind, name, what, count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
-                int.MaxValue.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+            Report(DiagnosticDescriptors.TooLarge, location, kind, name, what, count.ToString("N0", CultureInfo.InvariantCulture),
+                int.MaxValue.ToString("N0", CultureInfo.InvariantCulture));
             return false;
         }
 
         /// <summary>
-        /// The whole-network counts: all parameters, all buffers, and the largest work buffer at the default batch
-        /// capacity (the parameterless constructor allocates it).
+        /// The whole-network counts: all parameters, all buffers, the arena and the largest work array at the default
+        /// batch capacity (the parameterless constructor allocates them).
         /// </summary>
-        private bool CheckTotals()
+        private bool CheckTotals(long arenaSize, EquatableArray<PlannedArray> arrays)
         {
             var location = _spec.NetworkLocation;
             long parameters = 0, buffers = 0;
@@ -265,72 +316,29 @@ internal static partial class NetworkPlanner
                 if (tensor.Storage == TensorStorage.Parameter) parameters += tensor.Length;
                 else buffers += tensor.Length;
             }
-            long largest = 0;
-            foreach (var buffer in _buffers) largest = Math.Max(largest, buffer.Shape.LongSize);
-            foreach (var op in _ops)
-            {
-                if (op is Conv2DOp conv)
-                    largest = Math.Max(largest, (long)conv.InputShape.Channels * conv.KernelSize * conv.KernelSize * conv.OutputShape.Height * conv.OutputShape.Width);
-            }
+            long largest = arrays.Count == 0 ? 0 : arrays.Max(a => (long)a.PerSample);
+            int capacity = GeneratedNames.DefaultMaxBatchSizeValue;
             return CheckSize(location, "Network", _spec.ClassName, "the parameters", parameters)
                 && CheckSize(location, "Network", _spec.ClassName, "the buffers", buffers)
-                && CheckSize(location, "Network", _spec.ClassName, $"the largest work buffer for a batch of {Emitting.GeneratedNames.DefaultMaxBatchSizeValue}", largest * Emitting.GeneratedNames.DefaultMaxBatchSizeValue);
+                && CheckSize(location, "Network", _spec.ClassName, $"the activation arena for a batch of {capacity}", arenaSize * capacity)
+                && CheckSize(location, "Network", _spec.ClassName, $"the largest work buffer for a batch of {capacity}", largest * capacity);
         }
 
-        /// <summary>Moves the walk on to a new op's output.</summary>
-        private void Advance(PlannedOp op, string producer, bool canFuseActivation)
+        /// <summary>
+        /// FLOPs of one training step per sample: the forward products, each weight gradient's product, and each input
+        /// gradient's product where the input is a value (the network input needs none unless asked for).
+        /// </summary>
+        private long TrainingFlops(LossPlan loss)
         {
-            _ops.Add(op);
-            _buffer = op.Output;
-            _shape = op.OutputShape;
-            _producer = producer;
-            _canFuseActivation = canFuseActivation;
-        }
-
-        private bool CheckPositive(LayerSpec layer, string name, string what, int value)
-        {
-            if (value > 0) return true;
-            Report(DiagnosticDescriptors.NonPositiveSize, layer.Location, layer.Kind, name, what, value);
-            return false;
-        }
-
-        private bool CheckActivation(LayerSpec layer, string name, ActivationKind activation, float negativeSlope)
-        {
-            if (!Enum.IsDefined(typeof(ActivationKind), activation))
+            if (loss.Kind == LossKind.None) return 0;
+            long total = 0;
+            foreach (var op in _ops)
             {
-                Report(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.Kind, name, $"activation {(int)activation}", "Activation");
-                return false;
+                total += op.ForwardFlops;
+                if (op.ParameterLayer >= 0) total += op.ForwardFlops;
+                if (op.Inputs.Any(input => input.Value >= 0)) total += op.ForwardFlops;
             }
-            if (activation == ActivationKind.LeakyReLU && !(negativeSlope >= 0f && !float.IsInfinity(negativeSlope)))
-            {
-                Report(DiagnosticDescriptors.ValueOutOfRange, layer.Location, layer.Kind, name, "NegativeSlope", "a finite number >= 0", negativeSlope);
-                return false;
-            }
-            return true;
+            return total;
         }
-
-        private bool CheckInit(LayerSpec layer, string name, string what, InitKind init)
-        {
-            if (Enum.IsDefined(typeof(InitKind), init)) return true;
-            Report(DiagnosticDescriptors.UnknownEnumValue, layer.Location, layer.Kind, name, $"{what} = {(int)init}", "Init");
-            return false;
-        }
-
-        private bool RequireVector(LayerSpec layer, string name)
-        {
-            if (_shape.IsVector) return true;
-            Report(DiagnosticDescriptors.NeedsFlatInput, layer.Location, layer.Kind, name, _producer, _shape);
-            return false;
-        }
-
-        private bool RequireImage(LayerSpec layer, string name)
-        {
-            if (_shape.IsImage) return true;
-            Report(DiagnosticDescriptors.NeedsImageInput, layer.Location, layer.Kind, name, _producer, _shape);
-            return false;
-        }
-
-        private static string ActivationSuffix(ActivationKind activation) =>
-            activation == ActivationKind.None ? "" : ", " + activation;
     }
 }

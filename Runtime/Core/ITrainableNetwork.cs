@@ -44,6 +44,32 @@ public interface ITrainableNetwork : INetwork
     /// <returns>The mean loss.</returns>
     float ForwardBackward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize);
 
+    /// <summary>
+    /// <see cref="ForwardBackward(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/> that also writes the gradient of the
+    /// loss with respect to the inputs, dLoss/dinputs, into <paramref name="inputGradient"/>: for saliency maps,
+    /// adversarial examples, or a network chained after other differentiable code. Without this overload no
+    /// input gradient is computed at all.
+    /// </summary>
+    /// <param name="inputs">Exactly <c>batchSize * InputSize</c> floats.</param>
+    /// <param name="labels">One class index per sample.</param>
+    /// <param name="batchSize">Between 1 and <see cref="INetwork.MaxBatchSize"/>.</param>
+    /// <param name="inputGradient">At least <c>batchSize * InputSize</c> floats; receives dLoss/dinputs.</param>
+    /// <returns>The mean loss.</returns>
+    float ForwardBackward(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int batchSize, Span<float> inputGradient) =>
+        throw new NotSupportedException($"{GetType().Name} does not compute input gradients; generated networks do.");
+
+    /// <summary>
+    /// <see cref="ForwardBackward(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/> that also writes dLoss/dinputs into
+    /// <paramref name="inputGradient"/>.
+    /// </summary>
+    /// <param name="inputs">Exactly <c>batchSize * InputSize</c> floats.</param>
+    /// <param name="targets"><c>batchSize * OutputSize</c> float targets.</param>
+    /// <param name="batchSize">Between 1 and <see cref="INetwork.MaxBatchSize"/>.</param>
+    /// <param name="inputGradient">At least <c>batchSize * InputSize</c> floats; receives dLoss/dinputs.</param>
+    /// <returns>The mean loss.</returns>
+    float ForwardBackward(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, Span<float> inputGradient) =>
+        throw new NotSupportedException($"{GetType().Name} does not compute input gradients; generated networks do.");
+
     /// <summary>Forward and loss with class-index labels, with no backward pass and no change to <see cref="Gradients"/>.</summary>
     float ComputeLoss(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int batchSize);
 

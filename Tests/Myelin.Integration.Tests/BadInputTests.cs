@@ -40,9 +40,9 @@ public sealed class BadInputTests
     }
 
     [Fact]
-    public void Float_targets_for_a_cross_entropy_network_point_to_the_label_overload()
+    public void Float_targets_for_a_cross_entropy_network_through_the_interface_point_to_the_label_overload()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => _net.ForwardBackward(new float[20], new float[4], 1));
+        var error = Assert.Throws<InvalidOperationException>(() => ((ITrainableNetwork)_net).ForwardBackward(new float[20], new float[4], 1));
         Assert.Contains("takes class-index labels, not float targets", error.Message);
     }
 

@@ -1,6 +1,6 @@
 using Myelin.Generator.Model;
 using Myelin.Generator.Planning;
-using N = Myelin.Generator.Emitting.GeneratedNames;
+using N = Myelin.Generator.Model.GeneratedNames;
 
 namespace Myelin.Generator.Emitting.Cpu;
 
@@ -56,7 +56,7 @@ internal static partial class CpuEmitter
 
     private static void WriteActivation(CodeWriter w, NetworkPlan plan, ActivationOp op)
     {
-        string size = N.SizeConstant(plan.Buffers[op.Output].Identifier);
+        string size = N.SizeConstant(plan.Values[op.Output].Identifier);
         bool softmax = op.Activation == ActivationKind.Softmax;
         string formula = softmax
             ? "y[b, i] = exp(x[b, i] - max_b) / sum_j exp(x[b, j] - max_b)"
@@ -64,7 +64,7 @@ internal static partial class CpuEmitter
         w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}: <c>{CodeWriter.Xml(formula)}</c>.</summary>");
         w.Line($"/// <param name=\"x\">{BatchShape(op.InputShape)}</param>");
         w.Line($"/// <param name=\"y\">{BatchShape(op.OutputShape)}</param>");
-        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.Span} y, int batch)"))
+        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({ForwardParameters(op)})"))
         {
             if (softmax)
                 w.Line($"{N.ActivationKernels}.SoftmaxRows(x, y, batch, {size});");
@@ -74,24 +74,31 @@ internal static partial class CpuEmitter
                 w.Line($"{N.ElementwiseKernels}.Activate(x.Slice(0, batch * {size}), y, {Operator(op.Activation, op.NegativeSlope)});");
         }
         w.Line();
-        if (!plan.IsTrainable || op.AbsorbedByLoss) return;
+        if (!plan.HasBackward(op)) return;
 
-        w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: <c>dx = {(softmax ? "y * (dy - sum_j dy_j y_j)" : "dy * f'(x)")}</c>.</summary>");
-        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.ReadOnlySpan} y, {N.ReadOnlySpan} dy, {N.Span} dx, int batch)"))
+        bool add = op.Input.Accumulate;
+        string derivative = softmax ? "y * (dy - sum_j dy_j y_j)" : op.Activation == ActivationKind.None ? "dy" : "dy * f'(x)";
+        w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: <c>dx {Assign(op, 0)} {derivative}</c>{CodeWriter.Xml(AccumulateNote(op, 0))}.</summary>");
+        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({BackwardParameters(op, dyWritable: false)})"))
         {
+            string count = $"batch * {size}";
             if (softmax)
             {
                 w.Line("// The softmax Jacobian-vector product, row by row (no loss absorbs this softmax).");
-                w.Line($"{N.ActivationKernels}.SoftmaxRowsBackward(y, dy, dx, batch, {size});");
+                w.Line(add
+                    ? $"{N.GraphKernels}.SoftmaxRowsBackwardAndAdd(y, dy, dx, batch, {size});"
+                    : $"{N.ActivationKernels}.SoftmaxRowsBackward(y, dy, dx, batch, {size});");
             }
             else if (op.Activation == ActivationKind.None)
             {
-                w.Line($"dy.Slice(0, batch * {size}).CopyTo(dx);");
+                w.Line(add ? $"{N.GraphKernels}.AddTo(dy.Slice(0, {count}), dx);" : $"dy.Slice(0, {count}).CopyTo(dx);");
             }
             else
             {
                 w.Line($"// {DerivativeComment(op.Activation)}.");
-                w.Line($"{N.ElementwiseKernels}.MultiplyByDerivative(y.Slice(0, batch * {size}), dy.Slice(0, batch * {size}), dx, {Operator(op.Activation, op.NegativeSlope)});");
+                w.Line(add
+                    ? $"{N.GraphKernels}.MultiplyByDerivativeAndAdd(y.Slice(0, {count}), dy.Slice(0, {count}), dx, {Operator(op.Activation, op.NegativeSlope)});"
+                    : $"{N.ElementwiseKernels}.MultiplyByDerivative(y.Slice(0, {count}), dy.Slice(0, {count}), dx, {Operator(op.Activation, op.NegativeSlope)});");
             }
         }
         w.Line();

@@ -1,6 +1,6 @@
 using Myelin.Generator.Model;
 using Myelin.Generator.Planning;
-using N = Myelin.Generator.Emitting.GeneratedNames;
+using N = Myelin.Generator.Model.GeneratedNames;
 
 namespace Myelin.Generator.Emitting.Cpu;
 
@@ -13,9 +13,6 @@ internal static partial class CpuEmitter
     private static string InverseStdField(BatchNormOp op) => N.InverseStdField(op.Identifier);
 
     private static string UsedBatchStatisticsField(BatchNormOp op) => N.UsedBatchStatisticsField(op.Identifier);
-
-    private static BatchArray BatchNormNormalized(NetworkPlan plan, BatchNormOp op) =>
-        new(NormalizedField(op), "float", N.SizeConstant(plan.Buffers[op.Output].Identifier), $"{BatchShape(op.InputShape)}, x-hat of the last forward pass");
 
     private static void WriteBatchNormState(CodeWriter w, NetworkPlan plan, BatchNormOp op)
     {
@@ -40,7 +37,7 @@ internal static partial class CpuEmitter
         w.Line("/// <c>x-hat = (x - mean_c) / sqrt(var_c + eps)</c>, <c>y = gamma_c x-hat + beta_c</c>. Training uses the batch's mean and biased");
         w.Line("/// variance and updates <c>running = (1 - momentum) running + momentum batch</c> (unbiased variance), as PyTorch; eval uses the running statistics.");
         w.Line("/// </remarks>");
-        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.Span} y, int batch)"))
+        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({ForwardParameters(op)})"))
         {
             w.Lines(constants);
             w.Line($"{N.ReadOnlySpan} gamma = {gamma.Identifier}, beta = {beta.Identifier};");
@@ -90,14 +87,14 @@ internal static partial class CpuEmitter
             w.Line($"if ({N.IsTraining}) {tracked.Identifier}[0] += 1f; // {tracked.Name}");
         }
         w.Line();
-        if (!plan.IsTrainable) return;
+        if (!plan.HasBackward(op)) return;
 
         w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}.</summary>");
         w.Line("/// <remarks>");
         w.Line("/// With <c>dz = dy * f'(z)</c> and <c>M = batch * S</c> values per channel: <c>dgamma = sum dz x-hat</c>, <c>dbeta = sum dz</c>;");
         w.Line("/// with batch statistics <c>dx = gamma/sigma (dz - mean(dz) - x-hat mean(dz x-hat))</c>, with running statistics <c>dx = gamma/sigma dz</c>.");
         w.Line("/// </remarks>");
-        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.ReadOnlySpan} y, {N.Span} dy, {N.Span} dx, int batch, bool weightGradients, bool inputGradient)"))
+        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({BackwardParameters(op, dyWritable: true)})"))
         {
             w.Line($"const int C = {I(op.Channels)}, S = {I(op.Spatial)}; // channels, positions per channel");
             WriteActivationBackwardInPlace(w, op.Activation, op.NegativeSlope, "batch * C * S");
@@ -126,7 +123,7 @@ internal static partial class CpuEmitter
                 {
                     w.Line("int start = (b * C + c) * S;");
                     w.Line("for (int s = start; s < start + S; s++)");
-                    w.Line("    dx[s] = batchStatistics ? scale * (dy[s] - meanDz - normalized[s] * meanDzHat) : scale * dy[s];");
+                    w.Line($"    dx[s] {Assign(op, 0)} batchStatistics ? scale * (dy[s] - meanDz - normalized[s] * meanDzHat) : scale * dy[s];{(op.Input.Accumulate ? " // added: another reader of x already wrote its gradient" : "")}");
                 }
             }
         }

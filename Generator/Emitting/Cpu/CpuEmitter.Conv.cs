@@ -1,7 +1,6 @@
-using System.Collections.Generic;
 using Myelin.Generator.Model;
 using Myelin.Generator.Planning;
-using N = Myelin.Generator.Emitting.GeneratedNames;
+using N = Myelin.Generator.Model.GeneratedNames;
 
 namespace Myelin.Generator.Emitting.Cpu;
 
@@ -9,47 +8,24 @@ namespace Myelin.Generator.Emitting.Cpu;
 // that reorders to NCHW while adding the bias and applying the activation.
 internal static partial class CpuEmitter
 {
-    private static (int K, int P) ProductSizes(Conv2DOp op) =>
-        (op.InputShape.Channels * op.KernelSize * op.KernelSize, op.OutputShape.Height * op.OutputShape.Width);
-
-    private static string ColumnsSize(Conv2DOp op) => op.Identifier + "ColumnsSize";
-
-    private static string ProductsSize(Conv2DOp op) => op.Identifier + "ProductsSize";
-
     private static void WriteConv2DStatics(CodeWriter w, Conv2DOp op)
     {
         var i = op.InputShape;
         var o = op.OutputShape;
-        int p = ProductSizes(op).P;
         w.Line($"private static readonly global::Myelin.Kernels.ConvolutionShape {N.GeometryField(op.Identifier)} = new(Channels: {I(i.Channels)}, Height: {I(i.Height)}, Width: {I(i.Width)},");
         w.Line($"    Kernel: {I(op.KernelSize)}, Stride: {I(op.Stride)}, PadTop: {I(op.PadTop)}, PadLeft: {I(op.PadLeft)}, OutHeight: {I(o.Height)}, OutWidth: {I(o.Width)});");
-        w.Line($"private const int {ColumnsSize(op)} = {I(i.Channels)} * {I(op.KernelSize)} * {I(op.KernelSize)} * {I(p)}; // per sample: K = C*k*k rows of P = OH*OW positions");
-        w.Line($"private const int {ProductsSize(op)} = {I(o.Channels)} * {I(p)}; // per sample: F rows of P positions");
+        w.Line($"private const int {N.ColumnsSize(op.Identifier)} = {I(i.Channels)} * {I(op.KernelSize)} * {I(op.KernelSize)} * {I(op.Positions)}; // per sample: K = C*k*k rows of P = OH*OW positions");
+        w.Line($"private const int {N.ProductsSize(op.Identifier)} = {I(o.Channels)} * {I(op.Positions)}; // per sample: F rows of P positions");
     }
 
-    /// <summary>The convolution's batch-wide work arrays: im2col columns, products, and the column gradient if an op below needs dx.</summary>
-    private static IEnumerable<BatchArray> Conv2DArrays(NetworkPlan plan, Conv2DOp op, int index)
-    {
-        var (k, p) = ProductSizes(op);
-        string purpose = plan.IsTrainable ? ", kept for the weight gradient" : "";
-        yield return new BatchArray(N.ColumnsField(op.Identifier), "float", ColumnsSize(op), $"[{I(k)}, batch * {I(p)}], im2col of {op.Identifier}'s input{purpose}");
-        yield return new BatchArray(N.ProductsField(op.Identifier), "float", ProductsSize(op),
-            $"[{I(op.OutputShape.Channels)}, batch * {I(p)}], W . columns{(plan.IsTrainable ? "; in backward, dLoss/dz in the same layout" : "")}");
-        if (NeedsInputGradient(plan, index))
-            yield return new BatchArray(N.ColumnGradientField(op.Identifier), "float", ColumnsSize(op), $"[{I(k)}, batch * {I(p)}], dLoss/dcolumns");
-    }
-
-    private static void WriteConv2D(CodeWriter w, NetworkPlan plan, Conv2DOp op, int index)
+    private static void WriteConv2D(CodeWriter w, NetworkPlan plan, Conv2DOp op)
     {
         var weight = plan.Tensors[op.Weight];
         var bias = op.Bias >= 0 ? plan.Tensors[op.Bias] : null;
         var input = op.InputShape;
         var output = op.OutputShape;
-        string constants = Constants(withInputSize: true);
-        string Constants(bool withInputSize) =>
-            (withInputSize
-                ? $"const int C = {I(input.Channels)}, H = {I(input.Height)}, W = {I(input.Width)}; // input\n"
-                : $"const int C = {I(input.Channels)}; // input channels\n") +
+        string constants =
+            $"const int C = {I(input.Channels)}, H = {I(input.Height)}, W = {I(input.Width)}; // input\n" +
             $"const int F = {I(output.Channels)}, OH = {I(output.Height)}, OW = {I(output.Width)}; // output\n" +
             $"const int K = C * {I(op.KernelSize)} * {I(op.KernelSize)}, P = OH * OW; // rows of the columns matrix, positions per sample\n" +
             "int positions = batch * P; // the columns of the whole batch, side by side";
@@ -63,7 +39,7 @@ internal static partial class CpuEmitter
         w.Line("/// </remarks>");
         w.Line($"/// <param name=\"x\">{BatchShape(input)}</param>");
         w.Line($"/// <param name=\"y\">{BatchShape(output)}</param>");
-        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.Span} y, int batch)"))
+        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({ForwardParameters(op)})"))
         {
             w.Lines(constants);
             w.Line($"{N.Span} columns = new {N.Span}({N.ColumnsField(op.Identifier)}, 0, K * positions);");
@@ -75,37 +51,33 @@ internal static partial class CpuEmitter
             w.Line($"{N.ElementwiseKernels}.ChannelsToSamples(products, y, {(bias is null ? "default" : bias.Identifier)}, F, batch, P, {Operator(op.Activation, op.NegativeSlope)});");
         }
         w.Line();
-        if (!plan.IsTrainable) return;
+        if (!plan.HasBackward(op)) return;
 
-        bool inputGradient = NeedsInputGradient(plan, index);
         w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}.</summary>");
         w.Line("/// <remarks>");
-        w.Line("/// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>"
-            + (inputGradient ? ";" : "."));
-        if (inputGradient) w.Line("/// <c>dcolumns[K, batch*P] = W^T . dz</c>, folded back onto each sample of <c>dx</c> by col2im.");
+        w.Line("/// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>;");
+        w.Line("/// then, with the weight gradient done, the columns are free: <c>columns = W^T . dz</c>, folded back onto each sample of");
+        w.Line($"/// <c>dx</c> by col2im{(op.Input.Accumulate ? ", which adds to the gradient another reader of x already wrote" : "")}.");
         w.Line("/// </remarks>");
-        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.ReadOnlySpan} y, {N.Span} dy, {N.Span} dx, int batch, bool weightGradients, bool inputGradient)"))
+        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({BackwardParameters(op, dyWritable: true)})"))
         {
-            w.Lines(Constants(withInputSize: inputGradient));
+            w.Lines(constants);
             WriteActivationBackwardInPlace(w, op.Activation, op.NegativeSlope, "batch * F * P");
             w.Line($"{N.Span} dz = new {N.Span}({N.ProductsField(op.Identifier)}, 0, F * positions);");
             w.Line($"{N.ElementwiseKernels}.SamplesToChannels(dy, dz, F, batch, P);");
+            w.Line($"{N.Span} columns = new {N.Span}({N.ColumnsField(op.Identifier)}, 0, K * positions);");
             using (w.Block("if (weightGradients)"))
             {
-                w.Line($"{N.ReadOnlySpan} columns = new {N.ReadOnlySpan}({N.ColumnsField(op.Identifier)}, 0, K * positions);");
                 w.Line($"{N.Gemm}.MultiplyTransposedB(dz, columns, {weight.Identifier}Gradient, F, K, positions, accumulate: true);");
                 if (bias is not null) w.Line($"{N.ElementwiseKernels}.AddRowSums(dz, F, positions, {bias.Identifier}Gradient);");
             }
-            if (inputGradient)
+            using (w.Block("if (inputGradient)"))
             {
-                using (w.Block("if (inputGradient)"))
-                {
-                    w.Line($"{N.Span} columnGradient = new {N.Span}({N.ColumnGradientField(op.Identifier)}, 0, K * positions);");
-                    w.Line($"{N.Gemm}.MultiplyTransposedA({weight.Identifier}, dz, columnGradient, K, positions, F, accumulate: false);");
-                    w.Line("dx.Slice(0, batch * C * H * W).Clear();");
-                    w.Line("for (int b = 0; b < batch; b++)");
-                    w.Line($"    {N.ConvolutionKernels}.Col2Im(columnGradient, dx.Slice(b * C * H * W, C * H * W), {geometry}, columnOffset: b * P, rowStride: positions);");
-                }
+                w.Line("// dcolumns[K, batch*P] = W^T . dz, into the columns array (no longer needed)");
+                w.Line($"{N.Gemm}.MultiplyTransposedA({weight.Identifier}, dz, columns, K, positions, F, accumulate: false);");
+                if (!op.Input.Accumulate) w.Line("dx.Slice(0, batch * C * H * W).Clear();");
+                w.Line("for (int b = 0; b < batch; b++)");
+                w.Line($"    {N.ConvolutionKernels}.Col2Im(columns, dx.Slice(b * C * H * W, C * H * W), {geometry}, columnOffset: b * P, rowStride: positions);");
             }
         }
         w.Line();

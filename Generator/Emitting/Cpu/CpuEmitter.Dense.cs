@@ -1,13 +1,13 @@
 using Myelin.Generator.Model;
 using Myelin.Generator.Planning;
-using N = Myelin.Generator.Emitting.GeneratedNames;
+using N = Myelin.Generator.Model.GeneratedNames;
 
 namespace Myelin.Generator.Emitting.Cpu;
 
 // Dense layers: a matrix product with the bias and the activation fused into one epilogue, and its backward pass.
 internal static partial class CpuEmitter
 {
-    private static void WriteDense(CodeWriter w, NetworkPlan plan, DenseOp op, int index)
+    private static void WriteDense(CodeWriter w, NetworkPlan plan, DenseOp op)
     {
         var weight = plan.Tensors[op.Weight];
         var bias = op.Bias >= 0 ? plan.Tensors[op.Bias] : null;
@@ -20,7 +20,7 @@ internal static partial class CpuEmitter
         w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}: <c>{CodeWriter.Xml(formula)}</c>.</summary>");
         w.Line($"/// <param name=\"x\">{BatchShape(op.InputShape)}</param>");
         w.Line($"/// <param name=\"y\">{BatchShape(op.OutputShape)}</param>");
-        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.Span} y, int batch)"))
+        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({ForwardParameters(op)})"))
         {
             w.Line($"const int In = {I(inputs)}, Out = {I(outputs)};");
             w.Line($"// y[batch, Out] = x[batch, In] . W^T, with W = {weight.Name} [Out, In]");
@@ -37,17 +37,14 @@ internal static partial class CpuEmitter
             }
         }
         w.Line();
-        if (!plan.IsTrainable) return;
+        if (!plan.HasBackward(op)) return;
 
-        string dx = NeedsInputGradient(plan, index) ? "; dx = dz . W" : "";
-        w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: <c>dz = dy * f'(z); dW += dz^T . x{(bias is null ? "" : "; db += sum_b dz")}{dx}</c>.</summary>");
+        w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: <c>dz = dy * f'(z); dW += dz^T . x{(bias is null ? "" : "; db += sum_b dz")}; dx {Assign(op, 0)} dz . W</c>.</summary>");
         w.Line($"/// <param name=\"x\">{BatchShape(op.InputShape)}, the forward input</param>");
-        w.Line($"/// <param name=\"y\">{BatchShape(op.OutputShape)}, the forward output</param>");
+        if (op.BackwardReadsOutput) w.Line($"/// <param name=\"y\">{BatchShape(op.OutputShape)}, the forward output</param>");
         w.Line($"/// <param name=\"dy\">{BatchShape(op.OutputShape)}, dLoss/dy; overwritten with dLoss/dz</param>");
-        w.Line(NeedsInputGradient(plan, index)
-            ? $"/// <param name=\"dx\">{BatchShape(op.InputShape)}, receives dLoss/dx</param>"
-            : "/// <param name=\"dx\">unused: the first op's input is the network input, which needs no gradient</param>");
-        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.ReadOnlySpan} y, {N.Span} dy, {N.Span} dx, int batch, bool weightGradients, bool inputGradient)"))
+        w.Line($"/// <param name=\"dx\">{BatchShape(op.InputShape)}, receives dLoss/dx{AccumulateNote(op, 0)}</param>");
+        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({BackwardParameters(op, dyWritable: true)})"))
         {
             w.Line($"const int In = {I(inputs)}, Out = {I(outputs)};");
             WriteActivationBackwardInPlace(w, op.Activation, op.NegativeSlope, "batch * Out");
@@ -61,13 +58,10 @@ internal static partial class CpuEmitter
                     w.Line($"{N.ElementwiseKernels}.AddColumnSums(dy, batch, Out, {bias.Identifier}Gradient);");
                 }
             }
-            if (NeedsInputGradient(plan, index))
+            using (w.Block("if (inputGradient)"))
             {
-                using (w.Block("if (inputGradient)"))
-                {
-                    w.Line("// dx[batch, In] = dz[batch, Out] . W[Out, In]");
-                    w.Line($"{N.Gemm}.Multiply(dy, {weight.Identifier}, dx, batch, In, Out, accumulate: false);");
-                }
+                w.Line($"// dx[batch, In] {Assign(op, 0)} dz[batch, Out] . W[Out, In]");
+                w.Line($"{N.Gemm}.Multiply(dy, {weight.Identifier}, dx, batch, In, Out, accumulate: {(op.Input.Accumulate ? "true" : "false")});");
             }
         }
         w.Line();

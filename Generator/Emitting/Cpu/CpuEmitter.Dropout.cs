@@ -1,29 +1,22 @@
 using Myelin.Generator.Planning;
-using N = Myelin.Generator.Emitting.GeneratedNames;
+using N = Myelin.Generator.Model.GeneratedNames;
 
 namespace Myelin.Generator.Emitting.Cpu;
 
 // Inverted dropout with masks drawn from (seed, step, layer), so that every run with the same seed is identical.
 internal static partial class CpuEmitter
 {
-    private static void WriteDropoutStatics(CodeWriter w, NetworkPlan plan, DropoutOp op)
-    {
-        string name = plan.Layers[op.LayerIndex].Name;
-        w.Line($"private const long {N.StreamConstant(op.Identifier)} = {StreamOf(name)}; // FNV-1a of \"{name}\": {name}'s own random stream");
-    }
-
-    private static BatchArray DropoutMask(NetworkPlan plan, DropoutOp op) =>
-        new(N.MaskField(op.Identifier), "float", N.SizeConstant(plan.Buffers[op.Output].Identifier),
-            $"{BatchShape(op.OutputShape)}, 0 or 1/(1 - p) per element of the last training pass");
+    private static void WriteDropoutStatics(CodeWriter w, DropoutOp op) =>
+        w.Line($"private const long {N.StreamConstant(op.Identifier)} = {StreamLiteral(op.Stream)}; // FNV-1a of the layer's name: its own random stream");
 
     private static void WriteDropoutState(CodeWriter w, DropoutOp op) =>
         w.Line($"private bool {N.ActiveField(op.Identifier)}; // whether the last forward pass dropped anything (training mode)");
 
     private static void WriteDropout(CodeWriter w, NetworkPlan plan, DropoutOp op)
     {
-        string size = N.SizeConstant(plan.Buffers[op.Output].Identifier);
+        string size = N.SizeConstant(plan.Values[op.Output].Identifier);
         w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}: in training <c>y = x * mask</c> with <c>mask = 0</c> (probability p) or <c>1/(1 - p)</c>; in eval <c>y = x</c>.</summary>");
-        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.Span} y, int batch)"))
+        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({ForwardParameters(op)})"))
         {
             w.Line($"const float Rate = {CodeWriter.Float(op.Rate)}, Keep = 1f / (1f - Rate);");
             w.Line($"int count = batch * {size};");
@@ -43,18 +36,19 @@ internal static partial class CpuEmitter
             }
         }
         w.Line();
-        if (!plan.IsTrainable) return;
-        w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: <c>dx = dy * mask</c> (or <c>dy</c> when nothing was dropped).</summary>");
-        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.ReadOnlySpan} y, {N.ReadOnlySpan} dy, {N.Span} dx, int batch)"))
+        if (!plan.HasBackward(op)) return;
+        bool add = op.Input.Accumulate;
+        w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: <c>dx {Assign(op, 0)} dy * mask</c> (or <c>dy</c> when nothing was dropped){CodeWriter.Xml(AccumulateNote(op, 0))}.</summary>");
+        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({BackwardParameters(op, dyWritable: false)})"))
         {
             w.Line($"int count = batch * {size};");
             using (w.Block($"if (!{N.ActiveField(op.Identifier)})"))
             {
-                w.Line("dy.Slice(0, count).CopyTo(dx);");
+                w.Line(add ? $"{N.GraphKernels}.AddTo(dy.Slice(0, count), dx);" : "dy.Slice(0, count).CopyTo(dx);");
                 w.Line("return;");
             }
             w.Line($"float[] mask = {N.MaskField(op.Identifier)};");
-            w.Line("for (int i = 0; i < count; i++) dx[i] = dy[i] * mask[i];");
+            w.Line($"for (int i = 0; i < count; i++) dx[i] {Assign(op, 0)} dy[i] * mask[i];");
         }
         w.Line();
     }

@@ -1,13 +1,13 @@
-using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Myelin.Generator.Model;
 using Myelin.Generator.Planning;
-using N = Myelin.Generator.Emitting.GeneratedNames;
+using N = Myelin.Generator.Model.GeneratedNames;
 
 namespace Myelin.Generator.Emitting.Cpu;
 
-// Shape constants, the parameter table, fields, constructors and the INetwork/ITrainableNetwork members.
+// Shape constants, the parameter table, fields, constructors, the views of the parameters and of the arena, and the
+// INetwork/ITrainableNetwork members.
 internal static partial class CpuEmitter
 {
     private static void WriteConstants(CodeWriter w, NetworkPlan plan)
@@ -32,12 +32,23 @@ internal static partial class CpuEmitter
         w.Line("/// <summary>The batch capacity of the parameterless constructor.</summary>");
         w.Line($"public const int {N.DefaultMaxBatchSize} = {I(N.DefaultMaxBatchSizeValue)};");
         w.Line();
+        w.Line("/// <summary>Floating-point operations of one sample's forward pass: each matrix product's multiply-adds, counted twice.</summary>");
+        w.Line($"public const long {N.ForwardFlopsPerSample} = {plan.ForwardFlops.ToString(CultureInfo.InvariantCulture)};");
+        w.Line();
+        w.Line("/// <summary>Floating-point operations of one sample's training step: the forward products, and each weight- and input-gradient product.</summary>");
+        w.Line($"public const long {N.TrainingFlopsPerSample} = {plan.TrainingFlops.ToString(CultureInfo.InvariantCulture)};");
+        w.Line();
         w.Line($"private const string {N.NetworkName} = \"{plan.ClassName}\";");
         w.Line();
 
-        w.Line("// Per-sample sizes of the work buffers.");
-        foreach (var buffer in plan.Buffers)
-            w.Line($"private const int {N.SizeConstant(buffer.Identifier)} = {I(buffer.Shape.Size)};{(buffer.Shape.Rank > 1 ? " // " + buffer.Shape : "")}");
+        w.Line("// Per-sample sizes of the values, and where each value (and gradient) starts in the arena, per sample of capacity.");
+        foreach (var value in plan.Values)
+        {
+            string gradient = value.HasGradient ? $", {N.GradientOffsetConstant(value.Identifier)} = {I(value.GradientOffset)}" : "";
+            w.Line($"private const int {N.SizeConstant(value.Identifier)} = {I(value.Shape.Size)}, {N.OffsetConstant(value.Identifier)} = {I(value.Offset)}{gradient};"
+                + (value.Shape.Rank > 1 ? " // " + value.Shape : ""));
+        }
+        w.Line($"private const int {N.ArenaSize} = {I(plan.ArenaSize)}; // floats per sample of capacity, against {I(plan.UnsharedSize)} with one buffer per value");
         w.Line();
 
         w.Line("// ---- Parameter table: PyTorch names and layouts, offsets into Parameters (or Buffers) ----");
@@ -81,7 +92,7 @@ internal static partial class CpuEmitter
         w.Line();
         if (plan.Ops.Any(op => op is Conv2DOp or PoolOp { Pool: not PoolKind.GlobalAverage } or DropoutOp))
         {
-            foreach (var op in plan.Ops) WriteOpStatics(w, plan, op);
+            foreach (var op in plan.Ops) WriteOpStatics(w, op);
             w.Line();
         }
     }
@@ -93,7 +104,6 @@ internal static partial class CpuEmitter
         {
             w.Line($"private readonly float[] {N.Gradients} = new float[{N.ParameterCount}];");
             w.Line($"private readonly bool[] {N.Trainable} = {{ {string.Join(", ", plan.Layers.Select(_ => "true"))} }};");
-            w.Line($"private int {N.LowestTrainableOp}; // ops below this index need no gradient");
         }
         w.Line($"private readonly float[] {N.Buffers} = new float[{N.BufferCount}];");
         w.Line($"private int {N.Capacity};");
@@ -102,84 +112,51 @@ internal static partial class CpuEmitter
         w.Line($"private int {N.Seed};");
         w.Line($"private long {N.Step}; // training forward passes since initialisation: seeds the dropout masks");
         w.Line();
-        w.Line("// Work arrays: one row per sample of the batch, allocated by EnsureBatchCapacity.");
-        foreach (var array in BatchArrays(plan))
+        w.Line($"// Work memory, allocated by EnsureBatchCapacity: the arena holding every value{(plan.IsTrainable ? " and gradient" : "")}, and the ops' own arrays.");
+        w.Line($"private float[] {N.Arena} = {N.Array}.Empty<float>(); // [capacity * {N.ArenaSize}]");
+        foreach (var array in plan.Arrays)
             w.Line($"private {array.ElementType}[] {array.Field} = {N.Array}.Empty<{array.ElementType}>(); // {array.Comment}");
         foreach (var op in plan.Ops) WriteOpState(w, plan, op);
+        if (plan.IsTrainable)
+        {
+            w.Line();
+            w.Line("// Which gradients the next backward pass needs: a value's, when a trained layer (or the input, when its gradient");
+            w.Line($"// is asked for) lies upstream of it. Kept by {N.UpdateGradientNeeds}.");
+            w.Line($"private bool {N.InputNeedsGradient};");
+            foreach (var value in plan.Values)
+                w.Line($"private bool {N.NeedsGradientField(value.Identifier)};");
+        }
         w.Line();
     }
 
-    /// <summary>An array whose length scales with the batch capacity: declared once, allocated by EnsureBatchCapacity.</summary>
-    /// <param name="Field">The field name.</param>
-    /// <param name="ElementType">float or int.</param>
-    /// <param name="PerSample">The constant giving its length per sample.</param>
-    /// <param name="Comment">Its shape and purpose, for the declaration.</param>
-    /// <param name="Layer">The layer it belongs to, for name-collision messages; set by <see cref="BatchArrays"/>.</param>
-    internal sealed record BatchArray(string Field, string ElementType, string PerSample, string Comment, int Layer = -1);
-
-    /// <summary>
-    /// Every batch-scaled array of the network, in one list so that the declarations, the allocations in
-    /// EnsureBatchCapacity and the member-name check cannot drift apart: each op's output buffer and its gradient twin,
-    /// in the order the ops write them, then each op's own work arrays.
-    /// </summary>
-    internal static IEnumerable<BatchArray> BatchArrays(NetworkPlan plan)
-    {
-        foreach (int i in BuffersInOrder(plan))
-        {
-            var buffer = plan.Buffers[i];
-            string size = N.SizeConstant(buffer.Identifier);
-            int layer = plan.Ops.First(op => op.Output == i).Layers[0];
-            yield return new BatchArray(N.Field(buffer.Identifier), "float", size, $"{BatchShape(buffer.Shape)}, from {buffer.Producer}", layer);
-            if (NeedsGradient(plan, i))
-                yield return new BatchArray(N.GradientField(buffer.Identifier), "float", size, $"{BatchShape(buffer.Shape)}, dLoss/d{buffer.Identifier}", layer);
-        }
-        for (int i = 0; i < plan.Ops.Count; i++)
-        {
-            var arrays = plan.Ops[i] switch
-            {
-                Conv2DOp conv => Conv2DArrays(plan, conv, i),
-                PoolOp pool => PoolArrays(plan, pool),
-                DropoutOp dropout => new[] { DropoutMask(plan, dropout) },
-                BatchNormOp norm => new[] { BatchNormNormalized(plan, norm) },
-                _ => System.Array.Empty<BatchArray>(),
-            };
-            foreach (var array in arrays) yield return array with { Layer = plan.Ops[i].Layers[0] };
-        }
-    }
-
-    /// <summary>Buffer indices in the order the ops write them, so that declarations read like the forward pass.</summary>
-    private static int[] BuffersInOrder(NetworkPlan plan) =>
-        Enumerable.Range(0, plan.Buffers.Count).OrderBy(b => plan.Ops.Select((op, i) => (op, i)).First(p => p.op.Output == b).i).ToArray();
-
-    /// <summary>Whether a work buffer needs a gradient twin: not when untrained, nor for an output the loss differentiates past.</summary>
-    private static bool NeedsGradient(NetworkPlan plan, int buffer) =>
-        plan.IsTrainable && !plan.Ops.Any(op => op is ActivationOp { AbsorbedByLoss: true } a && a.Output == buffer);
-
     private static void WriteConstructors(CodeWriter w, NetworkPlan plan)
     {
+        string name = N.Escape(plan.ClassName);
         w.Line($"/// <summary>Creates the network with parameters initialised from seed 0 and room for batches of <see cref=\"{N.DefaultMaxBatchSize}\"/> samples.</summary>");
-        w.Line($"public {Escape(plan.ClassName)}() : this(0) {{ }}");
+        w.Line($"public {name}() : this(0) {{ }}");
         w.Line();
         w.Line("/// <summary>Creates the network with parameters initialised from <paramref name=\"seed\"/>.</summary>");
         w.Line("/// <param name=\"seed\">The initialisation seed; the same seed gives the same weights on every machine.</param>");
         w.Line("/// <param name=\"maxBatchSize\">The largest batch the work buffers hold; <see cref=\"EnsureBatchCapacity\"/> can grow it later.</param>");
-        using (w.Block($"public {Escape(plan.ClassName)}(int seed, int maxBatchSize = {N.DefaultMaxBatchSize})"))
+        using (w.Block($"public {name}(int seed, int maxBatchSize = {N.DefaultMaxBatchSize})"))
         {
             w.Line("EnsureBatchCapacity(maxBatchSize);");
             w.Line("InitializeParameters(seed);");
-            if (plan.IsTrainable) w.Line($"{N.UpdateLowestTrainableOp}();");
+            if (plan.IsTrainable) w.Line($"{N.UpdateGradientNeeds}();");
         }
         w.Line();
 
+        int largest = System.Math.Max(plan.ArenaSize, plan.Arrays.Count == 0 ? 0 : plan.Arrays.Max(a => a.PerSample));
         w.Line("/// <inheritdoc/>");
         using (w.Block("public void EnsureBatchCapacity(int batchSize)"))
         {
             w.Line($"if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, {N.NetworkName} + \": the batch capacity must be at least 1.\");");
             w.Line($"if (batchSize <= {N.Capacity}) return;");
-            w.Line($"{N.Guard}.Capacity({N.NetworkName}, batchSize, largestPerSample: {I(LargestPerSample(plan))});");
+            w.Line($"{N.Guard}.Capacity({N.NetworkName}, batchSize, largestPerSample: {I(largest)});");
             w.Line($"{N.Capacity} = batchSize;");
-            foreach (var array in BatchArrays(plan))
-                w.Line($"{array.Field} = new {array.ElementType}[batchSize * {array.PerSample}];");
+            w.Line($"{N.Arena} = new float[batchSize * {N.ArenaSize}];");
+            foreach (var array in plan.Arrays)
+                w.Line($"{array.Field} = new {array.ElementType}[batchSize * {array.SizeConstant}];");
         }
         w.Line();
 
@@ -195,7 +172,7 @@ internal static partial class CpuEmitter
                 if (t.Storage == TensorStorage.Parameter)
                 {
                     string role = t.IsBias ? "Bias" : "Weight";
-                    w.Line($"var {Camel(t.Identifier)}Random = new {N.SeededRandom}(seed, stream: {StreamOf(t.Name)}); // stream: FNV-1a of \"{t.Name}\"");
+                    w.Line($"var {Camel(t.Identifier)}Random = new {N.SeededRandom}(seed, stream: {StreamLiteral(t.Stream)}); // stream: FNV-1a of \"{t.Name}\"");
                     w.Line($"{N.ParameterInit}.Apply({N.Init}.{t.Init}, {N.LayerKind}.{t.LayerKind}, {N.TensorRole}.{role}, {t.Identifier}, fanIn: {I(t.FanIn)}, fanOut: {I(t.FanOut)}, ref {Camel(t.Identifier)}Random);");
                 }
                 else
@@ -224,6 +201,22 @@ internal static partial class CpuEmitter
             }
             w.Line();
         }
+    }
+
+    /// <summary>One private view per value and per gradient, each <c>capacity</c> samples long, at its offset in the arena.</summary>
+    private static void WriteValueViews(CodeWriter w, NetworkPlan plan)
+    {
+        w.Line("// ---- Views of the arena: each value (and its gradient), sized for the batch capacity ----");
+        w.Line();
+        foreach (var value in plan.Values)
+        {
+            string size = N.SizeConstant(value.Identifier);
+            w.Line($"/// <summary>{BatchShape(value.Shape)}, from {value.Producer}.</summary>");
+            w.Line($"private {N.Span} {N.ValueView(value.Identifier)} => new {N.Span}({N.Arena}, {N.OffsetConstant(value.Identifier)} * {N.Capacity}, {size} * {N.Capacity});");
+            if (value.HasGradient)
+                w.Line($"private {N.Span} {N.GradientView(value.Identifier)} => new {N.Span}({N.Arena}, {N.GradientOffsetConstant(value.Identifier)} * {N.Capacity}, {size} * {N.Capacity}); // dLoss/d{value.Identifier}");
+        }
+        w.Line();
     }
 
     private static void WriteNetworkMembers(CodeWriter w, NetworkPlan plan)
@@ -258,11 +251,11 @@ internal static partial class CpuEmitter
         w.Line("/// <inheritdoc/>");
         w.Line($"public {N.Loss} Loss => {N.Loss}.{plan.Loss.Kind};");
         w.Line("/// <inheritdoc/>");
-        w.Line($"public global::Myelin.Activation OutputActivation => global::Myelin.Activation.{FinalActivation(plan)};");
+        w.Line($"public global::Myelin.Activation OutputActivation => global::Myelin.Activation.{plan.OutputActivation};");
         w.Line("/// <inheritdoc/>");
         w.Line($"public {N.Span} Gradients => {N.Gradients};");
         w.Line("/// <inheritdoc/>");
-        w.Line($"public {N.ReadOnlySpan} Outputs => new {N.ReadOnlySpan}({Activations(plan, plan.OutputBuffer)}, 0, {N.LastBatch} * {N.OutputSize});");
+        w.Line($"public {N.ReadOnlySpan} Outputs => {Activations(plan, plan.OutputValue)}.Slice(0, {N.LastBatch} * {N.OutputSize});");
         w.Line();
         w.Line("/// <inheritdoc/>");
         using (w.Block("public bool IsTrainable(int layerIndex)"))
@@ -282,43 +275,32 @@ internal static partial class CpuEmitter
                 w.Line($"if (tensor.LayerIndex == layerIndex && tensor.Kind == {N.TensorKind}.Parameter)");
                 w.Line($"    new {N.Span}({N.Gradients}, tensor.Offset, tensor.Length).Clear();");
             }
-            w.Line($"{N.UpdateLowestTrainableOp}();");
+            w.Line($"{N.UpdateGradientNeeds}();");
         }
         w.Line();
-        w.Line("/// <summary>Backward stops at the first op, from the input side, whose parameters are trained: nothing below it needs a gradient.</summary>");
-        using (w.Block($"private void {N.UpdateLowestTrainableOp}()"))
+        WriteUpdateGradientNeeds(w, plan);
+    }
+
+    /// <summary>
+    /// A value needs a gradient when the op writing it is trained, or when one of that op's inputs needs one: the flags
+    /// follow the ops in order, each from the flags before it, so frozen layers and everything upstream of them cost no
+    /// gradient work.
+    /// </summary>
+    private static void WriteUpdateGradientNeeds(CodeWriter w, NetworkPlan plan)
+    {
+        w.Line("/// <summary>Which values need a gradient: those downstream of a trained layer, or of the input when its gradient is asked for.</summary>");
+        using (w.Block($"private void {N.UpdateGradientNeeds}()"))
         {
-            for (int i = 0; i < plan.Ops.Count; i++)
+            foreach (var op in plan.Ops)
             {
-                var op = plan.Ops[i];
-                if (op.ParameterLayer < 0) continue;
-                w.Line($"if ({N.Trainable}[{I(op.ParameterLayer)}]) {{ {N.LowestTrainableOp} = {I(i)}; return; }} // {plan.Layers[op.ParameterLayer].Name}");
+                var terms = op.Inputs.Select(input => NeedsGradient(plan, input.Value)).Distinct().ToList();
+                if (op.ParameterLayer >= 0) terms.Insert(0, $"{N.Trainable}[{I(op.ParameterLayer)}]");
+                string owner = op.ParameterLayer >= 0 ? $" // {plan.Layers[op.ParameterLayer].Name}" : "";
+                w.Line($"{NeedsGradient(plan, op.Output)} = {string.Join(" || ", terms)};{owner}");
             }
-            w.Line($"{N.LowestTrainableOp} = {I(plan.Ops.Count)};");
         }
         w.Line();
     }
-
-    /// <summary>The most floats any per-sample work buffer needs: batch capacity times this must fit an array.</summary>
-    private static int LargestPerSample(NetworkPlan plan)
-    {
-        int largest = plan.Buffers.Max(b => b.Shape.Size);
-        foreach (var op in plan.Ops)
-        {
-            if (op is Conv2DOp conv) largest = System.Math.Max(largest, ProductSizes(conv).K * ProductSizes(conv).P);
-        }
-        return largest;
-    }
-
-    /// <summary>The activation the network's outputs have been through (the last op's, fused or not).</summary>
-    private static ActivationKind FinalActivation(NetworkPlan plan) => plan.Ops[plan.Ops.Count - 1] switch
-    {
-        ActivationOp a => a.Activation,
-        DenseOp d => d.Activation,
-        Conv2DOp c => c.Activation,
-        BatchNormOp b => b.Activation,
-        _ => ActivationKind.None,
-    };
 
     private static string SizeText(Shape shape) => shape.Rank == 1 ? I(shape.Size) : $"{shape} = {I(shape.Size)}";
 
@@ -333,15 +315,6 @@ internal static partial class CpuEmitter
 
     private static string Camel(string identifier) => char.ToLowerInvariant(identifier[0]) + identifier.Substring(1);
 
-    /// <summary>FNV-1a (64-bit) of a tensor name, as a literal: a stable random stream per tensor.</summary>
-    private static string StreamOf(string name)
-    {
-        ulong hash = 14695981039346656037UL;
-        foreach (char c in name)
-        {
-            hash ^= c;
-            hash *= 1099511628211UL;
-        }
-        return "unchecked((long)0x" + hash.ToString("X16", CultureInfo.InvariantCulture) + "UL)";
-    }
+    /// <summary>A random-stream hash as a C# <c>long</c> literal.</summary>
+    private static string StreamLiteral(ulong stream) => "unchecked((long)0x" + stream.ToString("X16", CultureInfo.InvariantCulture) + "UL)";
 }

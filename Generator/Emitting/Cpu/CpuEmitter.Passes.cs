@@ -1,6 +1,8 @@
+using System.Collections.Generic;
+using System.Linq;
 using Myelin.Generator.Model;
 using Myelin.Generator.Planning;
-using N = Myelin.Generator.Emitting.GeneratedNames;
+using N = Myelin.Generator.Model.GeneratedNames;
 
 namespace Myelin.Generator.Emitting.Cpu;
 
@@ -9,7 +11,7 @@ internal static partial class CpuEmitter
 {
     private static void WritePublicPasses(CodeWriter w, NetworkPlan plan)
     {
-        string output = Activations(plan, plan.OutputBuffer);
+        string output = Activations(plan, plan.OutputValue);
         w.Line("// ---- Passes ----");
         w.Line();
         w.Line("/// <inheritdoc/>");
@@ -18,7 +20,7 @@ internal static partial class CpuEmitter
             w.Line($"{N.Guard}.Inputs({N.NetworkName}, nameof(input), input.Length, 1, {N.InputSize});");
             w.Line($"{N.Guard}.Outputs({N.NetworkName}, nameof(output), output.Length, 1, {N.OutputSize});");
             w.Line($"{N.RunForward}(input, 1);");
-            w.Line($"new {N.ReadOnlySpan}({output}, 0, {N.OutputSize}).CopyTo(output);");
+            w.Line($"{output}.Slice(0, {N.OutputSize}).CopyTo(output);");
         }
         w.Line();
         w.Line("/// <inheritdoc/>");
@@ -27,7 +29,7 @@ internal static partial class CpuEmitter
             w.Line($"{N.CheckBatch}(inputs, batchSize);");
             w.Line($"{N.Guard}.Outputs({N.NetworkName}, nameof(outputs), outputs.Length, batchSize, {N.OutputSize});");
             w.Line($"{N.RunForward}(inputs, batchSize);");
-            w.Line($"new {N.ReadOnlySpan}({output}, 0, batchSize * {N.OutputSize}).CopyTo(outputs);");
+            w.Line($"{output}.Slice(0, batchSize * {N.OutputSize}).CopyTo(outputs);");
         }
         w.Line();
         using (w.Block($"private void {N.CheckBatch}({N.ReadOnlySpan} inputs, int batchSize)"))
@@ -39,72 +41,97 @@ internal static partial class CpuEmitter
         if (!plan.IsTrainable) return;
 
         bool labels = plan.Loss.Kind == LossKind.SoftmaxCrossEntropy;
-        WriteLossPass(w, plan, backward: true, labels: true, supported: labels);
-        WriteLossPass(w, plan, backward: true, labels: false, supported: !labels);
-        WriteLossPass(w, plan, backward: false, labels: true, supported: labels);
-        WriteLossPass(w, plan, backward: false, labels: false, supported: !labels);
+        string targets = labels ? $"{N.ReadOnlySpanInt} labels" : $"{N.ReadOnlySpan} targets";
+        string targetName = labels ? "labels" : "targets";
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public float ForwardBackward({N.ReadOnlySpan} inputs, {targets}, int batchSize) => {N.LossPass}(inputs, {targetName}, batchSize, backward: true, default);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public float ComputeLoss({N.ReadOnlySpan} inputs, {targets}, int batchSize) => {N.LossPass}(inputs, {targetName}, batchSize, backward: false, default);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        using (w.Block($"public float ForwardBackward({N.ReadOnlySpan} inputs, {targets}, int batchSize, {N.Span} inputGradient)"))
+        {
+            w.Line($"{N.Guard}.Outputs({N.NetworkName}, nameof(inputGradient), inputGradient.Length, batchSize, {N.InputSize});");
+            w.Line("// Only for this call: every op downstream of the input computes its input gradient.");
+            w.Line($"{N.InputNeedsGradient} = true;");
+            w.Line($"{N.UpdateGradientNeeds}();");
+            w.Line($"try {{ return {N.LossPass}(inputs, {targetName}, batchSize, backward: true, inputGradient); }}");
+            w.Line($"finally {{ {N.InputNeedsGradient} = false; {N.UpdateGradientNeeds}(); }}");
+        }
+        w.Line();
+
+        // The overloads for the other kind of target exist for the interface only: called on the class they do not compile.
+        string other = labels ? $"{N.ReadOnlySpan} targets" : $"{N.ReadOnlySpanInt} labels";
+        string wrong = $"throw {N.Guard}.WrongTargetKind({N.NetworkName}, {N.Loss}.{plan.Loss.Kind}, gotLabels: {(labels ? "false" : "true")})";
+        w.Line($"// {plan.Loss.Kind} trains on {(labels ? "class-index labels" : "float targets")}: the overloads for {(labels ? "float targets" : "labels")} exist only for the interface, so calling them on the class does not compile.");
+        w.Line($"float {N.ITrainableNetwork}.ForwardBackward({N.ReadOnlySpan} inputs, {other}, int batchSize) => {wrong};");
+        w.Line($"float {N.ITrainableNetwork}.ComputeLoss({N.ReadOnlySpan} inputs, {other}, int batchSize) => {wrong};");
+        w.Line($"float {N.ITrainableNetwork}.ForwardBackward({N.ReadOnlySpan} inputs, {other}, int batchSize, {N.Span} inputGradient) => {wrong};");
+        w.Line();
+        WriteLossPass(w, plan, targets, labels);
     }
 
-    /// <summary>One of ForwardBackward/ComputeLoss, for labels or float targets; the overload that does not fit the loss throws.</summary>
-    private static void WriteLossPass(CodeWriter w, NetworkPlan plan, bool backward, bool labels, bool supported)
+    /// <summary>The one body behind ForwardBackward and ComputeLoss: forward, the fused loss, and backward when asked.</summary>
+    private static void WriteLossPass(CodeWriter w, NetworkPlan plan, string targets, bool labels)
     {
-        string name = backward ? "ForwardBackward" : "ComputeLoss";
-        string targets = labels ? $"{N.ReadOnlySpanInt} labels" : $"{N.ReadOnlySpan} targets";
-        w.Line("/// <inheritdoc/>");
-        using (w.Block($"public float {name}({N.ReadOnlySpan} inputs, {targets}, int batchSize)"))
+        w.Line("/// <summary>Forward, the loss (and its gradient), then backward when <paramref name=\"backward\"/>; the input gradient goes to <paramref name=\"inputGradient\"/> when asked for.</summary>");
+        using (w.Block($"private float {N.LossPass}({N.ReadOnlySpan} inputs, {targets}, int batchSize, bool backward, {N.Span} inputGradient)"))
         {
-            if (supported) WriteLossPassBody(w, plan, backward, labels);
-            else w.Line($"throw {N.Guard}.WrongTargetKind({N.NetworkName}, {N.Loss}.{plan.Loss.Kind}, gotLabels: {(labels ? "true" : "false")});");
+            w.Line($"{N.CheckBatch}(inputs, batchSize);");
+            if (labels) w.Line($"{N.Guard}.Labels({N.NetworkName}, labels, batchSize, {N.OutputSize});");
+            else w.Line($"{N.Guard}.Inputs({N.NetworkName}, nameof(targets), targets.Length, batchSize, {N.OutputSize});");
+            w.Line($"{N.RunForward}(inputs, batchSize);");
+
+            int source = plan.Loss.GradientValue;
+            string count = $"batchSize * {N.OutputSize}";
+            string values = plan.Loss.Kind == LossKind.MeanSquaredError ? "predictions" : "logits";
+            w.Line(source < 0
+                ? $"{N.ReadOnlySpan} {values} = inputs.Slice(0, {count});"
+                : $"{N.ReadOnlySpan} {values} = {Activations(plan, source)}.Slice(0, {count});");
+            string gradient = "default";
+            if (source >= 0)
+            {
+                gradient = $"backward ? {ActivationGradients(plan, source)}.Slice(0, {count}) : default";
+                w.Line($"{N.Span} {values}Gradient = {gradient};");
+                gradient = values + "Gradient";
+            }
+            switch (plan.Loss.Kind)
+            {
+                case LossKind.SoftmaxCrossEntropy:
+                    w.Line("// Softmax cross-entropy and its gradient in one pass: dLoss/dlogits = (softmax(logits) - onehot(labels)) / batch.");
+                    w.Line($"float loss = {N.LossKernels}.SoftmaxCrossEntropy({values}, labels, {N.OutputSize}, {gradient});");
+                    break;
+                case LossKind.BinaryCrossEntropy:
+                    w.Line("// Binary cross-entropy from logits and its gradient in one pass: dLoss/dlogits = (sigmoid(logits) - targets) / count.");
+                    w.Line($"float loss = {N.LossKernels}.BinaryCrossEntropyWithLogits({values}, targets, {gradient});");
+                    break;
+                default:
+                    w.Line("// Mean squared error and its gradient: dLoss/doutputs = 2 (outputs - targets) / count.");
+                    w.Line($"float loss = {N.LossKernels}.MeanSquaredError({values}, targets, {gradient});");
+                    break;
+            }
+            using (w.Block("if (backward)"))
+            {
+                w.Line("// Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.");
+                w.Line($"{N.Array}.Clear({N.Gradients});");
+                w.Line($"{N.RunBackward}({BackwardArguments(plan)});");
+            }
+            w.Line("return loss;");
         }
         w.Line();
     }
 
-    private static void WriteLossPassBody(CodeWriter w, NetworkPlan plan, bool backward, bool labels)
-    {
-        w.Line($"{N.CheckBatch}(inputs, batchSize);");
-        if (labels) w.Line($"{N.Guard}.Labels({N.NetworkName}, labels, batchSize, {N.OutputSize});");
-        else w.Line($"{N.Guard}.Inputs({N.NetworkName}, nameof(targets), targets.Length, batchSize, {N.OutputSize});");
-        w.Line($"{N.RunForward}(inputs, batchSize);");
+    /// <summary>Whether some backward pass reads the network's input (e.g. a first dense layer's weight gradient).</summary>
+    private static bool BackwardReadsNetworkInput(NetworkPlan plan) =>
+        plan.Ops.Any(op => plan.HasBackward(op) && op.BackwardReadsInputs && op.Inputs.Any(input => input.Value < 0));
 
-        int source = plan.Loss.GradientBuffer;
-        string count = $"batchSize * {N.OutputSize}";
-        string values = plan.Loss.Kind == LossKind.MeanSquaredError ? "predictions" : "logits";
-        w.Line(source < 0
-            ? $"{N.ReadOnlySpan} {values} = inputs.Slice(0, {count});"
-            : $"{N.ReadOnlySpan} {values} = new {N.ReadOnlySpan}({Activations(plan, source)}, 0, {count});");
-        string gradient = "default";
-        if (backward && source >= 0)
-        {
-            gradient = values + "Gradient";
-            w.Line($"{N.Span} {gradient} = new {N.Span}({ActivationGradients(plan, source)}, 0, {count});");
-        }
-        switch (plan.Loss.Kind)
-        {
-            case LossKind.SoftmaxCrossEntropy:
-                if (backward) w.Line("// Softmax cross-entropy and its gradient in one pass: dLoss/dlogits = (softmax(logits) - onehot(labels)) / batch.");
-                w.Line($"float loss = {N.LossKernels}.SoftmaxCrossEntropy({values}, labels, {N.OutputSize}, {gradient});");
-                break;
-            case LossKind.BinaryCrossEntropy:
-                if (backward) w.Line("// Binary cross-entropy from logits and its gradient in one pass: dLoss/dlogits = (sigmoid(logits) - targets) / count.");
-                w.Line($"float loss = {N.LossKernels}.BinaryCrossEntropyWithLogits({values}, targets, {gradient});");
-                break;
-            default:
-                if (backward) w.Line("// Mean squared error and its gradient: dLoss/doutputs = 2 (outputs - targets) / count.");
-                w.Line($"float loss = {N.LossKernels}.MeanSquaredError({values}, targets, {gradient});");
-                break;
-        }
-        if (backward)
-        {
-            w.Line("// Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.");
-            w.Line($"{N.Array}.Clear({N.Gradients});");
-            w.Line($"{N.RunBackward}(inputs, batchSize);");
-        }
-        w.Line("return loss;");
-    }
+    private static string BackwardArguments(NetworkPlan plan) =>
+        (BackwardReadsNetworkInput(plan) ? "inputs, " : "") + "inputGradient, batchSize";
 
     private static void WriteRunForward(CodeWriter w, NetworkPlan plan)
     {
-        w.Line("/// <summary>Runs every op of the plan in order on a batch; the result is in the last op's buffer.</summary>");
+        w.Line("/// <summary>Runs every op of the plan in order on a batch; the result is in the output value.</summary>");
         using (w.Block($"private void {N.RunForward}({N.ReadOnlySpan} inputs, int batch)"))
         {
             w.Line($"{N.LastBatch} = batch;");
@@ -113,7 +140,8 @@ internal static partial class CpuEmitter
             {
                 var op = plan.Ops[i];
                 w.Line($"// {I(i + 1)}. {op.Description}");
-                w.Line($"{N.ForwardMethod(op.Identifier)}({Activations(plan, op.Input)}, {Activations(plan, op.Output)}, batch);");
+                var arguments = op.Inputs.Select(input => Activations(plan, input.Value)).Append(Activations(plan, op.Output)).Append("batch");
+                w.Line($"{N.ForwardMethod(op.Identifier)}({string.Join(", ", arguments)});");
             }
         }
         w.Line();
@@ -122,68 +150,112 @@ internal static partial class CpuEmitter
     private static void WriteRunBackward(CodeWriter w, NetworkPlan plan)
     {
         w.Line("/// <summary>");
-        w.Line("/// Runs the ops backwards from the loss gradient. An op runs only if it or an op below it is trained; it computes");
-        w.Line("/// its weight gradients only if its own layer is trained, and its input gradient only if an op below needs it.");
+        w.Line("/// Runs the ops backwards from the loss gradient. An op runs when its output needs a gradient; it computes its");
+        w.Line("/// weight gradients only if its layer is trained, and each input's gradient only if that input needs one. Where a");
+        w.Line("/// value has several readers, the first to run backward writes its gradient and the others add to it.");
         w.Line("/// </summary>");
-        using (w.Block($"private void {N.RunBackward}({N.ReadOnlySpan} inputs, int batch)"))
+        string inputs = BackwardReadsNetworkInput(plan) ? $"{N.ReadOnlySpan} inputs, " : "";
+        using (w.Block($"private void {N.RunBackward}({inputs}{N.Span} inputGradient, int batch)"))
         {
-            w.Line($"int lowest = {N.LowestTrainableOp};");
             for (int i = plan.Ops.Count - 1; i >= 0; i--)
             {
                 var op = plan.Ops[i];
                 w.Line($"// {I(i + 1)}. {op.Description}");
-                if (op is ActivationOp { AbsorbedByLoss: true })
+                if (!plan.HasBackward(op))
                 {
                     w.Line("//    (the loss already wrote the gradient of this op's input)");
                     continue;
                 }
-                string x = Activations(plan, op.Input);
-                string y = Activations(plan, op.Output);
-                string dy = ActivationGradients(plan, op.Output);
-                string dx = i == 0 ? "default" : ActivationGradients(plan, op.Input);
-                if (op.ParameterLayer >= 0)
-                {
-                    string inputGradient = i == 0 ? "false" : $"lowest < {I(i)}";
-                    w.Line($"if (lowest <= {I(i)}) {N.BackwardMethod(op.Identifier)}({x}, {y}, {dy}, {dx}, batch, weightGradients: {N.Trainable}[{I(op.ParameterLayer)}], inputGradient: {inputGradient});");
-                }
-                else if (i == 0)
-                {
-                    w.Line("//    (nothing below needs a gradient)");
-                }
-                else
-                {
-                    w.Line($"if (lowest < {I(i)}) {N.BackwardMethod(op.Identifier)}({x}, {y}, {dy}, {dx}, batch);");
-                }
+                w.Line($"if ({NeedsGradient(plan, op.Output)}) {N.BackwardMethod(op.Identifier)}({string.Join(", ", BackwardCallArguments(plan, op))});");
             }
         }
         w.Line();
     }
 
-    /// <summary>Whether the op at <paramref name="index"/> may have to compute its input gradient: not the first op, whose input is the network's.</summary>
-    private static bool NeedsInputGradient(NetworkPlan plan, int index) => plan.IsTrainable && index > 0;
+    /// <summary>The arguments of an op's backward call, in the order <see cref="BackwardParameters"/> declares them.</summary>
+    private static IEnumerable<string> BackwardCallArguments(NetworkPlan plan, PlannedOp op)
+    {
+        if (op.BackwardReadsInputs)
+        {
+            foreach (var input in op.Inputs) yield return Activations(plan, input.Value);
+        }
+        if (op.BackwardReadsOutput) yield return Activations(plan, op.Output);
+        yield return ActivationGradients(plan, op.Output);
+        foreach (var input in op.Inputs) yield return ActivationGradients(plan, input.Value);
+        yield return "batch";
+        if (op.ParameterLayer >= 0) yield return $"weightGradients: {N.Trainable}[{I(op.ParameterLayer)}]";
+        if (op.ParameterLayer >= 0 || op.Inputs.Count > 1)
+        {
+            for (int k = 0; k < op.Inputs.Count; k++)
+                yield return $"{InputGradientFlag(op, k)}: {NeedsGradient(plan, op.Inputs[k].Value)}";
+        }
+    }
+
+    /// <summary>
+    /// An op's backward parameters: the forward values it reads (only those it needs), <c>dy</c>, one <c>dx</c> per input,
+    /// the batch, and the flags. An op without parameters and with one input runs only when that input needs a gradient,
+    /// so it takes no flag.
+    /// </summary>
+    private static string BackwardParameters(PlannedOp op, bool dyWritable)
+    {
+        var parameters = new List<string>();
+        if (op.BackwardReadsInputs)
+        {
+            for (int k = 0; k < op.Inputs.Count; k++) parameters.Add($"{N.ReadOnlySpan} {InputName(op, k)}");
+        }
+        if (op.BackwardReadsOutput) parameters.Add($"{N.ReadOnlySpan} y");
+        parameters.Add($"{(dyWritable ? N.Span : N.ReadOnlySpan)} dy");
+        for (int k = 0; k < op.Inputs.Count; k++) parameters.Add($"{N.Span} d{InputName(op, k)}");
+        parameters.Add("int batch");
+        if (op.ParameterLayer >= 0) parameters.Add("bool weightGradients");
+        if (op.ParameterLayer >= 0 || op.Inputs.Count > 1)
+        {
+            for (int k = 0; k < op.Inputs.Count; k++) parameters.Add($"bool {InputGradientFlag(op, k)}");
+        }
+        return string.Join(", ", parameters);
+    }
+
+    /// <summary>The forward parameters: the inputs, the output and the batch.</summary>
+    private static string ForwardParameters(PlannedOp op) =>
+        string.Join(", ", Enumerable.Range(0, op.Inputs.Count).Select(k => $"{N.ReadOnlySpan} {InputName(op, k)}")
+            .Append($"{N.Span} y").Append("int batch"));
+
+    /// <summary><c>x</c> for a one-input op, <c>x0</c>, <c>x1</c>, ... for a merge.</summary>
+    private static string InputName(PlannedOp op, int k) => op.Inputs.Count == 1 ? "x" : "x" + I(k);
+
+    private static string InputGradientFlag(PlannedOp op, int k) => op.Inputs.Count == 1 ? "inputGradient" : "inputGradient" + I(k);
+
+    /// <summary>"=" or "+=": whether this op's backward writes input <paramref name="k"/>'s gradient or adds to another reader's.</summary>
+    private static string Assign(PlannedOp op, int k) => op.Inputs[k].Accumulate ? "+=" : "=";
+
+    /// <summary>A comment explaining an added gradient, or "".</summary>
+    private static string AccumulateNote(PlannedOp op, int k) =>
+        op.Inputs[k].Accumulate ? " (added: another reader of this value already wrote its gradient)" : "";
 
     /// <summary>Writes the forward and backward methods of one op.</summary>
-    private static void WriteOp(CodeWriter w, NetworkPlan plan, PlannedOp op, int index)
+    private static void WriteOp(CodeWriter w, NetworkPlan plan, PlannedOp op)
     {
         switch (op)
         {
-            case DenseOp dense: WriteDense(w, plan, dense, index); break;
+            case DenseOp dense: WriteDense(w, plan, dense); break;
             case ActivationOp activation: WriteActivation(w, plan, activation); break;
-            case Conv2DOp conv: WriteConv2D(w, plan, conv, index); break;
+            case Conv2DOp conv: WriteConv2D(w, plan, conv); break;
             case PoolOp pool: WritePool(w, plan, pool); break;
             case DropoutOp dropout: WriteDropout(w, plan, dropout); break;
             case BatchNormOp norm: WriteBatchNorm(w, plan, norm); break;
+            case AddOp add: WriteAdd(w, plan, add); break;
+            case ConcatOp concat: WriteConcat(w, plan, concat); break;
         }
     }
 
     /// <summary>Per-op static geometry and constants.</summary>
-    private static void WriteOpStatics(CodeWriter w, NetworkPlan plan, PlannedOp op)
+    private static void WriteOpStatics(CodeWriter w, PlannedOp op)
     {
         switch (op)
         {
             case Conv2DOp conv: WriteConv2DStatics(w, conv); break;
             case PoolOp pool: WritePoolStatics(w, pool); break;
-            case DropoutOp dropout: WriteDropoutStatics(w, plan, dropout); break;
+            case DropoutOp dropout: WriteDropoutStatics(w, dropout); break;
         }
     }
 

@@ -1,7 +1,6 @@
-using System.Collections.Generic;
 using Myelin.Generator.Model;
 using Myelin.Generator.Planning;
-using N = Myelin.Generator.Emitting.GeneratedNames;
+using N = Myelin.Generator.Model.GeneratedNames;
 
 namespace Myelin.Generator.Emitting.Cpu;
 
@@ -15,14 +14,6 @@ internal static partial class CpuEmitter
         var o = op.OutputShape;
         w.Line($"private static readonly {N.PoolShape} {N.GeometryField(op.Identifier)} = new(Planes: {I(i.Channels)}, Height: {I(i.Height)}, Width: {I(i.Width)},");
         w.Line($"    Kernel: {I(op.KernelSize)}, Stride: {I(op.Stride)}, OutHeight: {I(o.Height)}, OutWidth: {I(o.Width)}); // one sample's planes; a batch has batch * {I(i.Channels)}");
-    }
-
-    /// <summary>Max pooling keeps, per output, where its maximum came from, for the backward pass.</summary>
-    private static IEnumerable<BatchArray> PoolArrays(NetworkPlan plan, PoolOp op)
-    {
-        if (op.Pool == PoolKind.Max && plan.IsTrainable)
-            yield return new BatchArray(N.ArgmaxField(op.Identifier), "int", N.SizeConstant(plan.Buffers[op.Output].Identifier),
-                $"{BatchShape(op.OutputShape)}, where in its input plane each maximum came from");
     }
 
     private static void WritePool(CodeWriter w, NetworkPlan plan, PoolOp op)
@@ -41,19 +32,23 @@ internal static partial class CpuEmitter
         w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}: <c>{formula}</c>.</summary>");
         w.Line($"/// <param name=\"x\">{BatchShape(input)}</param>");
         w.Line($"/// <param name=\"y\">{BatchShape(op.OutputShape)}</param>");
-        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.Span} y, int batch)"))
+        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({ForwardParameters(op)})"))
         {
             if (max) w.Line($"{N.PoolingKernels}.MaxPoolForward(x, y, {(plan.IsTrainable ? N.ArgmaxField(op.Identifier) : "default")}, {shape});");
             else w.Line($"{N.PoolingKernels}.AveragePoolForward(x, y, {shape});");
         }
         w.Line();
-        if (!plan.IsTrainable) return;
+        if (!plan.HasBackward(op)) return;
 
-        w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: {(max ? "each output's gradient goes to the input that was its maximum" : "each output's gradient is shared equally by its window")}.</summary>");
-        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.ReadOnlySpan} y, {N.ReadOnlySpan} dy, {N.Span} dx, int batch)"))
+        bool add = op.Input.Accumulate;
+        string rule = max ? "each output's gradient goes to the input that was its maximum" : "each output's gradient is shared equally by its window";
+        w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: {rule}{CodeWriter.Xml(AccumulateNote(op, 0))}.</summary>");
+        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({BackwardParameters(op, dyWritable: false)})"))
         {
-            if (max) w.Line($"{N.PoolingKernels}.MaxPoolBackward(dy, {N.ArgmaxField(op.Identifier)}, dx, {shape});");
-            else w.Line($"{N.PoolingKernels}.AveragePoolBackward(dy, dx, {shape});");
+            string kernels = add ? N.GraphKernels : N.PoolingKernels;
+            string suffix = add ? "AndAdd" : "";
+            if (max) w.Line($"{kernels}.MaxPoolBackward{suffix}(dy, {N.ArgmaxField(op.Identifier)}, dx, {shape});");
+            else w.Line($"{kernels}.AveragePoolBackward{suffix}(dy, dx, {shape});");
         }
         w.Line();
     }
@@ -63,7 +58,7 @@ internal static partial class CpuEmitter
         var input = op.InputShape;
         string constants = $"const int C = {I(input.Channels)}, S = {I(input.Height * input.Width)}; // channels, positions per channel";
         w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}: <c>y[b, c] = mean over h, w of x[b, c, h, w]</c>.</summary>");
-        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.Span} y, int batch)"))
+        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({ForwardParameters(op)})"))
         {
             w.Line(constants);
             using (w.Block("for (int plane = 0; plane < batch * C; plane++)"))
@@ -74,12 +69,23 @@ internal static partial class CpuEmitter
             }
         }
         w.Line();
-        if (!plan.IsTrainable) return;
-        w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: <c>dx[b, c, h, w] = dy[b, c] / (H W)</c>.</summary>");
-        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({N.ReadOnlySpan} x, {N.ReadOnlySpan} y, {N.ReadOnlySpan} dy, {N.Span} dx, int batch)"))
+        if (!plan.HasBackward(op)) return;
+        w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: <c>dx[b, c, h, w] {Assign(op, 0)} dy[b, c] / (H W)</c>{CodeWriter.Xml(AccumulateNote(op, 0))}.</summary>");
+        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({BackwardParameters(op, dyWritable: false)})"))
         {
             w.Line(constants);
-            w.Line("for (int plane = 0; plane < batch * C; plane++) dx.Slice(plane * S, S).Fill(dy[plane] * (1f / S));");
+            if (op.Input.Accumulate)
+            {
+                using (w.Block("for (int plane = 0; plane < batch * C; plane++)"))
+                {
+                    w.Line("float share = dy[plane] * (1f / S);");
+                    w.Line("foreach (ref float value in dx.Slice(plane * S, S)) value += share;");
+                }
+            }
+            else
+            {
+                w.Line("for (int plane = 0; plane < batch * C; plane++) dx.Slice(plane * S, S).Fill(dy[plane] * (1f / S));");
+            }
         }
         w.Line();
     }

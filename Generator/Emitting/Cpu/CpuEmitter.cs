@@ -1,15 +1,16 @@
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Myelin.Generator.Model;
 using Myelin.Generator.Planning;
-using N = Myelin.Generator.Emitting.GeneratedNames;
+using N = Myelin.Generator.Model.GeneratedNames;
 
 namespace Myelin.Generator.Emitting.Cpu;
 
 /// <summary>
 /// Stage 3: prints a <see cref="NetworkPlan"/> as plain, shape-specialized C# for the CPU: named constants, one forward
 /// and one backward method per fused op, and calls into the runtime's SIMD kernels for the inner products. It makes
-/// no decisions: every shape, offset and fusion comes from the plan.
+/// no decisions: every shape, offset, fusion, gradient and memory choice comes from the plan.
 /// </summary>
 internal static partial class CpuEmitter
 {
@@ -28,14 +29,14 @@ internal static partial class CpuEmitter
         int opened = 0;
         if (plan.Namespace is not null)
         {
-            w.Line($"namespace {string.Join(".", plan.Namespace.Split('.').Select(Escape))}");
+            w.Line($"namespace {string.Join(".", plan.Namespace.Split('.').Select(N.Escape))}");
             w.Line("{");
             w.Indent();
             opened++;
         }
         foreach (var container in plan.ContainingTypes)
         {
-            w.Line($"partial {container.Keyword} {Escape(container.Name)}");
+            w.Line($"partial {container.Keyword} {N.Escape(container.Name)}");
             w.Line("{");
             w.Indent();
             opened++;
@@ -44,18 +45,19 @@ internal static partial class CpuEmitter
         WriteClassDocumentation(w, plan);
         w.Line($"[{N.GeneratedCode}(\"{GeneratorName}\", \"{GeneratorVersion}\")]");
         string contract = plan.IsTrainable ? N.ITrainableNetwork : N.INetwork;
-        using (w.Block($"partial {plan.Keyword} {Escape(plan.ClassName)} : {contract}"))
+        using (w.Block($"partial {plan.Keyword} {N.Escape(plan.ClassName)} : {contract}"))
         {
             WriteConstants(w, plan);
             WriteTables(w, plan);
             WriteFields(w, plan);
             WriteConstructors(w, plan);
             WriteTensorViews(w, plan);
+            WriteValueViews(w, plan);
             WriteNetworkMembers(w, plan);
             WritePublicPasses(w, plan);
             WriteRunForward(w, plan);
             if (plan.IsTrainable) WriteRunBackward(w, plan);
-            for (int i = 0; i < plan.Ops.Count; i++) WriteOp(w, plan, plan.Ops[i], i);
+            for (int i = 0; i < plan.Ops.Count; i++) WriteOp(w, plan, plan.Ops[i]);
         }
 
         for (int i = 0; i < opened; i++)
@@ -69,7 +71,10 @@ internal static partial class CpuEmitter
         return new SourceFile(hint, w.ToString());
     }
 
-    /// <summary>The class's XML remarks: the network summary, like Keras's <c>model.summary()</c>, and the execution plan.</summary>
+    /// <summary>
+    /// The class's XML remarks: the network summary, like Keras's <c>model.summary()</c> (with a "Reads" column when the
+    /// network is a graph rather than a chain), the execution plan with each op's inputs, and the memory plan.
+    /// </summary>
     private static void WriteClassDocumentation(CodeWriter w, NetworkPlan plan)
     {
         w.Line("/// <remarks>");
@@ -82,38 +87,75 @@ internal static partial class CpuEmitter
             ? "/// <para>Execution plan, one forward and one backward method per step:</para>"
             : "/// <para>Execution plan, one forward method per step:</para>");
         w.Line("/// <list type=\"number\">");
-        foreach (var op in plan.Ops) w.Line($"/// <item><description>{CodeWriter.Xml(op.Description)}</description></item>");
+        bool graph = IsGraph(plan);
+        foreach (var op in plan.Ops)
+        {
+            string reads = graph ? " &lt;- " + string.Join(", ", op.Inputs.Select(input => ValueName(plan, input.Value))) : "";
+            w.Line($"/// <item><description>{CodeWriter.Xml(op.Description)}{reads}</description></item>");
+        }
         w.Line("/// </list>");
+        string saved = plan.UnsharedSize == 0 ? "" : $", {Percent(1.0 - (double)plan.ArenaSize / plan.UnsharedSize)} less";
+        w.Line($"/// <para>Memory: the values{(plan.IsTrainable ? " and their gradients" : "")} share an arena of {Count(plan.ArenaSize)} floats per sample, "
+            + $"placed by liveness, against {Count(plan.UnsharedSize)} with one buffer each{saved}.</para>");
         foreach (var note in plan.Notes) w.Line($"/// <para>{CodeWriter.Xml(note)}</para>");
         w.Line("/// </remarks>");
     }
 
-    /// <summary>The summary table: layer, kind, output shape and parameter count, with a total.</summary>
+    /// <summary>Whether some layer reads anything but the layer written before it.</summary>
+    private static bool IsGraph(NetworkPlan plan)
+    {
+        for (int i = 0; i < plan.Layers.Count; i++)
+        {
+            string previous = i == 0 ? NetworkPlanner.InputName : plan.Layers[i - 1].Name;
+            if (plan.Layers[i].Inputs.Count != 1 || plan.Layers[i].Inputs[0] != previous) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The summary table: layer, kind, output shape, parameter count (and what each layer reads, for graphs), with a total.</summary>
     internal static string[] SummaryLines(NetworkPlan plan)
     {
-        var rows = new System.Collections.Generic.List<string[]> { new[] { "Layer", "Kind", "Output shape", "Params" } };
-        rows.Add(new[] { "input", "Input", plan.InputShape.ToString(), "0" });
+        bool graph = IsGraph(plan);
+        var header = new List<string> { "Layer", "Kind", "Output shape", "Params" };
+        if (graph) header.Add("Reads");
+        var rows = new List<string[]> { header.ToArray() };
+        rows.Add(graph ? new[] { "input", "Input", plan.InputShape.ToString(), "0", "" } : new[] { "input", "Input", plan.InputShape.ToString(), "0" });
         foreach (var layer in plan.Layers)
-            rows.Add(new[] { layer.Name, layer.Description, layer.OutputShape.ToString(), layer.ParameterCount.ToString("N0", CultureInfo.InvariantCulture) });
-        int[] widths = Enumerable.Range(0, 4).Select(c => rows.Max(r => r[c].Length)).ToArray();
-        var lines = rows.Select(r => $"{r[0].PadRight(widths[0])}  {r[1].PadRight(widths[1])}  {r[2].PadRight(widths[2])}  {r[3].PadLeft(widths[3])}").ToList();
-        lines.Add($"Total parameters: {plan.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)}"
-            + (plan.BufferCount > 0 ? $" (plus {plan.BufferCount.ToString("N0", CultureInfo.InvariantCulture)} buffer values)" : ""));
+        {
+            var row = new List<string> { layer.Name, layer.Description, layer.OutputShape.ToString(), Count(layer.ParameterCount) };
+            if (graph) row.Add(string.Join(", ", layer.Inputs));
+            rows.Add(row.ToArray());
+        }
+        int columns = header.Count;
+        int[] widths = Enumerable.Range(0, columns).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        var lines = rows.Select(r =>
+        {
+            var cells = Enumerable.Range(0, columns).Select(c => c == 3 ? r[c].PadLeft(widths[c]) : r[c].PadRight(widths[c]));
+            return string.Join("  ", cells).TrimEnd();
+        }).ToList();
+        lines.Add($"Total parameters: {Count(plan.ParameterCount)}"
+            + (plan.BufferCount > 0 ? $" (plus {Count(plan.BufferCount)} buffer values)" : ""));
         return lines.ToArray();
     }
 
-    /// <summary>The expression reading buffer <paramref name="index"/>'s activations; -1 is the network input span.</summary>
-    private static string Activations(NetworkPlan plan, int index) => index < 0 ? "inputs" : N.Field(plan.Buffers[index].Identifier);
+    /// <summary>The layer a value comes from, for comments; -1 is the network input.</summary>
+    private static string ValueName(NetworkPlan plan, int value) => value < 0 ? NetworkPlanner.InputName : plan.Values[value].Producer;
 
-    /// <summary>The expression for buffer <paramref name="index"/>'s gradient; the network input has none.</summary>
-    private static string ActivationGradients(NetworkPlan plan, int index) => index < 0 ? "default" : N.GradientField(plan.Buffers[index].Identifier);
+    /// <summary>The expression reading a value's activations; -1 is the network input span.</summary>
+    private static string Activations(NetworkPlan plan, int value) => value < 0 ? "inputs" : N.ValueView(plan.Values[value].Identifier);
+
+    /// <summary>The expression for a value's gradient; -1 is the caller's input-gradient span.</summary>
+    private static string ActivationGradients(NetworkPlan plan, int value) => value < 0 ? "inputGradient" : N.GradientView(plan.Values[value].Identifier);
+
+    /// <summary>The flag saying whether a value's gradient is needed now; -1 is the network input.</summary>
+    private static string NeedsGradient(NetworkPlan plan, int value) => value < 0 ? N.InputNeedsGradient : N.NeedsGradientField(plan.Values[value].Identifier);
 
     /// <summary>A shape as a comment: <c>[batch, 6, 26, 26]</c>.</summary>
     private static string BatchShape(Shape shape) => "[batch, " + string.Join(", ", shape.Dims) + "]";
 
     private static string I(int value) => CodeWriter.Int(value);
 
-    /// <summary>An identifier as C# source: keywords get an '@' (<c>class</c> → <c>@class</c>).</summary>
-    private static string Escape(string identifier) =>
-        Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(identifier) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + identifier : identifier;
+    private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Percent(double fraction) => fraction.ToString("P0", CultureInfo.InvariantCulture).Replace(" ", "");
 }

@@ -4,13 +4,16 @@ using Myelin.Generator.Diagnostics;
 
 namespace Myelin.Generator.Tests.Diagnostics;
 
-/// <summary>Every <see cref="DiagnosticDescriptor"/> declared in <see cref="DiagnosticDescriptors"/>, found by reflection so that a new one is covered without editing the tests.</summary>
+/// <summary>
+/// Every entry declared in <see cref="DiagnosticDescriptors"/>, found by reflection so that a new one is covered without
+/// editing the tests, as the Roslyn descriptor the generator reports it with.
+/// </summary>
 internal static class DescriptorCatalog
 {
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } = typeof(DiagnosticDescriptors)
         .GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
-        .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+        .Where(f => f.FieldType == typeof(Myelin.Generator.Model.DiagnosticDefinition))
+        .Select(f => RoslynDiagnostics.Descriptor((Myelin.Generator.Model.DiagnosticDefinition)f.GetValue(null)!))
         .OrderBy(d => d.Id, StringComparer.Ordinal)
         .ToList();
 

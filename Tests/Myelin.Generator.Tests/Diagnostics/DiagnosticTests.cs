@@ -1,3 +1,4 @@
+using Myelin.Generator.Diagnostics;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Myelin.Generator.Model;
@@ -13,7 +14,7 @@ namespace Myelin.Generator.Tests.Diagnostics;
 /// Every method name starts with the ID it covers; <see cref="Every_descriptor_has_a_test_named_after_its_ID"/> keeps
 /// it that way.
 /// </summary>
-public sealed class DiagnosticTests
+public sealed partial class DiagnosticTests
 {
     private const DiagnosticSeverity Error = DiagnosticSeverity.Error;
     private const DiagnosticSeverity Info = DiagnosticSeverity.Info;
@@ -387,7 +388,7 @@ public sealed class DiagnosticTests
     }
 
     // MYL0999. No attribute combination found so far (see Robustness/) makes a stage throw, so these tests provoke the
-    // exceptions below the public surface: a layer kind the planner has no rule for, and a plan whose buffer table is
+    // exceptions below the public surface: a layer kind the planner has no rule for, and a plan whose value table is
     // empty. They drive the generator's private Safe* wrappers by reflection, exactly as the pipeline calls them.
 
     [Fact]
@@ -402,14 +403,14 @@ public sealed class DiagnosticTests
         Assert.Equal(Error, diagnostic.Severity);
         Assert.Equal("Myelin's generator failed on 'Net': InvalidOperationException: No planner for layer kind Bogus. "
             + "This is a bug in Myelin; please report it with the network's declaration.", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(parsed.ClassLocation!.Span, diagnostic.Location.SourceSpan);
+        Assert.Equal(parsed.ClassLocation!.Start, diagnostic.Location.SourceSpan.Start);
     }
 
     [Fact]
     public void MYL0999_an_exception_in_the_emitter_becomes_an_internal_error_instead_of_a_crash()
     {
         var plan = Specs.Plan(new[] { 4 }, LossKind.None, Specs.Dense(2));
-        var broken = new PlanResult(plan with { Buffers = EquatableArray<PlannedBuffer>.Empty }, "Net",
+        var broken = new PlanResult(plan with { Values = EquatableArray<PlannedValue>.Empty }, "Net",
             EquatableArray<DiagnosticInfo>.Empty);
         object emitted = InvokeGenerator("SafeEmit", broken);
 

@@ -86,7 +86,7 @@ public sealed class ModelGraphTests
     [Fact]
     public void The_walk_accepts_plain_model_values()
     {
-        var location = new LocationInfo("a.cs", new Microsoft.CodeAnalysis.Text.TextSpan(1, 2), default);
+        var location = new LocationInfo("a.cs", 1, 2, 0, 1, 0, 3);
         var info = DiagnosticInfo.Create(Generator.Diagnostics.DiagnosticDescriptors.NoLayers, location, "Net");
         Assert.Empty(ModelGraph.Problems(EquatableArray.Create(info), "root"));
     }

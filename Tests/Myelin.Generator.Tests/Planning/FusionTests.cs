@@ -93,8 +93,8 @@ public sealed class FusionTests
         Assert.Collection(plan.Ops,
             op => Assert.Equal(ActivationKind.None, Assert.IsType<DenseOp>(op).Activation),
             op => Assert.Equal(ActivationKind.Softmax, Assert.IsType<ActivationOp>(op).Activation));
-        Assert.Equal(plan.Ops[0].Output, plan.Ops[1].Input);
-        Assert.Equal(plan.OutputBuffer, plan.Ops[1].Output);
+        Assert.Equal(plan.Ops[0].Output, plan.Ops[1].Input.Value);
+        Assert.Equal(plan.OutputValue, plan.Ops[1].Output);
     }
 
     [Fact]
@@ -102,9 +102,9 @@ public sealed class FusionTests
     {
         var plan = Plan(new[] { 1, 12, 12 }, LossKind.SoftmaxCrossEntropy,
             Conv(4, 3, ActivationKind.ReLU), BatchNorm(2), MaxPool(2), Flatten(), Dropout(0.5f), Dense(10));
-        Assert.Equal(-1, plan.Ops[0].Input);
-        for (int i = 1; i < plan.Ops.Count; i++) Assert.Equal(plan.Ops[i - 1].Output, plan.Ops[i].Input);
-        Assert.Equal(plan.Ops[^1].Output, plan.OutputBuffer);
+        Assert.Equal(-1, plan.Ops[0].Input.Value);
+        for (int i = 1; i < plan.Ops.Count; i++) Assert.Equal(plan.Ops[i - 1].Output, plan.Ops[i].Input.Value);
+        Assert.Equal(plan.Ops[^1].Output, plan.OutputValue);
         Assert.Equal(plan.Ops.Count, plan.Ops.Select(o => o.Output).Distinct().Count());
     }
 }

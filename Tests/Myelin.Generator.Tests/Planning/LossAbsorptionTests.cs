@@ -23,8 +23,8 @@ public sealed class LossAbsorptionTests
         Assert.Equal(ActivationKind.Softmax, softmax.Activation);
         Assert.True(softmax.AbsorbedByLoss);
         Assert.Equal(new LossPlan(LossKind.SoftmaxCrossEntropy, dense.Output, ActivationKind.Softmax), plan.Loss);
-        Assert.Equal("Dense1Logits", plan.Buffers[dense.Output].Identifier);
-        Assert.Equal(softmax.Output, plan.OutputBuffer); // Forward still returns probabilities
+        Assert.Equal("Dense1Logits", plan.Values[dense.Output].Identifier);
+        Assert.Equal(softmax.Output, plan.OutputValue); // Forward still returns probabilities
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public sealed class LossAbsorptionTests
         var plan = Plan(new[] { 4 }, LossKind.SoftmaxCrossEntropy, Dense(10), Activation(ActivationKind.Softmax));
         var softmax = Assert.IsType<ActivationOp>(plan.Ops[1]);
         Assert.True(softmax.AbsorbedByLoss);
-        Assert.Equal(plan.Ops[0].Output, plan.Loss.GradientBuffer);
+        Assert.Equal(plan.Ops[0].Output, plan.Loss.GradientValue);
     }
 
     [Fact]
@@ -44,12 +44,12 @@ public sealed class LossAbsorptionTests
         var dense = Assert.IsType<DenseOp>(plan.Ops[0]);
         var sigmoid = Assert.IsType<ActivationOp>(plan.Ops[1]);
         Assert.Equal(ActivationKind.None, dense.Activation);
-        Assert.Equal("Dense1Logits", plan.Buffers[dense.Output].Identifier);
+        Assert.Equal("Dense1Logits", plan.Values[dense.Output].Identifier);
         Assert.Equal(ActivationKind.Sigmoid, sigmoid.Activation);
         Assert.True(sigmoid.AbsorbedByLoss);
-        Assert.Equal(dense.Output, sigmoid.Input);
-        Assert.Equal(sigmoid.Output, plan.OutputBuffer);
-        Assert.Equal("Dense1Output", plan.Buffers[plan.OutputBuffer].Identifier);
+        Assert.Equal(dense.Output, sigmoid.Input.Value);
+        Assert.Equal(sigmoid.Output, plan.OutputValue);
+        Assert.Equal("Dense1Output", plan.Values[plan.OutputValue].Identifier);
         Assert.Equal(new LossPlan(LossKind.BinaryCrossEntropy, dense.Output, ActivationKind.Sigmoid), plan.Loss);
         Assert.DoesNotContain("Sigmoid", dense.Description, StringComparison.Ordinal);
     }
@@ -70,14 +70,14 @@ public sealed class LossAbsorptionTests
         var conv = Assert.IsType<Conv2DOp>(plan.Ops[0]);
         Assert.Equal(ActivationKind.None, conv.Activation);
         Assert.True(Assert.IsType<ActivationOp>(plan.Ops[1]).AbsorbedByLoss);
-        Assert.Equal(conv.Output, plan.Loss.GradientBuffer);
+        Assert.Equal(conv.Output, plan.Loss.GradientValue);
     }
 
     [Fact]
     public void Logits_without_an_activation_are_the_loss_input_and_nothing_is_absorbed()
     {
         var plan = Plan(new[] { 4 }, LossKind.SoftmaxCrossEntropy, Dense(10));
-        Assert.Equal(new LossPlan(LossKind.SoftmaxCrossEntropy, plan.OutputBuffer, ActivationKind.None), plan.Loss);
+        Assert.Equal(new LossPlan(LossKind.SoftmaxCrossEntropy, plan.OutputValue, ActivationKind.None), plan.Loss);
         Assert.DoesNotContain(plan.Ops, op => op is ActivationOp);
     }
 
@@ -116,7 +116,7 @@ public sealed class LossAbsorptionTests
         // Nothing to train, but a valid plan: the loss reads the network input and writes no gradient (-1).
         var plan = Plan(new[] { 4 }, LossKind.SoftmaxCrossEntropy, Activation(ActivationKind.Softmax));
         Assert.True(Assert.IsType<ActivationOp>(Assert.Single(plan.Ops)).AbsorbedByLoss);
-        Assert.Equal(-1, plan.Loss.GradientBuffer);
+        Assert.Equal(-1, plan.Loss.GradientValue);
         Assert.Equal(0, plan.ParameterCount);
     }
 }

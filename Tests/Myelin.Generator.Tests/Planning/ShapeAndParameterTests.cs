@@ -147,7 +147,7 @@ public sealed class ShapeAndParameterTests
     {
         var plan = Plan(new[] { 2, 4, 4 }, LossKind.None, MaxPool(2), Flatten(), Dense(3));
         Assert.Equal(2, plan.Ops.Count);
-        Assert.Equal(plan.Ops[0].Output, plan.Ops[1].Input);
+        Assert.Equal(plan.Ops[0].Output, plan.Ops[1].Input.Value);
         Assert.Equal("8", plan.Ops[1].InputShape.ToString());
     }
 
@@ -157,7 +157,7 @@ public sealed class ShapeAndParameterTests
         var plan = Plan(new[] { 2, 3, 3 }, LossKind.None, Flatten());
         var op = Assert.IsType<ActivationOp>(Assert.Single(plan.Ops));
         Assert.Equal(ActivationKind.None, op.Activation);
-        Assert.Equal(-1, op.Input);
+        Assert.Equal(-1, op.Input.Value);
         Assert.Equal("18", plan.OutputShape.ToString());
     }
 

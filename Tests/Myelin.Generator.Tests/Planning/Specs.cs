@@ -46,12 +46,10 @@ internal static class Specs
     public static NetworkPlan Plan(int[] input, LossKind loss, params LayerSpec[] layers)
     {
         var result = NetworkPlanner.Plan(Network(input, loss, layers), CancellationToken.None);
-        Assert.True(result.Plan is not null, "Planning failed:\n" + string.Join("\n", result.Diagnostics.Select(d => d.ToDiagnostic())));
+        Assert.True(result.Plan is not null, "Planning failed:\n" + string.Join("\n", result.Diagnostics));
         return result.Plan!;
     }
 
     /// <summary>A fake location for layer <paramref name="index"/> (-1: [Network], -2: [Input], -3: the class name).</summary>
-    public static LocationInfo At(int index) => new("Net.cs",
-        new Microsoft.CodeAnalysis.Text.TextSpan(100 + index, 1),
-        new Microsoft.CodeAnalysis.Text.LinePositionSpan(new(10 + index, 0), new(10 + index, 1)));
+    public static LocationInfo At(int index) => new("Net.cs", 100 + index, 1, 10 + index, 0, 10 + index, 1);
 }

@@ -32,6 +32,7 @@ namespace Demo
     /// <item><description>dropout1: dropout p = 0.5</description></item>
     /// <item><description>dense2: Dense 32 -&gt; 10 + bias</description></item>
     /// </list>
+    /// <para>Memory: the values and their gradients share an arena of 6,154 floats per sample, placed by liveness, against 9,428 with one buffer each, 35% less.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Myelin.Generator", "0.1.0")]
     partial class BatchNormNet : global::Myelin.ITrainableNetwork
@@ -56,16 +57,23 @@ namespace Demo
         /// <summary>The batch capacity of the parameterless constructor.</summary>
         public const int DefaultMaxBatchSize = 64;
 
+        /// <summary>Floating-point operations of one sample's forward pass: each matrix product's multiply-adds, counted twice.</summary>
+        public const long ForwardFlopsPerSample = 70272;
+
+        /// <summary>Floating-point operations of one sample's training step: the forward products, and each weight- and input-gradient product.</summary>
+        public const long TrainingFlopsPerSample = 173952;
+
         private const string NetworkName = "BatchNormNet";
 
-        // Per-sample sizes of the work buffers.
-        private const int Conv1OutputSize = 2048; // 8x16x16
-        private const int Bn1OutputSize = 2048; // 8x16x16
-        private const int Maxpool1OutputSize = 512; // 8x8x8
-        private const int Dense1OutputSize = 32;
-        private const int Bn2OutputSize = 32;
-        private const int Dropout1OutputSize = 32;
-        private const int Dense2OutputSize = 10;
+        // Per-sample sizes of the values, and where each value (and gradient) starts in the arena, per sample of capacity.
+        private const int Conv1OutputSize = 2048, Conv1OutputAt = 0, Conv1OutputGradientAt = 4096; // 8x16x16
+        private const int Bn1OutputSize = 2048, Bn1OutputAt = 2048, Bn1OutputGradientAt = 0; // 8x16x16
+        private const int Maxpool1OutputSize = 512, Maxpool1OutputAt = 0, Maxpool1OutputGradientAt = 4096; // 8x8x8
+        private const int Dense1OutputSize = 32, Dense1OutputAt = 512, Dense1OutputGradientAt = 576;
+        private const int Bn2OutputSize = 32, Bn2OutputAt = 544, Bn2OutputGradientAt = 512;
+        private const int Dropout1OutputSize = 32, Dropout1OutputAt = 512, Dropout1OutputGradientAt = 576;
+        private const int Dense2OutputSize = 10, Dense2OutputAt = 6144, Dense2OutputGradientAt = 608;
+        private const int ArenaSize = 6154; // floats per sample of capacity, against 9428 with one buffer per value
 
         // ---- Parameter table: PyTorch names and layouts, offsets into Parameters (or Buffers) ----
 
@@ -177,12 +185,11 @@ namespace Demo
         private const int Conv1ProductsSize = 8 * 256; // per sample: F rows of P positions
         private static readonly global::Myelin.Kernels.PoolShape s_maxpool1Geometry = new(Planes: 8, Height: 16, Width: 16,
             Kernel: 2, Stride: 2, OutHeight: 8, OutWidth: 8); // one sample's planes; a batch has batch * 8
-        private const long Dropout1Stream = unchecked((long)0xFA3D1C866899C713UL); // FNV-1a of "dropout1": dropout1's own random stream
+        private const long Dropout1Stream = unchecked((long)0xFA3D1C866899C713UL); // FNV-1a of the layer's name: its own random stream
 
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly bool[] _trainable = { true, true, true, true, true, true, true, true, true, true };
-        private int _lowestTrainableOp; // ops below this index need no gradient
         private readonly float[] _buffers = new float[BufferCount];
         private int _capacity;
         private int _lastBatch;
@@ -190,22 +197,9 @@ namespace Demo
         private int _seed;
         private long _step; // training forward passes since initialisation: seeds the dropout masks
 
-        // Work arrays: one row per sample of the batch, allocated by EnsureBatchCapacity.
-        private float[] _conv1Output = global::System.Array.Empty<float>(); // [batch, 8, 16, 16], from conv1
-        private float[] _conv1OutputGradient = global::System.Array.Empty<float>(); // [batch, 8, 16, 16], dLoss/dConv1Output
-        private float[] _bn1Output = global::System.Array.Empty<float>(); // [batch, 8, 16, 16], from bn1
-        private float[] _bn1OutputGradient = global::System.Array.Empty<float>(); // [batch, 8, 16, 16], dLoss/dBn1Output
-        private float[] _maxpool1Output = global::System.Array.Empty<float>(); // [batch, 8, 8, 8], from maxpool1
-        private float[] _maxpool1OutputGradient = global::System.Array.Empty<float>(); // [batch, 8, 8, 8], dLoss/dMaxpool1Output
-        private float[] _dense1Output = global::System.Array.Empty<float>(); // [batch, 32], from dense1
-        private float[] _dense1OutputGradient = global::System.Array.Empty<float>(); // [batch, 32], dLoss/dDense1Output
-        private float[] _bn2Output = global::System.Array.Empty<float>(); // [batch, 32], from bn2
-        private float[] _bn2OutputGradient = global::System.Array.Empty<float>(); // [batch, 32], dLoss/dBn2Output
-        private float[] _dropout1Output = global::System.Array.Empty<float>(); // [batch, 32], from dropout1
-        private float[] _dropout1OutputGradient = global::System.Array.Empty<float>(); // [batch, 32], dLoss/dDropout1Output
-        private float[] _dense2Output = global::System.Array.Empty<float>(); // [batch, 10], from dense2
-        private float[] _dense2OutputGradient = global::System.Array.Empty<float>(); // [batch, 10], dLoss/dDense2Output
-        private float[] _conv1Columns = global::System.Array.Empty<float>(); // [9, batch * 256], im2col of Conv1's input, kept for the weight gradient
+        // Work memory, allocated by EnsureBatchCapacity: the arena holding every value and gradient, and the ops' own arrays.
+        private float[] _arena = global::System.Array.Empty<float>(); // [capacity * ArenaSize]
+        private float[] _conv1Columns = global::System.Array.Empty<float>(); // [9, batch * 256], im2col of Conv1's input; kept for the weight gradient, then reused for dLoss/dcolumns
         private float[] _conv1Products = global::System.Array.Empty<float>(); // [8, batch * 256], W . columns; in backward, dLoss/dz in the same layout
         private float[] _bn1Normalized = global::System.Array.Empty<float>(); // [batch, 8, 16, 16], x-hat of the last forward pass
         private int[] _maxpool1Argmax = global::System.Array.Empty<int>(); // [batch, 8, 8, 8], where in its input plane each maximum came from
@@ -217,6 +211,17 @@ namespace Demo
         private bool _bn2UsedBatchStatistics; // training mode: the last pass normalised with batch statistics
         private bool _dropout1WasActive; // whether the last forward pass dropped anything (training mode)
 
+        // Which gradients the next backward pass needs: a value's, when a trained layer (or the input, when its gradient
+        // is asked for) lies upstream of it. Kept by UpdateGradientNeeds.
+        private bool _inputNeedsGradient;
+        private bool _conv1OutputNeedsGradient;
+        private bool _bn1OutputNeedsGradient;
+        private bool _maxpool1OutputNeedsGradient;
+        private bool _dense1OutputNeedsGradient;
+        private bool _bn2OutputNeedsGradient;
+        private bool _dropout1OutputNeedsGradient;
+        private bool _dense2OutputNeedsGradient;
+
         /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of <see cref="DefaultMaxBatchSize"/> samples.</summary>
         public BatchNormNet() : this(0) { }
 
@@ -227,7 +232,7 @@ namespace Demo
         {
             EnsureBatchCapacity(maxBatchSize);
             InitializeParameters(seed);
-            UpdateLowestTrainableOp();
+            UpdateGradientNeeds();
         }
 
         /// <inheritdoc/>
@@ -235,22 +240,9 @@ namespace Demo
         {
             if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, NetworkName + ": the batch capacity must be at least 1.");
             if (batchSize <= _capacity) return;
-            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 2304);
+            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 6154);
             _capacity = batchSize;
-            _conv1Output = new float[batchSize * Conv1OutputSize];
-            _conv1OutputGradient = new float[batchSize * Conv1OutputSize];
-            _bn1Output = new float[batchSize * Bn1OutputSize];
-            _bn1OutputGradient = new float[batchSize * Bn1OutputSize];
-            _maxpool1Output = new float[batchSize * Maxpool1OutputSize];
-            _maxpool1OutputGradient = new float[batchSize * Maxpool1OutputSize];
-            _dense1Output = new float[batchSize * Dense1OutputSize];
-            _dense1OutputGradient = new float[batchSize * Dense1OutputSize];
-            _bn2Output = new float[batchSize * Bn2OutputSize];
-            _bn2OutputGradient = new float[batchSize * Bn2OutputSize];
-            _dropout1Output = new float[batchSize * Dropout1OutputSize];
-            _dropout1OutputGradient = new float[batchSize * Dropout1OutputSize];
-            _dense2Output = new float[batchSize * Dense2OutputSize];
-            _dense2OutputGradient = new float[batchSize * Dense2OutputSize];
+            _arena = new float[batchSize * ArenaSize];
             _conv1Columns = new float[batchSize * Conv1ColumnsSize];
             _conv1Products = new float[batchSize * Conv1ProductsSize];
             _bn1Normalized = new float[batchSize * Bn1OutputSize];
@@ -364,6 +356,30 @@ namespace Demo
         /// <summary>The gradient of <c>dense2.bias</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Dense2BiasGradient => new global::System.Span<float>(_gradients, Dense2BiasOffset, Dense2BiasLength);
 
+        // ---- Views of the arena: each value (and its gradient), sized for the batch capacity ----
+
+        /// <summary>[batch, 8, 16, 16], from conv1.</summary>
+        private global::System.Span<float> Conv1Output => new global::System.Span<float>(_arena, Conv1OutputAt * _capacity, Conv1OutputSize * _capacity);
+        private global::System.Span<float> Conv1OutputGradient => new global::System.Span<float>(_arena, Conv1OutputGradientAt * _capacity, Conv1OutputSize * _capacity); // dLoss/dConv1Output
+        /// <summary>[batch, 8, 16, 16], from bn1.</summary>
+        private global::System.Span<float> Bn1Output => new global::System.Span<float>(_arena, Bn1OutputAt * _capacity, Bn1OutputSize * _capacity);
+        private global::System.Span<float> Bn1OutputGradient => new global::System.Span<float>(_arena, Bn1OutputGradientAt * _capacity, Bn1OutputSize * _capacity); // dLoss/dBn1Output
+        /// <summary>[batch, 8, 8, 8], from maxpool1.</summary>
+        private global::System.Span<float> Maxpool1Output => new global::System.Span<float>(_arena, Maxpool1OutputAt * _capacity, Maxpool1OutputSize * _capacity);
+        private global::System.Span<float> Maxpool1OutputGradient => new global::System.Span<float>(_arena, Maxpool1OutputGradientAt * _capacity, Maxpool1OutputSize * _capacity); // dLoss/dMaxpool1Output
+        /// <summary>[batch, 32], from dense1.</summary>
+        private global::System.Span<float> Dense1Output => new global::System.Span<float>(_arena, Dense1OutputAt * _capacity, Dense1OutputSize * _capacity);
+        private global::System.Span<float> Dense1OutputGradient => new global::System.Span<float>(_arena, Dense1OutputGradientAt * _capacity, Dense1OutputSize * _capacity); // dLoss/dDense1Output
+        /// <summary>[batch, 32], from bn2.</summary>
+        private global::System.Span<float> Bn2Output => new global::System.Span<float>(_arena, Bn2OutputAt * _capacity, Bn2OutputSize * _capacity);
+        private global::System.Span<float> Bn2OutputGradient => new global::System.Span<float>(_arena, Bn2OutputGradientAt * _capacity, Bn2OutputSize * _capacity); // dLoss/dBn2Output
+        /// <summary>[batch, 32], from dropout1.</summary>
+        private global::System.Span<float> Dropout1Output => new global::System.Span<float>(_arena, Dropout1OutputAt * _capacity, Dropout1OutputSize * _capacity);
+        private global::System.Span<float> Dropout1OutputGradient => new global::System.Span<float>(_arena, Dropout1OutputGradientAt * _capacity, Dropout1OutputSize * _capacity); // dLoss/dDropout1Output
+        /// <summary>[batch, 10], from dense2.</summary>
+        private global::System.Span<float> Dense2Output => new global::System.Span<float>(_arena, Dense2OutputAt * _capacity, Dense2OutputSize * _capacity);
+        private global::System.Span<float> Dense2OutputGradient => new global::System.Span<float>(_arena, Dense2OutputGradientAt * _capacity, Dense2OutputSize * _capacity); // dLoss/dDense2Output
+
         // ---- INetwork ----
 
         /// <inheritdoc/>
@@ -396,7 +412,7 @@ namespace Demo
         /// <inheritdoc/>
         public global::System.Span<float> Gradients => _gradients;
         /// <inheritdoc/>
-        public global::System.ReadOnlySpan<float> Outputs => new global::System.ReadOnlySpan<float>(_dense2Output, 0, _lastBatch * OutputSize);
+        public global::System.ReadOnlySpan<float> Outputs => Dense2Output.Slice(0, _lastBatch * OutputSize);
 
         /// <inheritdoc/>
         public bool IsTrainable(int layerIndex)
@@ -416,18 +432,19 @@ namespace Demo
                 if (tensor.LayerIndex == layerIndex && tensor.Kind == global::Myelin.TensorKind.Parameter)
                     new global::System.Span<float>(_gradients, tensor.Offset, tensor.Length).Clear();
             }
-            UpdateLowestTrainableOp();
+            UpdateGradientNeeds();
         }
 
-        /// <summary>Backward stops at the first op, from the input side, whose parameters are trained: nothing below it needs a gradient.</summary>
-        private void UpdateLowestTrainableOp()
+        /// <summary>Which values need a gradient: those downstream of a trained layer, or of the input when its gradient is asked for.</summary>
+        private void UpdateGradientNeeds()
         {
-            if (_trainable[0]) { _lowestTrainableOp = 0; return; } // conv1
-            if (_trainable[1]) { _lowestTrainableOp = 1; return; } // bn1
-            if (_trainable[5]) { _lowestTrainableOp = 3; return; } // dense1
-            if (_trainable[6]) { _lowestTrainableOp = 4; return; } // bn2
-            if (_trainable[9]) { _lowestTrainableOp = 6; return; } // dense2
-            _lowestTrainableOp = 7;
+            _conv1OutputNeedsGradient = _trainable[0] || _inputNeedsGradient; // conv1
+            _bn1OutputNeedsGradient = _trainable[1] || _conv1OutputNeedsGradient; // bn1
+            _maxpool1OutputNeedsGradient = _bn1OutputNeedsGradient;
+            _dense1OutputNeedsGradient = _trainable[5] || _maxpool1OutputNeedsGradient; // dense1
+            _bn2OutputNeedsGradient = _trainable[6] || _dense1OutputNeedsGradient; // bn2
+            _dropout1OutputNeedsGradient = _bn2OutputNeedsGradient;
+            _dense2OutputNeedsGradient = _trainable[9] || _dropout1OutputNeedsGradient; // dense2
         }
 
         // ---- Passes ----
@@ -438,7 +455,7 @@ namespace Demo
             global::Myelin.NetworkGuard.Inputs(NetworkName, nameof(input), input.Length, 1, InputSize);
             global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(output), output.Length, 1, OutputSize);
             RunForward(input, 1);
-            new global::System.ReadOnlySpan<float>(_dense2Output, 0, OutputSize).CopyTo(output);
+            Dense2Output.Slice(0, OutputSize).CopyTo(output);
         }
 
         /// <inheritdoc/>
@@ -447,7 +464,7 @@ namespace Demo
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(outputs), outputs.Length, batchSize, OutputSize);
             RunForward(inputs, batchSize);
-            new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize).CopyTo(outputs);
+            Dense2Output.Slice(0, batchSize * OutputSize).CopyTo(outputs);
         }
 
         private void CheckBatch(global::System.ReadOnlySpan<float> inputs, int batchSize)
@@ -457,86 +474,88 @@ namespace Demo
         }
 
         /// <inheritdoc/>
-        public float ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize)
+        public float ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize) => RunLoss(inputs, labels, batchSize, backward: true, default);
+
+        /// <inheritdoc/>
+        public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize) => RunLoss(inputs, labels, batchSize, backward: false, default);
+
+        /// <inheritdoc/>
+        public float ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize, global::System.Span<float> inputGradient)
+        {
+            global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(inputGradient), inputGradient.Length, batchSize, InputSize);
+            // Only for this call: every op downstream of the input computes its input gradient.
+            _inputNeedsGradient = true;
+            UpdateGradientNeeds();
+            try { return RunLoss(inputs, labels, batchSize, backward: true, inputGradient); }
+            finally { _inputNeedsGradient = false; UpdateGradientNeeds(); }
+        }
+
+        // SoftmaxCrossEntropy trains on class-index labels: the overloads for float targets exist only for the interface, so calling them on the class does not compile.
+        float global::Myelin.ITrainableNetwork.ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize) => throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.SoftmaxCrossEntropy, gotLabels: false);
+        float global::Myelin.ITrainableNetwork.ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize) => throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.SoftmaxCrossEntropy, gotLabels: false);
+        float global::Myelin.ITrainableNetwork.ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.Span<float> inputGradient) => throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.SoftmaxCrossEntropy, gotLabels: false);
+
+        /// <summary>Forward, the loss (and its gradient), then backward when <paramref name="backward"/>; the input gradient goes to <paramref name="inputGradient"/> when asked for.</summary>
+        private float RunLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize, bool backward, global::System.Span<float> inputGradient)
         {
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Labels(NetworkName, labels, batchSize, OutputSize);
             RunForward(inputs, batchSize);
-            global::System.ReadOnlySpan<float> logits = new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize);
-            global::System.Span<float> logitsGradient = new global::System.Span<float>(_dense2OutputGradient, 0, batchSize * OutputSize);
+            global::System.ReadOnlySpan<float> logits = Dense2Output.Slice(0, batchSize * OutputSize);
+            global::System.Span<float> logitsGradient = backward ? Dense2OutputGradient.Slice(0, batchSize * OutputSize) : default;
             // Softmax cross-entropy and its gradient in one pass: dLoss/dlogits = (softmax(logits) - onehot(labels)) / batch.
             float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels, OutputSize, logitsGradient);
-            // Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.
-            global::System.Array.Clear(_gradients);
-            RunBackward(inputs, batchSize);
+            if (backward)
+            {
+                // Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.
+                global::System.Array.Clear(_gradients);
+                RunBackward(inputGradient, batchSize);
+            }
             return loss;
         }
 
-        /// <inheritdoc/>
-        public float ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize)
-        {
-            throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.SoftmaxCrossEntropy, gotLabels: false);
-        }
-
-        /// <inheritdoc/>
-        public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize)
-        {
-            CheckBatch(inputs, batchSize);
-            global::Myelin.NetworkGuard.Labels(NetworkName, labels, batchSize, OutputSize);
-            RunForward(inputs, batchSize);
-            global::System.ReadOnlySpan<float> logits = new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize);
-            float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels, OutputSize, default);
-            return loss;
-        }
-
-        /// <inheritdoc/>
-        public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize)
-        {
-            throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.SoftmaxCrossEntropy, gotLabels: false);
-        }
-
-        /// <summary>Runs every op of the plan in order on a batch; the result is in the last op's buffer.</summary>
+        /// <summary>Runs every op of the plan in order on a batch; the result is in the output value.</summary>
         private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
             _lastBatch = batch;
             if (_isTraining) _step++;
             // 1. conv1: Conv2D 1x16x16 -> 8x16x16, 3x3 kernel, stride 1, padding 1 + bias
-            Conv1Forward(inputs, _conv1Output, batch);
+            Conv1Forward(inputs, Conv1Output, batch);
             // 2. bn1: BatchNorm2D over 8 channels, momentum 0.1, ReLU (relu1)
-            Bn1Forward(_conv1Output, _bn1Output, batch);
+            Bn1Forward(Conv1Output, Bn1Output, batch);
             // 3. maxpool1: max pool 8x16x16 -> 8x8x8, 2x2 window, stride 2
-            Maxpool1Forward(_bn1Output, _maxpool1Output, batch);
+            Maxpool1Forward(Bn1Output, Maxpool1Output, batch);
             // 4. dense1: Dense 512 -> 32 + bias
-            Dense1Forward(_maxpool1Output, _dense1Output, batch);
+            Dense1Forward(Maxpool1Output, Dense1Output, batch);
             // 5. bn2: BatchNorm1D over 32 features, momentum 0.1, ReLU (relu2)
-            Bn2Forward(_dense1Output, _bn2Output, batch);
+            Bn2Forward(Dense1Output, Bn2Output, batch);
             // 6. dropout1: dropout p = 0.5
-            Dropout1Forward(_bn2Output, _dropout1Output, batch);
+            Dropout1Forward(Bn2Output, Dropout1Output, batch);
             // 7. dense2: Dense 32 -> 10 + bias
-            Dense2Forward(_dropout1Output, _dense2Output, batch);
+            Dense2Forward(Dropout1Output, Dense2Output, batch);
         }
 
         /// <summary>
-        /// Runs the ops backwards from the loss gradient. An op runs only if it or an op below it is trained; it computes
-        /// its weight gradients only if its own layer is trained, and its input gradient only if an op below needs it.
+        /// Runs the ops backwards from the loss gradient. An op runs when its output needs a gradient; it computes its
+        /// weight gradients only if its layer is trained, and each input's gradient only if that input needs one. Where a
+        /// value has several readers, the first to run backward writes its gradient and the others add to it.
         /// </summary>
-        private void RunBackward(global::System.ReadOnlySpan<float> inputs, int batch)
+        private void RunBackward(global::System.Span<float> inputGradient, int batch)
         {
-            int lowest = _lowestTrainableOp;
             // 7. dense2: Dense 32 -> 10 + bias
-            if (lowest <= 6) Dense2Backward(_dropout1Output, _dense2Output, _dense2OutputGradient, _dropout1OutputGradient, batch, weightGradients: _trainable[9], inputGradient: lowest < 6);
+            if (_dense2OutputNeedsGradient) Dense2Backward(Dropout1Output, Dense2OutputGradient, Dropout1OutputGradient, batch, weightGradients: _trainable[9], inputGradient: _dropout1OutputNeedsGradient);
             // 6. dropout1: dropout p = 0.5
-            if (lowest < 5) Dropout1Backward(_bn2Output, _dropout1Output, _dropout1OutputGradient, _bn2OutputGradient, batch);
+            if (_dropout1OutputNeedsGradient) Dropout1Backward(Dropout1OutputGradient, Bn2OutputGradient, batch);
             // 5. bn2: BatchNorm1D over 32 features, momentum 0.1, ReLU (relu2)
-            if (lowest <= 4) Bn2Backward(_dense1Output, _bn2Output, _bn2OutputGradient, _dense1OutputGradient, batch, weightGradients: _trainable[6], inputGradient: lowest < 4);
+            if (_bn2OutputNeedsGradient) Bn2Backward(Bn2Output, Bn2OutputGradient, Dense1OutputGradient, batch, weightGradients: _trainable[6], inputGradient: _dense1OutputNeedsGradient);
             // 4. dense1: Dense 512 -> 32 + bias
-            if (lowest <= 3) Dense1Backward(_maxpool1Output, _dense1Output, _dense1OutputGradient, _maxpool1OutputGradient, batch, weightGradients: _trainable[5], inputGradient: lowest < 3);
+            if (_dense1OutputNeedsGradient) Dense1Backward(Maxpool1Output, Dense1OutputGradient, Maxpool1OutputGradient, batch, weightGradients: _trainable[5], inputGradient: _maxpool1OutputNeedsGradient);
             // 3. maxpool1: max pool 8x16x16 -> 8x8x8, 2x2 window, stride 2
-            if (lowest < 2) Maxpool1Backward(_bn1Output, _maxpool1Output, _maxpool1OutputGradient, _bn1OutputGradient, batch);
+            if (_maxpool1OutputNeedsGradient) Maxpool1Backward(Maxpool1OutputGradient, Bn1OutputGradient, batch);
             // 2. bn1: BatchNorm2D over 8 channels, momentum 0.1, ReLU (relu1)
-            if (lowest <= 1) Bn1Backward(_conv1Output, _bn1Output, _bn1OutputGradient, _conv1OutputGradient, batch, weightGradients: _trainable[1], inputGradient: lowest < 1);
+            if (_bn1OutputNeedsGradient) Bn1Backward(Bn1Output, Bn1OutputGradient, Conv1OutputGradient, batch, weightGradients: _trainable[1], inputGradient: _conv1OutputNeedsGradient);
             // 1. conv1: Conv2D 1x16x16 -> 8x16x16, 3x3 kernel, stride 1, padding 1 + bias
-            if (lowest <= 0) Conv1Backward(inputs, _conv1Output, _conv1OutputGradient, default, batch, weightGradients: _trainable[0], inputGradient: false);
+            if (_conv1OutputNeedsGradient) Conv1Backward(Conv1OutputGradient, inputGradient, batch, weightGradients: _trainable[0], inputGradient: _inputNeedsGradient);
         }
 
         /// <summary>conv1: Conv2D 1x16x16 -&gt; 8x16x16, 3x3 kernel, stride 1, padding 1 + bias.</summary>
@@ -563,21 +582,31 @@ namespace Demo
 
         /// <summary>Backward of conv1: Conv2D 1x16x16 -&gt; 8x16x16, 3x3 kernel, stride 1, padding 1 + bias.</summary>
         /// <remarks>
-        /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>.
+        /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>;
+        /// then, with the weight gradient done, the columns are free: <c>columns = W^T . dz</c>, folded back onto each sample of
+        /// <c>dx</c> by col2im.
         /// </remarks>
-        private void Conv1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Conv1Backward(global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
-            const int C = 1; // input channels
+            const int C = 1, H = 16, W = 16; // input
             const int F = 8, OH = 16, OW = 16; // output
             const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
             int positions = batch * P; // the columns of the whole batch, side by side
             global::System.Span<float> dz = new global::System.Span<float>(_conv1Products, 0, F * positions);
             global::Myelin.Kernels.ElementwiseKernels.SamplesToChannels(dy, dz, F, batch, P);
+            global::System.Span<float> columns = new global::System.Span<float>(_conv1Columns, 0, K * positions);
             if (weightGradients)
             {
-                global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv1Columns, 0, K * positions);
                 global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv1WeightGradient, F, K, positions, accumulate: true);
                 global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, positions, Conv1BiasGradient);
+            }
+            if (inputGradient)
+            {
+                // dcolumns[K, batch*P] = W^T . dz, into the columns array (no longer needed)
+                global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv1Weight, dz, columns, K, positions, F, accumulate: false);
+                dx.Slice(0, batch * C * H * W).Clear();
+                for (int b = 0; b < batch; b++)
+                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columns, dx.Slice(b * C * H * W, C * H * W), s_conv1Geometry, columnOffset: b * P, rowStride: positions);
             }
         }
 
@@ -642,7 +671,7 @@ namespace Demo
         /// With <c>dz = dy * f'(z)</c> and <c>M = batch * S</c> values per channel: <c>dgamma = sum dz x-hat</c>, <c>dbeta = sum dz</c>;
         /// with batch statistics <c>dx = gamma/sigma (dz - mean(dz) - x-hat mean(dz x-hat))</c>, with running statistics <c>dx = gamma/sigma dz</c>.
         /// </remarks>
-        private void Bn1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Bn1Backward(global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int C = 8, S = 256; // channels, positions per channel
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
@@ -686,7 +715,7 @@ namespace Demo
         }
 
         /// <summary>Backward of maxpool1: max pool 8x16x16 -&gt; 8x8x8, 2x2 window, stride 2: each output's gradient goes to the input that was its maximum.</summary>
-        private void Maxpool1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
+        private void Maxpool1Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
         {
             global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool1Argmax, dx, s_maxpool1Geometry with { Planes = batch * 8 });
         }
@@ -705,10 +734,9 @@ namespace Demo
 
         /// <summary>Backward of dense1: Dense 512 -&gt; 32 + bias: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
         /// <param name="x">[batch, 512], the forward input</param>
-        /// <param name="y">[batch, 32], the forward output</param>
         /// <param name="dy">[batch, 32], dLoss/dy; overwritten with dLoss/dz</param>
         /// <param name="dx">[batch, 512], receives dLoss/dx</param>
-        private void Dense1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Dense1Backward(global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int In = 512, Out = 32;
             if (weightGradients)
@@ -786,7 +814,7 @@ namespace Demo
         /// With <c>dz = dy * f'(z)</c> and <c>M = batch * S</c> values per channel: <c>dgamma = sum dz x-hat</c>, <c>dbeta = sum dz</c>;
         /// with batch statistics <c>dx = gamma/sigma (dz - mean(dz) - x-hat mean(dz x-hat))</c>, with running statistics <c>dx = gamma/sigma dz</c>.
         /// </remarks>
-        private void Bn2Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Bn2Backward(global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int C = 32, S = 1; // channels, positions per channel
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
@@ -843,7 +871,7 @@ namespace Demo
         }
 
         /// <summary>Backward of dropout1: dropout p = 0.5: <c>dx = dy * mask</c> (or <c>dy</c> when nothing was dropped).</summary>
-        private void Dropout1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
+        private void Dropout1Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
         {
             int count = batch * Dropout1OutputSize;
             if (!_dropout1WasActive)
@@ -869,10 +897,9 @@ namespace Demo
 
         /// <summary>Backward of dense2: Dense 32 -&gt; 10 + bias: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
         /// <param name="x">[batch, 32], the forward input</param>
-        /// <param name="y">[batch, 10], the forward output</param>
         /// <param name="dy">[batch, 10], dLoss/dy; overwritten with dLoss/dz</param>
         /// <param name="dx">[batch, 32], receives dLoss/dx</param>
-        private void Dense2Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Dense2Backward(global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int In = 32, Out = 10;
             if (weightGradients)

@@ -30,6 +30,7 @@ namespace Demo
     /// <item><description>dense1: Dense 576 -&gt; 64 + bias, ReLU</description></item>
     /// <item><description>dense2: Dense 64 -&gt; 10 + bias</description></item>
     /// </list>
+    /// <para>Memory: the values and their gradients share an arena of 48,682 floats per sample, placed by liveness, against 74,068 with one buffer each, 34% less.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Myelin.Generator", "0.1.0")]
     partial class MnistCnn : global::Myelin.ITrainableNetwork
@@ -54,16 +55,23 @@ namespace Demo
         /// <summary>The batch capacity of the parameterless constructor.</summary>
         public const int DefaultMaxBatchSize = 64;
 
+        /// <summary>Floating-point operations of one sample's forward pass: each matrix product's multiply-adds, counted twice.</summary>
+        public const long ForwardFlopsPerSample = 5588480;
+
+        /// <summary>Floating-point operations of one sample's training step: the forward products, and each weight- and input-gradient product.</summary>
+        public const long TrainingFlopsPerSample = 16376064;
+
         private const string NetworkName = "MnistCnn";
 
-        // Per-sample sizes of the work buffers.
-        private const int Conv1OutputSize = 21632; // 32x26x26
-        private const int Maxpool1OutputSize = 5408; // 32x13x13
-        private const int Conv2OutputSize = 7744; // 64x11x11
-        private const int Maxpool2OutputSize = 1600; // 64x5x5
-        private const int Conv3OutputSize = 576; // 64x3x3
-        private const int Dense1OutputSize = 64;
-        private const int Dense2OutputSize = 10;
+        // Per-sample sizes of the values, and where each value (and gradient) starts in the arena, per sample of capacity.
+        private const int Conv1OutputSize = 21632, Conv1OutputAt = 0, Conv1OutputGradientAt = 21632; // 32x26x26
+        private const int Maxpool1OutputSize = 5408, Maxpool1OutputAt = 29376, Maxpool1OutputGradientAt = 43264; // 32x13x13
+        private const int Conv2OutputSize = 7744, Conv2OutputAt = 21632, Conv2OutputGradientAt = 29376; // 64x11x11
+        private const int Maxpool2OutputSize = 1600, Maxpool2OutputAt = 29376, Maxpool2OutputGradientAt = 37120; // 64x5x5
+        private const int Conv3OutputSize = 576, Conv3OutputAt = 30976, Conv3OutputGradientAt = 29376; // 64x3x3
+        private const int Dense1OutputSize = 64, Dense1OutputAt = 29952, Dense1OutputGradientAt = 30016;
+        private const int Dense2OutputSize = 10, Dense2OutputAt = 48672, Dense2OutputGradientAt = 29376;
+        private const int ArenaSize = 48682; // floats per sample of capacity, against 74068 with one buffer per value
 
         // ---- Parameter table: PyTorch names and layouts, offsets into Parameters (or Buffers) ----
 
@@ -157,7 +165,6 @@ namespace Demo
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly bool[] _trainable = { true, true, true, true, true, true, true, true };
-        private int _lowestTrainableOp; // ops below this index need no gradient
         private readonly float[] _buffers = new float[BufferCount];
         private int _capacity;
         private int _lastBatch;
@@ -165,31 +172,27 @@ namespace Demo
         private int _seed;
         private long _step; // training forward passes since initialisation: seeds the dropout masks
 
-        // Work arrays: one row per sample of the batch, allocated by EnsureBatchCapacity.
-        private float[] _conv1Output = global::System.Array.Empty<float>(); // [batch, 32, 26, 26], from conv1
-        private float[] _conv1OutputGradient = global::System.Array.Empty<float>(); // [batch, 32, 26, 26], dLoss/dConv1Output
-        private float[] _maxpool1Output = global::System.Array.Empty<float>(); // [batch, 32, 13, 13], from maxpool1
-        private float[] _maxpool1OutputGradient = global::System.Array.Empty<float>(); // [batch, 32, 13, 13], dLoss/dMaxpool1Output
-        private float[] _conv2Output = global::System.Array.Empty<float>(); // [batch, 64, 11, 11], from conv2
-        private float[] _conv2OutputGradient = global::System.Array.Empty<float>(); // [batch, 64, 11, 11], dLoss/dConv2Output
-        private float[] _maxpool2Output = global::System.Array.Empty<float>(); // [batch, 64, 5, 5], from maxpool2
-        private float[] _maxpool2OutputGradient = global::System.Array.Empty<float>(); // [batch, 64, 5, 5], dLoss/dMaxpool2Output
-        private float[] _conv3Output = global::System.Array.Empty<float>(); // [batch, 64, 3, 3], from conv3
-        private float[] _conv3OutputGradient = global::System.Array.Empty<float>(); // [batch, 64, 3, 3], dLoss/dConv3Output
-        private float[] _dense1Output = global::System.Array.Empty<float>(); // [batch, 64], from dense1
-        private float[] _dense1OutputGradient = global::System.Array.Empty<float>(); // [batch, 64], dLoss/dDense1Output
-        private float[] _dense2Output = global::System.Array.Empty<float>(); // [batch, 10], from dense2
-        private float[] _dense2OutputGradient = global::System.Array.Empty<float>(); // [batch, 10], dLoss/dDense2Output
-        private float[] _conv1Columns = global::System.Array.Empty<float>(); // [9, batch * 676], im2col of Conv1's input, kept for the weight gradient
+        // Work memory, allocated by EnsureBatchCapacity: the arena holding every value and gradient, and the ops' own arrays.
+        private float[] _arena = global::System.Array.Empty<float>(); // [capacity * ArenaSize]
+        private float[] _conv1Columns = global::System.Array.Empty<float>(); // [9, batch * 676], im2col of Conv1's input; kept for the weight gradient, then reused for dLoss/dcolumns
         private float[] _conv1Products = global::System.Array.Empty<float>(); // [32, batch * 676], W . columns; in backward, dLoss/dz in the same layout
         private int[] _maxpool1Argmax = global::System.Array.Empty<int>(); // [batch, 32, 13, 13], where in its input plane each maximum came from
-        private float[] _conv2Columns = global::System.Array.Empty<float>(); // [288, batch * 121], im2col of Conv2's input, kept for the weight gradient
+        private float[] _conv2Columns = global::System.Array.Empty<float>(); // [288, batch * 121], im2col of Conv2's input; kept for the weight gradient, then reused for dLoss/dcolumns
         private float[] _conv2Products = global::System.Array.Empty<float>(); // [64, batch * 121], W . columns; in backward, dLoss/dz in the same layout
-        private float[] _conv2ColumnGradient = global::System.Array.Empty<float>(); // [288, batch * 121], dLoss/dcolumns
         private int[] _maxpool2Argmax = global::System.Array.Empty<int>(); // [batch, 64, 5, 5], where in its input plane each maximum came from
-        private float[] _conv3Columns = global::System.Array.Empty<float>(); // [576, batch * 9], im2col of Conv3's input, kept for the weight gradient
+        private float[] _conv3Columns = global::System.Array.Empty<float>(); // [576, batch * 9], im2col of Conv3's input; kept for the weight gradient, then reused for dLoss/dcolumns
         private float[] _conv3Products = global::System.Array.Empty<float>(); // [64, batch * 9], W . columns; in backward, dLoss/dz in the same layout
-        private float[] _conv3ColumnGradient = global::System.Array.Empty<float>(); // [576, batch * 9], dLoss/dcolumns
+
+        // Which gradients the next backward pass needs: a value's, when a trained layer (or the input, when its gradient
+        // is asked for) lies upstream of it. Kept by UpdateGradientNeeds.
+        private bool _inputNeedsGradient;
+        private bool _conv1OutputNeedsGradient;
+        private bool _maxpool1OutputNeedsGradient;
+        private bool _conv2OutputNeedsGradient;
+        private bool _maxpool2OutputNeedsGradient;
+        private bool _conv3OutputNeedsGradient;
+        private bool _dense1OutputNeedsGradient;
+        private bool _dense2OutputNeedsGradient;
 
         /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of <see cref="DefaultMaxBatchSize"/> samples.</summary>
         public MnistCnn() : this(0) { }
@@ -201,7 +204,7 @@ namespace Demo
         {
             EnsureBatchCapacity(maxBatchSize);
             InitializeParameters(seed);
-            UpdateLowestTrainableOp();
+            UpdateGradientNeeds();
         }
 
         /// <inheritdoc/>
@@ -209,32 +212,17 @@ namespace Demo
         {
             if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, NetworkName + ": the batch capacity must be at least 1.");
             if (batchSize <= _capacity) return;
-            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 34848);
+            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 48682);
             _capacity = batchSize;
-            _conv1Output = new float[batchSize * Conv1OutputSize];
-            _conv1OutputGradient = new float[batchSize * Conv1OutputSize];
-            _maxpool1Output = new float[batchSize * Maxpool1OutputSize];
-            _maxpool1OutputGradient = new float[batchSize * Maxpool1OutputSize];
-            _conv2Output = new float[batchSize * Conv2OutputSize];
-            _conv2OutputGradient = new float[batchSize * Conv2OutputSize];
-            _maxpool2Output = new float[batchSize * Maxpool2OutputSize];
-            _maxpool2OutputGradient = new float[batchSize * Maxpool2OutputSize];
-            _conv3Output = new float[batchSize * Conv3OutputSize];
-            _conv3OutputGradient = new float[batchSize * Conv3OutputSize];
-            _dense1Output = new float[batchSize * Dense1OutputSize];
-            _dense1OutputGradient = new float[batchSize * Dense1OutputSize];
-            _dense2Output = new float[batchSize * Dense2OutputSize];
-            _dense2OutputGradient = new float[batchSize * Dense2OutputSize];
+            _arena = new float[batchSize * ArenaSize];
             _conv1Columns = new float[batchSize * Conv1ColumnsSize];
             _conv1Products = new float[batchSize * Conv1ProductsSize];
             _maxpool1Argmax = new int[batchSize * Maxpool1OutputSize];
             _conv2Columns = new float[batchSize * Conv2ColumnsSize];
             _conv2Products = new float[batchSize * Conv2ProductsSize];
-            _conv2ColumnGradient = new float[batchSize * Conv2ColumnsSize];
             _maxpool2Argmax = new int[batchSize * Maxpool2OutputSize];
             _conv3Columns = new float[batchSize * Conv3ColumnsSize];
             _conv3Products = new float[batchSize * Conv3ProductsSize];
-            _conv3ColumnGradient = new float[batchSize * Conv3ColumnsSize];
         }
 
         /// <inheritdoc/>
@@ -318,6 +306,30 @@ namespace Demo
         /// <summary>The gradient of <c>dense2.bias</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Dense2BiasGradient => new global::System.Span<float>(_gradients, Dense2BiasOffset, Dense2BiasLength);
 
+        // ---- Views of the arena: each value (and its gradient), sized for the batch capacity ----
+
+        /// <summary>[batch, 32, 26, 26], from conv1.</summary>
+        private global::System.Span<float> Conv1Output => new global::System.Span<float>(_arena, Conv1OutputAt * _capacity, Conv1OutputSize * _capacity);
+        private global::System.Span<float> Conv1OutputGradient => new global::System.Span<float>(_arena, Conv1OutputGradientAt * _capacity, Conv1OutputSize * _capacity); // dLoss/dConv1Output
+        /// <summary>[batch, 32, 13, 13], from maxpool1.</summary>
+        private global::System.Span<float> Maxpool1Output => new global::System.Span<float>(_arena, Maxpool1OutputAt * _capacity, Maxpool1OutputSize * _capacity);
+        private global::System.Span<float> Maxpool1OutputGradient => new global::System.Span<float>(_arena, Maxpool1OutputGradientAt * _capacity, Maxpool1OutputSize * _capacity); // dLoss/dMaxpool1Output
+        /// <summary>[batch, 64, 11, 11], from conv2.</summary>
+        private global::System.Span<float> Conv2Output => new global::System.Span<float>(_arena, Conv2OutputAt * _capacity, Conv2OutputSize * _capacity);
+        private global::System.Span<float> Conv2OutputGradient => new global::System.Span<float>(_arena, Conv2OutputGradientAt * _capacity, Conv2OutputSize * _capacity); // dLoss/dConv2Output
+        /// <summary>[batch, 64, 5, 5], from maxpool2.</summary>
+        private global::System.Span<float> Maxpool2Output => new global::System.Span<float>(_arena, Maxpool2OutputAt * _capacity, Maxpool2OutputSize * _capacity);
+        private global::System.Span<float> Maxpool2OutputGradient => new global::System.Span<float>(_arena, Maxpool2OutputGradientAt * _capacity, Maxpool2OutputSize * _capacity); // dLoss/dMaxpool2Output
+        /// <summary>[batch, 64, 3, 3], from conv3.</summary>
+        private global::System.Span<float> Conv3Output => new global::System.Span<float>(_arena, Conv3OutputAt * _capacity, Conv3OutputSize * _capacity);
+        private global::System.Span<float> Conv3OutputGradient => new global::System.Span<float>(_arena, Conv3OutputGradientAt * _capacity, Conv3OutputSize * _capacity); // dLoss/dConv3Output
+        /// <summary>[batch, 64], from dense1.</summary>
+        private global::System.Span<float> Dense1Output => new global::System.Span<float>(_arena, Dense1OutputAt * _capacity, Dense1OutputSize * _capacity);
+        private global::System.Span<float> Dense1OutputGradient => new global::System.Span<float>(_arena, Dense1OutputGradientAt * _capacity, Dense1OutputSize * _capacity); // dLoss/dDense1Output
+        /// <summary>[batch, 10], from dense2.</summary>
+        private global::System.Span<float> Dense2Output => new global::System.Span<float>(_arena, Dense2OutputAt * _capacity, Dense2OutputSize * _capacity);
+        private global::System.Span<float> Dense2OutputGradient => new global::System.Span<float>(_arena, Dense2OutputGradientAt * _capacity, Dense2OutputSize * _capacity); // dLoss/dDense2Output
+
         // ---- INetwork ----
 
         /// <inheritdoc/>
@@ -350,7 +362,7 @@ namespace Demo
         /// <inheritdoc/>
         public global::System.Span<float> Gradients => _gradients;
         /// <inheritdoc/>
-        public global::System.ReadOnlySpan<float> Outputs => new global::System.ReadOnlySpan<float>(_dense2Output, 0, _lastBatch * OutputSize);
+        public global::System.ReadOnlySpan<float> Outputs => Dense2Output.Slice(0, _lastBatch * OutputSize);
 
         /// <inheritdoc/>
         public bool IsTrainable(int layerIndex)
@@ -370,18 +382,19 @@ namespace Demo
                 if (tensor.LayerIndex == layerIndex && tensor.Kind == global::Myelin.TensorKind.Parameter)
                     new global::System.Span<float>(_gradients, tensor.Offset, tensor.Length).Clear();
             }
-            UpdateLowestTrainableOp();
+            UpdateGradientNeeds();
         }
 
-        /// <summary>Backward stops at the first op, from the input side, whose parameters are trained: nothing below it needs a gradient.</summary>
-        private void UpdateLowestTrainableOp()
+        /// <summary>Which values need a gradient: those downstream of a trained layer, or of the input when its gradient is asked for.</summary>
+        private void UpdateGradientNeeds()
         {
-            if (_trainable[0]) { _lowestTrainableOp = 0; return; } // conv1
-            if (_trainable[2]) { _lowestTrainableOp = 2; return; } // conv2
-            if (_trainable[4]) { _lowestTrainableOp = 4; return; } // conv3
-            if (_trainable[6]) { _lowestTrainableOp = 5; return; } // dense1
-            if (_trainable[7]) { _lowestTrainableOp = 6; return; } // dense2
-            _lowestTrainableOp = 7;
+            _conv1OutputNeedsGradient = _trainable[0] || _inputNeedsGradient; // conv1
+            _maxpool1OutputNeedsGradient = _conv1OutputNeedsGradient;
+            _conv2OutputNeedsGradient = _trainable[2] || _maxpool1OutputNeedsGradient; // conv2
+            _maxpool2OutputNeedsGradient = _conv2OutputNeedsGradient;
+            _conv3OutputNeedsGradient = _trainable[4] || _maxpool2OutputNeedsGradient; // conv3
+            _dense1OutputNeedsGradient = _trainable[6] || _conv3OutputNeedsGradient; // dense1
+            _dense2OutputNeedsGradient = _trainable[7] || _dense1OutputNeedsGradient; // dense2
         }
 
         // ---- Passes ----
@@ -392,7 +405,7 @@ namespace Demo
             global::Myelin.NetworkGuard.Inputs(NetworkName, nameof(input), input.Length, 1, InputSize);
             global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(output), output.Length, 1, OutputSize);
             RunForward(input, 1);
-            new global::System.ReadOnlySpan<float>(_dense2Output, 0, OutputSize).CopyTo(output);
+            Dense2Output.Slice(0, OutputSize).CopyTo(output);
         }
 
         /// <inheritdoc/>
@@ -401,7 +414,7 @@ namespace Demo
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(outputs), outputs.Length, batchSize, OutputSize);
             RunForward(inputs, batchSize);
-            new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize).CopyTo(outputs);
+            Dense2Output.Slice(0, batchSize * OutputSize).CopyTo(outputs);
         }
 
         private void CheckBatch(global::System.ReadOnlySpan<float> inputs, int batchSize)
@@ -411,86 +424,88 @@ namespace Demo
         }
 
         /// <inheritdoc/>
-        public float ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize)
+        public float ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize) => RunLoss(inputs, labels, batchSize, backward: true, default);
+
+        /// <inheritdoc/>
+        public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize) => RunLoss(inputs, labels, batchSize, backward: false, default);
+
+        /// <inheritdoc/>
+        public float ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize, global::System.Span<float> inputGradient)
+        {
+            global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(inputGradient), inputGradient.Length, batchSize, InputSize);
+            // Only for this call: every op downstream of the input computes its input gradient.
+            _inputNeedsGradient = true;
+            UpdateGradientNeeds();
+            try { return RunLoss(inputs, labels, batchSize, backward: true, inputGradient); }
+            finally { _inputNeedsGradient = false; UpdateGradientNeeds(); }
+        }
+
+        // SoftmaxCrossEntropy trains on class-index labels: the overloads for float targets exist only for the interface, so calling them on the class does not compile.
+        float global::Myelin.ITrainableNetwork.ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize) => throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.SoftmaxCrossEntropy, gotLabels: false);
+        float global::Myelin.ITrainableNetwork.ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize) => throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.SoftmaxCrossEntropy, gotLabels: false);
+        float global::Myelin.ITrainableNetwork.ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.Span<float> inputGradient) => throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.SoftmaxCrossEntropy, gotLabels: false);
+
+        /// <summary>Forward, the loss (and its gradient), then backward when <paramref name="backward"/>; the input gradient goes to <paramref name="inputGradient"/> when asked for.</summary>
+        private float RunLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize, bool backward, global::System.Span<float> inputGradient)
         {
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Labels(NetworkName, labels, batchSize, OutputSize);
             RunForward(inputs, batchSize);
-            global::System.ReadOnlySpan<float> logits = new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize);
-            global::System.Span<float> logitsGradient = new global::System.Span<float>(_dense2OutputGradient, 0, batchSize * OutputSize);
+            global::System.ReadOnlySpan<float> logits = Dense2Output.Slice(0, batchSize * OutputSize);
+            global::System.Span<float> logitsGradient = backward ? Dense2OutputGradient.Slice(0, batchSize * OutputSize) : default;
             // Softmax cross-entropy and its gradient in one pass: dLoss/dlogits = (softmax(logits) - onehot(labels)) / batch.
             float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels, OutputSize, logitsGradient);
-            // Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.
-            global::System.Array.Clear(_gradients);
-            RunBackward(inputs, batchSize);
+            if (backward)
+            {
+                // Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.
+                global::System.Array.Clear(_gradients);
+                RunBackward(inputGradient, batchSize);
+            }
             return loss;
         }
 
-        /// <inheritdoc/>
-        public float ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize)
-        {
-            throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.SoftmaxCrossEntropy, gotLabels: false);
-        }
-
-        /// <inheritdoc/>
-        public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize)
-        {
-            CheckBatch(inputs, batchSize);
-            global::Myelin.NetworkGuard.Labels(NetworkName, labels, batchSize, OutputSize);
-            RunForward(inputs, batchSize);
-            global::System.ReadOnlySpan<float> logits = new global::System.ReadOnlySpan<float>(_dense2Output, 0, batchSize * OutputSize);
-            float loss = global::Myelin.Kernels.LossKernels.SoftmaxCrossEntropy(logits, labels, OutputSize, default);
-            return loss;
-        }
-
-        /// <inheritdoc/>
-        public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize)
-        {
-            throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.SoftmaxCrossEntropy, gotLabels: false);
-        }
-
-        /// <summary>Runs every op of the plan in order on a batch; the result is in the last op's buffer.</summary>
+        /// <summary>Runs every op of the plan in order on a batch; the result is in the output value.</summary>
         private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
             _lastBatch = batch;
             if (_isTraining) _step++;
             // 1. conv1: Conv2D 1x28x28 -> 32x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU
-            Conv1Forward(inputs, _conv1Output, batch);
+            Conv1Forward(inputs, Conv1Output, batch);
             // 2. maxpool1: max pool 32x26x26 -> 32x13x13, 2x2 window, stride 2
-            Maxpool1Forward(_conv1Output, _maxpool1Output, batch);
+            Maxpool1Forward(Conv1Output, Maxpool1Output, batch);
             // 3. conv2: Conv2D 32x13x13 -> 64x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU
-            Conv2Forward(_maxpool1Output, _conv2Output, batch);
+            Conv2Forward(Maxpool1Output, Conv2Output, batch);
             // 4. maxpool2: max pool 64x11x11 -> 64x5x5, 2x2 window, stride 2
-            Maxpool2Forward(_conv2Output, _maxpool2Output, batch);
+            Maxpool2Forward(Conv2Output, Maxpool2Output, batch);
             // 5. conv3: Conv2D 64x5x5 -> 64x3x3, 3x3 kernel, stride 1, padding 0 + bias, ReLU
-            Conv3Forward(_maxpool2Output, _conv3Output, batch);
+            Conv3Forward(Maxpool2Output, Conv3Output, batch);
             // 6. dense1: Dense 576 -> 64 + bias, ReLU
-            Dense1Forward(_conv3Output, _dense1Output, batch);
+            Dense1Forward(Conv3Output, Dense1Output, batch);
             // 7. dense2: Dense 64 -> 10 + bias
-            Dense2Forward(_dense1Output, _dense2Output, batch);
+            Dense2Forward(Dense1Output, Dense2Output, batch);
         }
 
         /// <summary>
-        /// Runs the ops backwards from the loss gradient. An op runs only if it or an op below it is trained; it computes
-        /// its weight gradients only if its own layer is trained, and its input gradient only if an op below needs it.
+        /// Runs the ops backwards from the loss gradient. An op runs when its output needs a gradient; it computes its
+        /// weight gradients only if its layer is trained, and each input's gradient only if that input needs one. Where a
+        /// value has several readers, the first to run backward writes its gradient and the others add to it.
         /// </summary>
-        private void RunBackward(global::System.ReadOnlySpan<float> inputs, int batch)
+        private void RunBackward(global::System.Span<float> inputGradient, int batch)
         {
-            int lowest = _lowestTrainableOp;
             // 7. dense2: Dense 64 -> 10 + bias
-            if (lowest <= 6) Dense2Backward(_dense1Output, _dense2Output, _dense2OutputGradient, _dense1OutputGradient, batch, weightGradients: _trainable[7], inputGradient: lowest < 6);
+            if (_dense2OutputNeedsGradient) Dense2Backward(Dense1Output, Dense2OutputGradient, Dense1OutputGradient, batch, weightGradients: _trainable[7], inputGradient: _dense1OutputNeedsGradient);
             // 6. dense1: Dense 576 -> 64 + bias, ReLU
-            if (lowest <= 5) Dense1Backward(_conv3Output, _dense1Output, _dense1OutputGradient, _conv3OutputGradient, batch, weightGradients: _trainable[6], inputGradient: lowest < 5);
+            if (_dense1OutputNeedsGradient) Dense1Backward(Conv3Output, Dense1Output, Dense1OutputGradient, Conv3OutputGradient, batch, weightGradients: _trainable[6], inputGradient: _conv3OutputNeedsGradient);
             // 5. conv3: Conv2D 64x5x5 -> 64x3x3, 3x3 kernel, stride 1, padding 0 + bias, ReLU
-            if (lowest <= 4) Conv3Backward(_maxpool2Output, _conv3Output, _conv3OutputGradient, _maxpool2OutputGradient, batch, weightGradients: _trainable[4], inputGradient: lowest < 4);
+            if (_conv3OutputNeedsGradient) Conv3Backward(Conv3Output, Conv3OutputGradient, Maxpool2OutputGradient, batch, weightGradients: _trainable[4], inputGradient: _maxpool2OutputNeedsGradient);
             // 4. maxpool2: max pool 64x11x11 -> 64x5x5, 2x2 window, stride 2
-            if (lowest < 3) Maxpool2Backward(_conv2Output, _maxpool2Output, _maxpool2OutputGradient, _conv2OutputGradient, batch);
+            if (_maxpool2OutputNeedsGradient) Maxpool2Backward(Maxpool2OutputGradient, Conv2OutputGradient, batch);
             // 3. conv2: Conv2D 32x13x13 -> 64x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU
-            if (lowest <= 2) Conv2Backward(_maxpool1Output, _conv2Output, _conv2OutputGradient, _maxpool1OutputGradient, batch, weightGradients: _trainable[2], inputGradient: lowest < 2);
+            if (_conv2OutputNeedsGradient) Conv2Backward(Conv2Output, Conv2OutputGradient, Maxpool1OutputGradient, batch, weightGradients: _trainable[2], inputGradient: _maxpool1OutputNeedsGradient);
             // 2. maxpool1: max pool 32x26x26 -> 32x13x13, 2x2 window, stride 2
-            if (lowest < 1) Maxpool1Backward(_conv1Output, _maxpool1Output, _maxpool1OutputGradient, _conv1OutputGradient, batch);
+            if (_maxpool1OutputNeedsGradient) Maxpool1Backward(Maxpool1OutputGradient, Conv1OutputGradient, batch);
             // 1. conv1: Conv2D 1x28x28 -> 32x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU
-            if (lowest <= 0) Conv1Backward(inputs, _conv1Output, _conv1OutputGradient, default, batch, weightGradients: _trainable[0], inputGradient: false);
+            if (_conv1OutputNeedsGradient) Conv1Backward(Conv1Output, Conv1OutputGradient, inputGradient, batch, weightGradients: _trainable[0], inputGradient: _inputNeedsGradient);
         }
 
         /// <summary>conv1: Conv2D 1x28x28 -&gt; 32x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
@@ -517,11 +532,13 @@ namespace Demo
 
         /// <summary>Backward of conv1: Conv2D 1x28x28 -&gt; 32x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
         /// <remarks>
-        /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>.
+        /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>;
+        /// then, with the weight gradient done, the columns are free: <c>columns = W^T . dz</c>, folded back onto each sample of
+        /// <c>dx</c> by col2im.
         /// </remarks>
-        private void Conv1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Conv1Backward(global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
-            const int C = 1; // input channels
+            const int C = 1, H = 28, W = 28; // input
             const int F = 32, OH = 26, OW = 26; // output
             const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
             int positions = batch * P; // the columns of the whole batch, side by side
@@ -529,11 +546,19 @@ namespace Demo
             global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * F * P), dy.Slice(0, batch * F * P), new global::Myelin.Kernels.ReLUOperator());
             global::System.Span<float> dz = new global::System.Span<float>(_conv1Products, 0, F * positions);
             global::Myelin.Kernels.ElementwiseKernels.SamplesToChannels(dy, dz, F, batch, P);
+            global::System.Span<float> columns = new global::System.Span<float>(_conv1Columns, 0, K * positions);
             if (weightGradients)
             {
-                global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv1Columns, 0, K * positions);
                 global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv1WeightGradient, F, K, positions, accumulate: true);
                 global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, positions, Conv1BiasGradient);
+            }
+            if (inputGradient)
+            {
+                // dcolumns[K, batch*P] = W^T . dz, into the columns array (no longer needed)
+                global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv1Weight, dz, columns, K, positions, F, accumulate: false);
+                dx.Slice(0, batch * C * H * W).Clear();
+                for (int b = 0; b < batch; b++)
+                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columns, dx.Slice(b * C * H * W, C * H * W), s_conv1Geometry, columnOffset: b * P, rowStride: positions);
             }
         }
 
@@ -546,7 +571,7 @@ namespace Demo
         }
 
         /// <summary>Backward of maxpool1: max pool 32x26x26 -&gt; 32x13x13, 2x2 window, stride 2: each output's gradient goes to the input that was its maximum.</summary>
-        private void Maxpool1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
+        private void Maxpool1Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
         {
             global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool1Argmax, dx, s_maxpool1Geometry with { Planes = batch * 32 });
         }
@@ -576,9 +601,10 @@ namespace Demo
         /// <summary>Backward of conv2: Conv2D 32x13x13 -&gt; 64x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
         /// <remarks>
         /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>;
-        /// <c>dcolumns[K, batch*P] = W^T . dz</c>, folded back onto each sample of <c>dx</c> by col2im.
+        /// then, with the weight gradient done, the columns are free: <c>columns = W^T . dz</c>, folded back onto each sample of
+        /// <c>dx</c> by col2im.
         /// </remarks>
-        private void Conv2Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Conv2Backward(global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int C = 32, H = 13, W = 13; // input
             const int F = 64, OH = 11, OW = 11; // output
@@ -588,19 +614,19 @@ namespace Demo
             global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * F * P), dy.Slice(0, batch * F * P), new global::Myelin.Kernels.ReLUOperator());
             global::System.Span<float> dz = new global::System.Span<float>(_conv2Products, 0, F * positions);
             global::Myelin.Kernels.ElementwiseKernels.SamplesToChannels(dy, dz, F, batch, P);
+            global::System.Span<float> columns = new global::System.Span<float>(_conv2Columns, 0, K * positions);
             if (weightGradients)
             {
-                global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv2Columns, 0, K * positions);
                 global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv2WeightGradient, F, K, positions, accumulate: true);
                 global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, positions, Conv2BiasGradient);
             }
             if (inputGradient)
             {
-                global::System.Span<float> columnGradient = new global::System.Span<float>(_conv2ColumnGradient, 0, K * positions);
-                global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv2Weight, dz, columnGradient, K, positions, F, accumulate: false);
+                // dcolumns[K, batch*P] = W^T . dz, into the columns array (no longer needed)
+                global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv2Weight, dz, columns, K, positions, F, accumulate: false);
                 dx.Slice(0, batch * C * H * W).Clear();
                 for (int b = 0; b < batch; b++)
-                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columnGradient, dx.Slice(b * C * H * W, C * H * W), s_conv2Geometry, columnOffset: b * P, rowStride: positions);
+                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columns, dx.Slice(b * C * H * W, C * H * W), s_conv2Geometry, columnOffset: b * P, rowStride: positions);
             }
         }
 
@@ -613,7 +639,7 @@ namespace Demo
         }
 
         /// <summary>Backward of maxpool2: max pool 64x11x11 -&gt; 64x5x5, 2x2 window, stride 2: each output's gradient goes to the input that was its maximum.</summary>
-        private void Maxpool2Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
+        private void Maxpool2Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
         {
             global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool2Argmax, dx, s_maxpool2Geometry with { Planes = batch * 64 });
         }
@@ -643,9 +669,10 @@ namespace Demo
         /// <summary>Backward of conv3: Conv2D 64x5x5 -&gt; 64x3x3, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
         /// <remarks>
         /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>;
-        /// <c>dcolumns[K, batch*P] = W^T . dz</c>, folded back onto each sample of <c>dx</c> by col2im.
+        /// then, with the weight gradient done, the columns are free: <c>columns = W^T . dz</c>, folded back onto each sample of
+        /// <c>dx</c> by col2im.
         /// </remarks>
-        private void Conv3Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Conv3Backward(global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int C = 64, H = 5, W = 5; // input
             const int F = 64, OH = 3, OW = 3; // output
@@ -655,19 +682,19 @@ namespace Demo
             global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * F * P), dy.Slice(0, batch * F * P), new global::Myelin.Kernels.ReLUOperator());
             global::System.Span<float> dz = new global::System.Span<float>(_conv3Products, 0, F * positions);
             global::Myelin.Kernels.ElementwiseKernels.SamplesToChannels(dy, dz, F, batch, P);
+            global::System.Span<float> columns = new global::System.Span<float>(_conv3Columns, 0, K * positions);
             if (weightGradients)
             {
-                global::System.ReadOnlySpan<float> columns = new global::System.ReadOnlySpan<float>(_conv3Columns, 0, K * positions);
                 global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv3WeightGradient, F, K, positions, accumulate: true);
                 global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, positions, Conv3BiasGradient);
             }
             if (inputGradient)
             {
-                global::System.Span<float> columnGradient = new global::System.Span<float>(_conv3ColumnGradient, 0, K * positions);
-                global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv3Weight, dz, columnGradient, K, positions, F, accumulate: false);
+                // dcolumns[K, batch*P] = W^T . dz, into the columns array (no longer needed)
+                global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv3Weight, dz, columns, K, positions, F, accumulate: false);
                 dx.Slice(0, batch * C * H * W).Clear();
                 for (int b = 0; b < batch; b++)
-                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columnGradient, dx.Slice(b * C * H * W, C * H * W), s_conv3Geometry, columnOffset: b * P, rowStride: positions);
+                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columns, dx.Slice(b * C * H * W, C * H * W), s_conv3Geometry, columnOffset: b * P, rowStride: positions);
             }
         }
 
@@ -721,10 +748,9 @@ namespace Demo
 
         /// <summary>Backward of dense2: Dense 64 -&gt; 10 + bias: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
         /// <param name="x">[batch, 64], the forward input</param>
-        /// <param name="y">[batch, 10], the forward output</param>
         /// <param name="dy">[batch, 10], dLoss/dy; overwritten with dLoss/dz</param>
         /// <param name="dx">[batch, 64], receives dLoss/dx</param>
-        private void Dense2Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Dense2Backward(global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int In = 64, Out = 10;
             if (weightGradients)

@@ -20,6 +20,7 @@ namespace Demo
         /// <item><description>dense1: Dense 4 -&gt; 3 + bias</description></item>
         /// <item><description>dense1: Softmax</description></item>
         /// </list>
+        /// <para>Memory: the values share an arena of 6 floats per sample, placed by liveness, against 6 with one buffer each, 0% less.</para>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("Myelin.Generator", "0.1.0")]
         partial class Classifier : global::Myelin.INetwork
@@ -44,11 +45,18 @@ namespace Demo
             /// <summary>The batch capacity of the parameterless constructor.</summary>
             public const int DefaultMaxBatchSize = 64;
 
+            /// <summary>Floating-point operations of one sample's forward pass: each matrix product's multiply-adds, counted twice.</summary>
+            public const long ForwardFlopsPerSample = 24;
+
+            /// <summary>Floating-point operations of one sample's training step: the forward products, and each weight- and input-gradient product.</summary>
+            public const long TrainingFlopsPerSample = 0;
+
             private const string NetworkName = "Classifier";
 
-            // Per-sample sizes of the work buffers.
-            private const int Dense1LogitsSize = 3;
-            private const int Dense1SoftmaxOutputSize = 3;
+            // Per-sample sizes of the values, and where each value (and gradient) starts in the arena, per sample of capacity.
+            private const int Dense1LogitsSize = 3, Dense1LogitsAt = 0;
+            private const int Dense1SoftmaxOutputSize = 3, Dense1SoftmaxOutputAt = 3;
+            private const int ArenaSize = 6; // floats per sample of capacity, against 6 with one buffer per value
 
             // ---- Parameter table: PyTorch names and layouts, offsets into Parameters (or Buffers) ----
 
@@ -83,9 +91,8 @@ namespace Demo
             private int _seed;
             private long _step; // training forward passes since initialisation: seeds the dropout masks
 
-            // Work arrays: one row per sample of the batch, allocated by EnsureBatchCapacity.
-            private float[] _dense1Logits = global::System.Array.Empty<float>(); // [batch, 3], from dense1
-            private float[] _dense1SoftmaxOutput = global::System.Array.Empty<float>(); // [batch, 3], from dense1
+            // Work memory, allocated by EnsureBatchCapacity: the arena holding every value, and the ops' own arrays.
+            private float[] _arena = global::System.Array.Empty<float>(); // [capacity * ArenaSize]
 
             /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of <see cref="DefaultMaxBatchSize"/> samples.</summary>
             public Classifier() : this(0) { }
@@ -104,10 +111,9 @@ namespace Demo
             {
                 if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, NetworkName + ": the batch capacity must be at least 1.");
                 if (batchSize <= _capacity) return;
-                global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 3);
+                global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 6);
                 _capacity = batchSize;
-                _dense1Logits = new float[batchSize * Dense1LogitsSize];
-                _dense1SoftmaxOutput = new float[batchSize * Dense1SoftmaxOutputSize];
+                _arena = new float[batchSize * ArenaSize];
             }
 
             /// <inheritdoc/>
@@ -130,6 +136,13 @@ namespace Demo
 
             /// <summary><c>dense1.bias</c>, [3].</summary>
             public global::System.Span<float> Dense1Bias => new global::System.Span<float>(_parameters, Dense1BiasOffset, Dense1BiasLength);
+
+            // ---- Views of the arena: each value (and its gradient), sized for the batch capacity ----
+
+            /// <summary>[batch, 3], from dense1.</summary>
+            private global::System.Span<float> Dense1Logits => new global::System.Span<float>(_arena, Dense1LogitsAt * _capacity, Dense1LogitsSize * _capacity);
+            /// <summary>[batch, 3], from dense1.</summary>
+            private global::System.Span<float> Dense1SoftmaxOutput => new global::System.Span<float>(_arena, Dense1SoftmaxOutputAt * _capacity, Dense1SoftmaxOutputSize * _capacity);
 
             // ---- INetwork ----
 
@@ -162,7 +175,7 @@ namespace Demo
                 global::Myelin.NetworkGuard.Inputs(NetworkName, nameof(input), input.Length, 1, InputSize);
                 global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(output), output.Length, 1, OutputSize);
                 RunForward(input, 1);
-                new global::System.ReadOnlySpan<float>(_dense1SoftmaxOutput, 0, OutputSize).CopyTo(output);
+                Dense1SoftmaxOutput.Slice(0, OutputSize).CopyTo(output);
             }
 
             /// <inheritdoc/>
@@ -171,7 +184,7 @@ namespace Demo
                 CheckBatch(inputs, batchSize);
                 global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(outputs), outputs.Length, batchSize, OutputSize);
                 RunForward(inputs, batchSize);
-                new global::System.ReadOnlySpan<float>(_dense1SoftmaxOutput, 0, batchSize * OutputSize).CopyTo(outputs);
+                Dense1SoftmaxOutput.Slice(0, batchSize * OutputSize).CopyTo(outputs);
             }
 
             private void CheckBatch(global::System.ReadOnlySpan<float> inputs, int batchSize)
@@ -180,15 +193,15 @@ namespace Demo
                 global::Myelin.NetworkGuard.Inputs(NetworkName, nameof(inputs), inputs.Length, batchSize, InputSize);
             }
 
-            /// <summary>Runs every op of the plan in order on a batch; the result is in the last op's buffer.</summary>
+            /// <summary>Runs every op of the plan in order on a batch; the result is in the output value.</summary>
             private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch)
             {
                 _lastBatch = batch;
                 if (_isTraining) _step++;
                 // 1. dense1: Dense 4 -> 3 + bias
-                Dense1Forward(inputs, _dense1Logits, batch);
+                Dense1Forward(inputs, Dense1Logits, batch);
                 // 2. dense1: Softmax
-                Dense1SoftmaxForward(_dense1Logits, _dense1SoftmaxOutput, batch);
+                Dense1SoftmaxForward(Dense1Logits, Dense1SoftmaxOutput, batch);
             }
 
             /// <summary>dense1: Dense 4 -&gt; 3 + bias: <c>y[b, o] = sum_i x[b, i] W[o, i] + bias[o]</c>.</summary>

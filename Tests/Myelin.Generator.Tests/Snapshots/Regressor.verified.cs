@@ -23,6 +23,7 @@ namespace Demo
     /// <item><description>dense2: Dense 16 -&gt; 8 + bias, LeakyReLU (leakyrelu1)</description></item>
     /// <item><description>dense3: Dense 8 -&gt; 1 + bias</description></item>
     /// </list>
+    /// <para>Memory: the values and their gradients share an arena of 49 floats per sample, placed by liveness, against 50 with one buffer each, 2% less.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Myelin.Generator", "0.1.0")]
     partial class Regressor : global::Myelin.ITrainableNetwork
@@ -47,12 +48,19 @@ namespace Demo
         /// <summary>The batch capacity of the parameterless constructor.</summary>
         public const int DefaultMaxBatchSize = 64;
 
+        /// <summary>Floating-point operations of one sample's forward pass: each matrix product's multiply-adds, counted twice.</summary>
+        public const long ForwardFlopsPerSample = 368;
+
+        /// <summary>Floating-point operations of one sample's training step: the forward products, and each weight- and input-gradient product.</summary>
+        public const long TrainingFlopsPerSample = 1008;
+
         private const string NetworkName = "Regressor";
 
-        // Per-sample sizes of the work buffers.
-        private const int Dense1OutputSize = 16;
-        private const int Dense2OutputSize = 8;
-        private const int Dense3OutputSize = 1;
+        // Per-sample sizes of the values, and where each value (and gradient) starts in the arena, per sample of capacity.
+        private const int Dense1OutputSize = 16, Dense1OutputAt = 0, Dense1OutputGradientAt = 16;
+        private const int Dense2OutputSize = 8, Dense2OutputAt = 32, Dense2OutputGradientAt = 40;
+        private const int Dense3OutputSize = 1, Dense3OutputAt = 48, Dense3OutputGradientAt = 16;
+        private const int ArenaSize = 49; // floats per sample of capacity, against 50 with one buffer per value
 
         // ---- Parameter table: PyTorch names and layouts, offsets into Parameters (or Buffers) ----
 
@@ -106,7 +114,6 @@ namespace Demo
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
         private readonly bool[] _trainable = { true, true, true, true, true };
-        private int _lowestTrainableOp; // ops below this index need no gradient
         private readonly float[] _buffers = new float[BufferCount];
         private int _capacity;
         private int _lastBatch;
@@ -114,13 +121,15 @@ namespace Demo
         private int _seed;
         private long _step; // training forward passes since initialisation: seeds the dropout masks
 
-        // Work arrays: one row per sample of the batch, allocated by EnsureBatchCapacity.
-        private float[] _dense1Output = global::System.Array.Empty<float>(); // [batch, 16], from dense1
-        private float[] _dense1OutputGradient = global::System.Array.Empty<float>(); // [batch, 16], dLoss/dDense1Output
-        private float[] _dense2Output = global::System.Array.Empty<float>(); // [batch, 8], from dense2
-        private float[] _dense2OutputGradient = global::System.Array.Empty<float>(); // [batch, 8], dLoss/dDense2Output
-        private float[] _dense3Output = global::System.Array.Empty<float>(); // [batch, 1], from dense3
-        private float[] _dense3OutputGradient = global::System.Array.Empty<float>(); // [batch, 1], dLoss/dDense3Output
+        // Work memory, allocated by EnsureBatchCapacity: the arena holding every value and gradient, and the ops' own arrays.
+        private float[] _arena = global::System.Array.Empty<float>(); // [capacity * ArenaSize]
+
+        // Which gradients the next backward pass needs: a value's, when a trained layer (or the input, when its gradient
+        // is asked for) lies upstream of it. Kept by UpdateGradientNeeds.
+        private bool _inputNeedsGradient;
+        private bool _dense1OutputNeedsGradient;
+        private bool _dense2OutputNeedsGradient;
+        private bool _dense3OutputNeedsGradient;
 
         /// <summary>Creates the network with parameters initialised from seed 0 and room for batches of <see cref="DefaultMaxBatchSize"/> samples.</summary>
         public Regressor() : this(0) { }
@@ -132,7 +141,7 @@ namespace Demo
         {
             EnsureBatchCapacity(maxBatchSize);
             InitializeParameters(seed);
-            UpdateLowestTrainableOp();
+            UpdateGradientNeeds();
         }
 
         /// <inheritdoc/>
@@ -140,14 +149,9 @@ namespace Demo
         {
             if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, NetworkName + ": the batch capacity must be at least 1.");
             if (batchSize <= _capacity) return;
-            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 16);
+            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 49);
             _capacity = batchSize;
-            _dense1Output = new float[batchSize * Dense1OutputSize];
-            _dense1OutputGradient = new float[batchSize * Dense1OutputSize];
-            _dense2Output = new float[batchSize * Dense2OutputSize];
-            _dense2OutputGradient = new float[batchSize * Dense2OutputSize];
-            _dense3Output = new float[batchSize * Dense3OutputSize];
-            _dense3OutputGradient = new float[batchSize * Dense3OutputSize];
+            _arena = new float[batchSize * ArenaSize];
         }
 
         /// <inheritdoc/>
@@ -203,6 +207,18 @@ namespace Demo
         /// <summary>The gradient of <c>dense3.bias</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Dense3BiasGradient => new global::System.Span<float>(_gradients, Dense3BiasOffset, Dense3BiasLength);
 
+        // ---- Views of the arena: each value (and its gradient), sized for the batch capacity ----
+
+        /// <summary>[batch, 16], from dense1.</summary>
+        private global::System.Span<float> Dense1Output => new global::System.Span<float>(_arena, Dense1OutputAt * _capacity, Dense1OutputSize * _capacity);
+        private global::System.Span<float> Dense1OutputGradient => new global::System.Span<float>(_arena, Dense1OutputGradientAt * _capacity, Dense1OutputSize * _capacity); // dLoss/dDense1Output
+        /// <summary>[batch, 8], from dense2.</summary>
+        private global::System.Span<float> Dense2Output => new global::System.Span<float>(_arena, Dense2OutputAt * _capacity, Dense2OutputSize * _capacity);
+        private global::System.Span<float> Dense2OutputGradient => new global::System.Span<float>(_arena, Dense2OutputGradientAt * _capacity, Dense2OutputSize * _capacity); // dLoss/dDense2Output
+        /// <summary>[batch, 1], from dense3.</summary>
+        private global::System.Span<float> Dense3Output => new global::System.Span<float>(_arena, Dense3OutputAt * _capacity, Dense3OutputSize * _capacity);
+        private global::System.Span<float> Dense3OutputGradient => new global::System.Span<float>(_arena, Dense3OutputGradientAt * _capacity, Dense3OutputSize * _capacity); // dLoss/dDense3Output
+
         // ---- INetwork ----
 
         /// <inheritdoc/>
@@ -235,7 +251,7 @@ namespace Demo
         /// <inheritdoc/>
         public global::System.Span<float> Gradients => _gradients;
         /// <inheritdoc/>
-        public global::System.ReadOnlySpan<float> Outputs => new global::System.ReadOnlySpan<float>(_dense3Output, 0, _lastBatch * OutputSize);
+        public global::System.ReadOnlySpan<float> Outputs => Dense3Output.Slice(0, _lastBatch * OutputSize);
 
         /// <inheritdoc/>
         public bool IsTrainable(int layerIndex)
@@ -255,16 +271,15 @@ namespace Demo
                 if (tensor.LayerIndex == layerIndex && tensor.Kind == global::Myelin.TensorKind.Parameter)
                     new global::System.Span<float>(_gradients, tensor.Offset, tensor.Length).Clear();
             }
-            UpdateLowestTrainableOp();
+            UpdateGradientNeeds();
         }
 
-        /// <summary>Backward stops at the first op, from the input side, whose parameters are trained: nothing below it needs a gradient.</summary>
-        private void UpdateLowestTrainableOp()
+        /// <summary>Which values need a gradient: those downstream of a trained layer, or of the input when its gradient is asked for.</summary>
+        private void UpdateGradientNeeds()
         {
-            if (_trainable[0]) { _lowestTrainableOp = 0; return; } // dense1
-            if (_trainable[2]) { _lowestTrainableOp = 1; return; } // dense2
-            if (_trainable[4]) { _lowestTrainableOp = 2; return; } // dense3
-            _lowestTrainableOp = 3;
+            _dense1OutputNeedsGradient = _trainable[0] || _inputNeedsGradient; // dense1
+            _dense2OutputNeedsGradient = _trainable[2] || _dense1OutputNeedsGradient; // dense2
+            _dense3OutputNeedsGradient = _trainable[4] || _dense2OutputNeedsGradient; // dense3
         }
 
         // ---- Passes ----
@@ -275,7 +290,7 @@ namespace Demo
             global::Myelin.NetworkGuard.Inputs(NetworkName, nameof(input), input.Length, 1, InputSize);
             global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(output), output.Length, 1, OutputSize);
             RunForward(input, 1);
-            new global::System.ReadOnlySpan<float>(_dense3Output, 0, OutputSize).CopyTo(output);
+            Dense3Output.Slice(0, OutputSize).CopyTo(output);
         }
 
         /// <inheritdoc/>
@@ -284,7 +299,7 @@ namespace Demo
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(outputs), outputs.Length, batchSize, OutputSize);
             RunForward(inputs, batchSize);
-            new global::System.ReadOnlySpan<float>(_dense3Output, 0, batchSize * OutputSize).CopyTo(outputs);
+            Dense3Output.Slice(0, batchSize * OutputSize).CopyTo(outputs);
         }
 
         private void CheckBatch(global::System.ReadOnlySpan<float> inputs, int batchSize)
@@ -294,70 +309,72 @@ namespace Demo
         }
 
         /// <inheritdoc/>
-        public float ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize)
-        {
-            throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.MeanSquaredError, gotLabels: true);
-        }
+        public float ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize) => RunLoss(inputs, targets, batchSize, backward: true, default);
 
         /// <inheritdoc/>
-        public float ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize)
+        public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize) => RunLoss(inputs, targets, batchSize, backward: false, default);
+
+        /// <inheritdoc/>
+        public float ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, global::System.Span<float> inputGradient)
+        {
+            global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(inputGradient), inputGradient.Length, batchSize, InputSize);
+            // Only for this call: every op downstream of the input computes its input gradient.
+            _inputNeedsGradient = true;
+            UpdateGradientNeeds();
+            try { return RunLoss(inputs, targets, batchSize, backward: true, inputGradient); }
+            finally { _inputNeedsGradient = false; UpdateGradientNeeds(); }
+        }
+
+        // MeanSquaredError trains on float targets: the overloads for labels exist only for the interface, so calling them on the class does not compile.
+        float global::Myelin.ITrainableNetwork.ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize) => throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.MeanSquaredError, gotLabels: true);
+        float global::Myelin.ITrainableNetwork.ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize) => throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.MeanSquaredError, gotLabels: true);
+        float global::Myelin.ITrainableNetwork.ForwardBackward(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize, global::System.Span<float> inputGradient) => throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.MeanSquaredError, gotLabels: true);
+
+        /// <summary>Forward, the loss (and its gradient), then backward when <paramref name="backward"/>; the input gradient goes to <paramref name="inputGradient"/> when asked for.</summary>
+        private float RunLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize, bool backward, global::System.Span<float> inputGradient)
         {
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Inputs(NetworkName, nameof(targets), targets.Length, batchSize, OutputSize);
             RunForward(inputs, batchSize);
-            global::System.ReadOnlySpan<float> predictions = new global::System.ReadOnlySpan<float>(_dense3Output, 0, batchSize * OutputSize);
-            global::System.Span<float> predictionsGradient = new global::System.Span<float>(_dense3OutputGradient, 0, batchSize * OutputSize);
+            global::System.ReadOnlySpan<float> predictions = Dense3Output.Slice(0, batchSize * OutputSize);
+            global::System.Span<float> predictionsGradient = backward ? Dense3OutputGradient.Slice(0, batchSize * OutputSize) : default;
             // Mean squared error and its gradient: dLoss/doutputs = 2 (outputs - targets) / count.
             float loss = global::Myelin.Kernels.LossKernels.MeanSquaredError(predictions, targets, predictionsGradient);
-            // Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.
-            global::System.Array.Clear(_gradients);
-            RunBackward(inputs, batchSize);
+            if (backward)
+            {
+                // Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.
+                global::System.Array.Clear(_gradients);
+                RunBackward(inputs, inputGradient, batchSize);
+            }
             return loss;
         }
 
-        /// <inheritdoc/>
-        public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<int> labels, int batchSize)
-        {
-            throw global::Myelin.NetworkGuard.WrongTargetKind(NetworkName, global::Myelin.Loss.MeanSquaredError, gotLabels: true);
-        }
-
-        /// <inheritdoc/>
-        public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, int batchSize)
-        {
-            CheckBatch(inputs, batchSize);
-            global::Myelin.NetworkGuard.Inputs(NetworkName, nameof(targets), targets.Length, batchSize, OutputSize);
-            RunForward(inputs, batchSize);
-            global::System.ReadOnlySpan<float> predictions = new global::System.ReadOnlySpan<float>(_dense3Output, 0, batchSize * OutputSize);
-            float loss = global::Myelin.Kernels.LossKernels.MeanSquaredError(predictions, targets, default);
-            return loss;
-        }
-
-        /// <summary>Runs every op of the plan in order on a batch; the result is in the last op's buffer.</summary>
+        /// <summary>Runs every op of the plan in order on a batch; the result is in the output value.</summary>
         private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
             _lastBatch = batch;
             if (_isTraining) _step++;
             // 1. dense1: Dense 3 -> 16 + bias, Tanh (tanh1)
-            Dense1Forward(inputs, _dense1Output, batch);
+            Dense1Forward(inputs, Dense1Output, batch);
             // 2. dense2: Dense 16 -> 8 + bias, LeakyReLU (leakyrelu1)
-            Dense2Forward(_dense1Output, _dense2Output, batch);
+            Dense2Forward(Dense1Output, Dense2Output, batch);
             // 3. dense3: Dense 8 -> 1 + bias
-            Dense3Forward(_dense2Output, _dense3Output, batch);
+            Dense3Forward(Dense2Output, Dense3Output, batch);
         }
 
         /// <summary>
-        /// Runs the ops backwards from the loss gradient. An op runs only if it or an op below it is trained; it computes
-        /// its weight gradients only if its own layer is trained, and its input gradient only if an op below needs it.
+        /// Runs the ops backwards from the loss gradient. An op runs when its output needs a gradient; it computes its
+        /// weight gradients only if its layer is trained, and each input's gradient only if that input needs one. Where a
+        /// value has several readers, the first to run backward writes its gradient and the others add to it.
         /// </summary>
-        private void RunBackward(global::System.ReadOnlySpan<float> inputs, int batch)
+        private void RunBackward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> inputGradient, int batch)
         {
-            int lowest = _lowestTrainableOp;
             // 3. dense3: Dense 8 -> 1 + bias
-            if (lowest <= 2) Dense3Backward(_dense2Output, _dense3Output, _dense3OutputGradient, _dense2OutputGradient, batch, weightGradients: _trainable[4], inputGradient: lowest < 2);
+            if (_dense3OutputNeedsGradient) Dense3Backward(Dense2Output, Dense3OutputGradient, Dense2OutputGradient, batch, weightGradients: _trainable[4], inputGradient: _dense2OutputNeedsGradient);
             // 2. dense2: Dense 16 -> 8 + bias, LeakyReLU (leakyrelu1)
-            if (lowest <= 1) Dense2Backward(_dense1Output, _dense2Output, _dense2OutputGradient, _dense1OutputGradient, batch, weightGradients: _trainable[2], inputGradient: lowest < 1);
+            if (_dense2OutputNeedsGradient) Dense2Backward(Dense1Output, Dense2Output, Dense2OutputGradient, Dense1OutputGradient, batch, weightGradients: _trainable[2], inputGradient: _dense1OutputNeedsGradient);
             // 1. dense1: Dense 3 -> 16 + bias, Tanh (tanh1)
-            if (lowest <= 0) Dense1Backward(inputs, _dense1Output, _dense1OutputGradient, default, batch, weightGradients: _trainable[0], inputGradient: false);
+            if (_dense1OutputNeedsGradient) Dense1Backward(inputs, Dense1Output, Dense1OutputGradient, inputGradient, batch, weightGradients: _trainable[0], inputGradient: _inputNeedsGradient);
         }
 
         /// <summary>dense1: Dense 3 -&gt; 16 + bias, Tanh (tanh1): <c>y[b, o] = tanh(z) with z = sum_i x[b, i] W[o, i] + bias[o]</c>.</summary>
@@ -372,11 +389,11 @@ namespace Demo
             global::Myelin.Kernels.ElementwiseKernels.AddColumnBiasAndActivate(y.Slice(0, batch * Out), Dense1Bias, batch, Out, new global::Myelin.Kernels.TanhOperator());
         }
 
-        /// <summary>Backward of dense1: Dense 3 -&gt; 16 + bias, Tanh (tanh1): <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz</c>.</summary>
+        /// <summary>Backward of dense1: Dense 3 -&gt; 16 + bias, Tanh (tanh1): <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
         /// <param name="x">[batch, 3], the forward input</param>
         /// <param name="y">[batch, 16], the forward output</param>
         /// <param name="dy">[batch, 16], dLoss/dy; overwritten with dLoss/dz</param>
-        /// <param name="dx">unused: the first op's input is the network input, which needs no gradient</param>
+        /// <param name="dx">[batch, 3], receives dLoss/dx</param>
         private void Dense1Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int In = 3, Out = 16;
@@ -388,6 +405,11 @@ namespace Demo
                 global::Myelin.Kernels.Gemm.MultiplyTransposedA(dy, x, Dense1WeightGradient, Out, In, batch, accumulate: true);
                 // db[Out] += sum over the batch of dz[b, :]
                 global::Myelin.Kernels.ElementwiseKernels.AddColumnSums(dy, batch, Out, Dense1BiasGradient);
+            }
+            if (inputGradient)
+            {
+                // dx[batch, In] = dz[batch, Out] . W[Out, In]
+                global::Myelin.Kernels.Gemm.Multiply(dy, Dense1Weight, dx, batch, In, Out, accumulate: false);
             }
         }
 
@@ -441,10 +463,9 @@ namespace Demo
 
         /// <summary>Backward of dense3: Dense 8 -&gt; 1 + bias: <c>dz = dy * f'(z); dW += dz^T . x; db += sum_b dz; dx = dz . W</c>.</summary>
         /// <param name="x">[batch, 8], the forward input</param>
-        /// <param name="y">[batch, 1], the forward output</param>
         /// <param name="dy">[batch, 1], dLoss/dy; overwritten with dLoss/dz</param>
         /// <param name="dx">[batch, 8], receives dLoss/dx</param>
-        private void Dense3Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Dense3Backward(global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int In = 8, Out = 1;
             if (weightGradients)
