@@ -21,10 +21,24 @@ internal enum TensorStorage
     Counter = 2,
 }
 
-/// <summary>One layer as the summary shows it.</summary>
+/// <summary>One layer as the summary and the runtime's layer table show it.</summary>
 /// <param name="Identifier">The C# identifier stem derived from the name, e.g. <c>Dense1</c>.</param>
 /// <param name="Inputs">The names of the layers it reads (<c>input</c> for the network's input), as the summary's "reads" column.</param>
-internal sealed record PlannedLayer(string Name, string Identifier, string Kind, string Description, Shape OutputShape, int ParameterCount, EquatableArray<string> Inputs);
+/// <param name="Settings">Its hyperparameters as declared, for exporters that rebuild the graph layer by layer.</param>
+internal sealed record PlannedLayer(string Name, string Identifier, string Kind, string Description, Shape OutputShape, int ParameterCount,
+    EquatableArray<string> Inputs, LayerSettings Settings);
+
+/// <summary>
+/// A layer's declared hyperparameters, the ones that are not shapes: its own activation (not one fused in from a later
+/// layer), the window of a convolution or pooling with its padding on each side, the dropout rate, the batch-norm
+/// momentum and epsilon. Zero where the layer has no such setting.
+/// </summary>
+internal sealed record LayerSettings(
+    ActivationKind Activation = ActivationKind.None, float NegativeSlope = 0f, int KernelSize = 0, int Stride = 0,
+    int PadTop = 0, int PadLeft = 0, int PadBottom = 0, int PadRight = 0, float Rate = 0f, float Momentum = 0f, float Epsilon = 0f)
+{
+    public static readonly LayerSettings None = new();
+}
 
 /// <summary>One row of the parameter table.</summary>
 /// <param name="Name">PyTorch's name, e.g. <c>dense1.weight</c>.</param>

@@ -53,7 +53,8 @@ internal static partial class NetworkPlanner
                 { Activation = epilogue, NegativeSlope = dense.NegativeSlope }, name, index);
             if (splitSoftmax) node = AppendActivation(index, id + "Softmax", name, node, ActivationKind.Softmax, 0f);
             int parameters = dense.Units * inputs + (dense.Bias ? dense.Units : 0);
-            AddLayer(index, name, id, "Dense", $"Dense({dense.Units}{ActivationSuffix(dense.Activation)})", output, parameters, new[] { x });
+            AddLayer(index, name, id, "Dense", $"Dense({dense.Units}{ActivationSuffix(dense.Activation)})", output, parameters, new[] { x },
+                new LayerSettings(dense.Activation, dense.NegativeSlope));
             return node;
         }
 
@@ -94,7 +95,8 @@ internal static partial class NetworkPlanner
             string argument = activation.Activation == ActivationKind.LeakyReLU
                 ? activation.NegativeSlope.ToString("R", CultureInfo.InvariantCulture)
                 : "";
-            AddLayer(index, name, id, activation.Kind, $"{activation.Kind}({argument})", x.Shape, 0, new[] { x });
+            AddLayer(index, name, id, activation.Kind, $"{activation.Kind}({argument})", x.Shape, 0, new[] { x },
+                new LayerSettings(activation.Activation, activation.NegativeSlope));
             return node;
         }
 
@@ -157,7 +159,8 @@ internal static partial class NetworkPlanner
             var node = AddOp(new Conv2DOp(id, EquatableArray.Create(index), description, Reads(x), value, output,
                 k, conv.Stride, padBefore, padBefore, weight, bias, index) { Activation = conv.Activation, NegativeSlope = conv.NegativeSlope }, name, index);
             int parameters = conv.Filters * fanIn + (conv.Bias ? conv.Filters : 0);
-            AddLayer(index, name, id, "Conv2D", $"Conv2D({conv.Filters}, {k}x{k}{ActivationSuffix(conv.Activation)})", output, parameters, new[] { x });
+            AddLayer(index, name, id, "Conv2D", $"Conv2D({conv.Filters}, {k}x{k}{ActivationSuffix(conv.Activation)})", output, parameters, new[] { x },
+                new LayerSettings(conv.Activation, conv.NegativeSlope, k, conv.Stride, padBefore, padBefore, padAfter, padAfter));
             return node;
         }
 
@@ -212,7 +215,7 @@ internal static partial class NetworkPlanner
             int value = AddValue(id + "Output", output, name);
             var node = AddOp(new PoolOp(id, EquatableArray.Create(index), description, Reads(x), value, output, pool.Pool, k, stride), name, index);
             string arguments = pool.Pool == PoolKind.GlobalAverage ? "" : (stride == k ? $"{k}" : $"{k}, stride {stride}");
-            AddLayer(index, name, id, pool.Kind, $"{pool.Kind}({arguments})", output, 0, new[] { x });
+            AddLayer(index, name, id, pool.Kind, $"{pool.Kind}({arguments})", output, 0, new[] { x }, new LayerSettings(KernelSize: k, Stride: stride));
             return node;
         }
 
@@ -222,7 +225,7 @@ internal static partial class NetworkPlanner
             string rate = dropout.Rate.ToString("R", CultureInfo.InvariantCulture);
             var node = AddOp(new DropoutOp(id, EquatableArray.Create(index), $"{name}: dropout p = {rate}", Reads(x), value, x.Shape,
                 dropout.Rate, index, Fnv1a(name)), name, index);
-            AddLayer(index, name, id, "Dropout", $"Dropout({rate})", x.Shape, 0, new[] { x });
+            AddLayer(index, name, id, "Dropout", $"Dropout({rate})", x.Shape, 0, new[] { x }, new LayerSettings(Rate: dropout.Rate));
             return node;
         }
 
@@ -249,7 +252,8 @@ internal static partial class NetworkPlanner
             string momentum = norm.Momentum.ToString("R", CultureInfo.InvariantCulture);
             var node = AddOp(new BatchNormOp(id, EquatableArray.Create(index), $"{name}: {norm.Kind} over {channels} {(norm.Dimensions == 1 ? "features" : "channels")}, momentum {momentum}",
                 Reads(x), value, shape, channels, spatial, norm.Momentum, norm.Epsilon, weight, bias, mean, variance, tracked, index), name, index);
-            AddLayer(index, name, id, norm.Kind, $"{norm.Kind}({channels})", shape, 2 * channels, new[] { x });
+            AddLayer(index, name, id, norm.Kind, $"{norm.Kind}({channels})", shape, 2 * channels, new[] { x },
+                new LayerSettings(Momentum: norm.Momentum, Epsilon: norm.Epsilon));
             return node;
         }
 
@@ -268,7 +272,8 @@ internal static partial class NetworkPlanner
             string description = $"{name}: sum of {Names(inputs)}, {first.Shape}{ActivationSuffix(add.Activation)}";
             var node = AddOp(new AddOp(id, EquatableArray.Create(index), description, Reads(inputs), value, first.Shape)
                 { Activation = add.Activation, NegativeSlope = add.NegativeSlope }, name, index);
-            AddLayer(index, name, id, "Add", $"Add({inputs.Length}{ActivationSuffix(add.Activation)})", first.Shape, 0, inputs);
+            AddLayer(index, name, id, "Add", $"Add({inputs.Length}{ActivationSuffix(add.Activation)})", first.Shape, 0, inputs,
+                new LayerSettings(add.Activation, add.NegativeSlope));
             return node;
         }
 

@@ -272,8 +272,10 @@ internal static partial class NetworkPlanner
             return _tensors.Count - 1;
         }
 
-        private void AddLayer(int index, string name, string identifier, string kind, string description, Shape output, int parameterCount, Node[] inputs) =>
-            _layers[index] = new PlannedLayer(name, identifier, kind, description, output, parameterCount, inputs.Select(n => n.Producer).ToEquatableArray());
+        private void AddLayer(int index, string name, string identifier, string kind, string description, Shape output, int parameterCount, Node[] inputs,
+            LayerSettings? settings = null) =>
+            _layers[index] = new PlannedLayer(name, identifier, kind, description, output, parameterCount,
+                inputs.Select(n => n.Producer).ToEquatableArray(), settings ?? LayerSettings.None);
 
         /// <summary>Adds an op and returns the node of its output.</summary>
         private Node AddOp(PlannedOp op, string producer, int layer)

@@ -87,7 +87,12 @@ internal static partial class CpuEmitter
         using (w.Block($"private static readonly {N.LayerInfo}[] {N.LayerTable} =", closing: "};"))
         {
             foreach (var layer in plan.Layers)
-                w.Line($"new {N.LayerInfo}(\"{layer.Name}\", \"{layer.Kind}\", new[] {{ {string.Join(", ", layer.OutputShape.Dims.Select(I))} }}, {I(layer.ParameterCount)}),");
+            {
+                string inputs = string.Join(", ", layer.Inputs.Select(name => $"\"{name}\""));
+                string settings = SettingsInitializer(layer.Settings);
+                w.Line($"new {N.LayerInfo}(\"{layer.Name}\", \"{layer.Kind}\", new[] {{ {string.Join(", ", layer.OutputShape.Dims.Select(I))} }}, {I(layer.ParameterCount)})"
+                    + $" {{ Inputs = new[] {{ {inputs} }}{(settings.Length == 0 ? "" : $", Settings = new() {{ {settings} }}")} }},");
+            }
         }
         w.Line();
         if (plan.Ops.Any(op => op is Conv2DOp or PoolOp { Pool: not PoolKind.GlobalAverage } or DropoutOp))
@@ -300,6 +305,24 @@ internal static partial class CpuEmitter
             }
         }
         w.Line();
+    }
+
+    /// <summary>The non-default settings of a layer as object-initializer assignments, e.g. <c>KernelSize = 3, Stride = 1</c>.</summary>
+    private static string SettingsInitializer(LayerSettings settings)
+    {
+        var parts = new System.Collections.Generic.List<string>();
+        if (settings.Activation != ActivationKind.None) parts.Add($"Activation = global::Myelin.Activation.{settings.Activation}");
+        if (settings.Activation == ActivationKind.LeakyReLU) parts.Add($"NegativeSlope = {CodeWriter.Float(settings.NegativeSlope)}");
+        if (settings.KernelSize != 0) parts.Add($"KernelSize = {I(settings.KernelSize)}");
+        if (settings.Stride != 0) parts.Add($"Stride = {I(settings.Stride)}");
+        if (settings.PadTop != 0) parts.Add($"PadTop = {I(settings.PadTop)}");
+        if (settings.PadLeft != 0) parts.Add($"PadLeft = {I(settings.PadLeft)}");
+        if (settings.PadBottom != 0) parts.Add($"PadBottom = {I(settings.PadBottom)}");
+        if (settings.PadRight != 0) parts.Add($"PadRight = {I(settings.PadRight)}");
+        if (settings.Rate != 0f) parts.Add($"Rate = {CodeWriter.Float(settings.Rate)}");
+        if (settings.Momentum != 0f) parts.Add($"Momentum = {CodeWriter.Float(settings.Momentum)}");
+        if (settings.Epsilon != 0f) parts.Add($"Epsilon = {CodeWriter.Float(settings.Epsilon)}");
+        return string.Join(", ", parts);
     }
 
     private static string SizeText(Shape shape) => shape.Rank == 1 ? I(shape.Size) : $"{shape} = {I(shape.Size)}";

@@ -167,16 +167,16 @@ namespace Demo
 
         private static readonly global::Myelin.LayerInfo[] s_layers =
         {
-            new global::Myelin.LayerInfo("conv1", "Conv2D", new[] { 8, 16, 16 }, 80),
-            new global::Myelin.LayerInfo("bn1", "BatchNorm2D", new[] { 8, 16, 16 }, 16),
-            new global::Myelin.LayerInfo("relu1", "ReLU", new[] { 8, 16, 16 }, 0),
-            new global::Myelin.LayerInfo("maxpool1", "MaxPool2D", new[] { 8, 8, 8 }, 0),
-            new global::Myelin.LayerInfo("flatten1", "Flatten", new[] { 512 }, 0),
-            new global::Myelin.LayerInfo("dense1", "Dense", new[] { 32 }, 16416),
-            new global::Myelin.LayerInfo("bn2", "BatchNorm1D", new[] { 32 }, 64),
-            new global::Myelin.LayerInfo("relu2", "ReLU", new[] { 32 }, 0),
-            new global::Myelin.LayerInfo("dropout1", "Dropout", new[] { 32 }, 0),
-            new global::Myelin.LayerInfo("dense2", "Dense", new[] { 10 }, 330),
+            new global::Myelin.LayerInfo("conv1", "Conv2D", new[] { 8, 16, 16 }, 80) { Inputs = new[] { "input" }, Settings = new() { KernelSize = 3, Stride = 1, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 } },
+            new global::Myelin.LayerInfo("bn1", "BatchNorm2D", new[] { 8, 16, 16 }, 16) { Inputs = new[] { "conv1" }, Settings = new() { Momentum = 0.1f, Epsilon = 1E-05f } },
+            new global::Myelin.LayerInfo("relu1", "ReLU", new[] { 8, 16, 16 }, 0) { Inputs = new[] { "bn1" }, Settings = new() { Activation = global::Myelin.Activation.ReLU } },
+            new global::Myelin.LayerInfo("maxpool1", "MaxPool2D", new[] { 8, 8, 8 }, 0) { Inputs = new[] { "relu1" }, Settings = new() { KernelSize = 2, Stride = 2 } },
+            new global::Myelin.LayerInfo("flatten1", "Flatten", new[] { 512 }, 0) { Inputs = new[] { "maxpool1" } },
+            new global::Myelin.LayerInfo("dense1", "Dense", new[] { 32 }, 16416) { Inputs = new[] { "flatten1" } },
+            new global::Myelin.LayerInfo("bn2", "BatchNorm1D", new[] { 32 }, 64) { Inputs = new[] { "dense1" }, Settings = new() { Momentum = 0.1f, Epsilon = 1E-05f } },
+            new global::Myelin.LayerInfo("relu2", "ReLU", new[] { 32 }, 0) { Inputs = new[] { "bn2" }, Settings = new() { Activation = global::Myelin.Activation.ReLU } },
+            new global::Myelin.LayerInfo("dropout1", "Dropout", new[] { 32 }, 0) { Inputs = new[] { "relu2" }, Settings = new() { Rate = 0.5f } },
+            new global::Myelin.LayerInfo("dense2", "Dense", new[] { 10 }, 330) { Inputs = new[] { "dropout1" } },
         };
 
         private static readonly global::Myelin.Kernels.ConvolutionShape s_conv1Geometry = new(Channels: 1, Height: 16, Width: 16,

@@ -122,13 +122,13 @@ namespace Demo
 
         private static readonly global::Myelin.LayerInfo[] s_layers =
         {
-            new global::Myelin.LayerInfo("conv1", "Conv2D", new[] { 6, 26, 26 }, 60),
-            new global::Myelin.LayerInfo("maxpool1", "MaxPool2D", new[] { 6, 13, 13 }, 0),
-            new global::Myelin.LayerInfo("conv2", "Conv2D", new[] { 16, 11, 11 }, 880),
-            new global::Myelin.LayerInfo("maxpool2", "MaxPool2D", new[] { 16, 5, 5 }, 0),
-            new global::Myelin.LayerInfo("flatten1", "Flatten", new[] { 400 }, 0),
-            new global::Myelin.LayerInfo("dense1", "Dense", new[] { 120 }, 48120),
-            new global::Myelin.LayerInfo("dense2", "Dense", new[] { 10 }, 1210),
+            new global::Myelin.LayerInfo("conv1", "Conv2D", new[] { 6, 26, 26 }, 60) { Inputs = new[] { "input" }, Settings = new() { Activation = global::Myelin.Activation.ReLU, KernelSize = 3, Stride = 1 } },
+            new global::Myelin.LayerInfo("maxpool1", "MaxPool2D", new[] { 6, 13, 13 }, 0) { Inputs = new[] { "conv1" }, Settings = new() { KernelSize = 2, Stride = 2 } },
+            new global::Myelin.LayerInfo("conv2", "Conv2D", new[] { 16, 11, 11 }, 880) { Inputs = new[] { "maxpool1" }, Settings = new() { Activation = global::Myelin.Activation.ReLU, KernelSize = 3, Stride = 1 } },
+            new global::Myelin.LayerInfo("maxpool2", "MaxPool2D", new[] { 16, 5, 5 }, 0) { Inputs = new[] { "conv2" }, Settings = new() { KernelSize = 2, Stride = 2 } },
+            new global::Myelin.LayerInfo("flatten1", "Flatten", new[] { 400 }, 0) { Inputs = new[] { "maxpool2" } },
+            new global::Myelin.LayerInfo("dense1", "Dense", new[] { 120 }, 48120) { Inputs = new[] { "flatten1" }, Settings = new() { Activation = global::Myelin.Activation.ReLU } },
+            new global::Myelin.LayerInfo("dense2", "Dense", new[] { 10 }, 1210) { Inputs = new[] { "dense1" } },
         };
 
         private static readonly global::Myelin.Kernels.ConvolutionShape s_conv1Geometry = new(Channels: 1, Height: 28, Width: 28,

@@ -135,14 +135,14 @@ namespace Demo
 
         private static readonly global::Myelin.LayerInfo[] s_layers =
         {
-            new global::Myelin.LayerInfo("conv1", "Conv2D", new[] { 32, 26, 26 }, 320),
-            new global::Myelin.LayerInfo("maxpool1", "MaxPool2D", new[] { 32, 13, 13 }, 0),
-            new global::Myelin.LayerInfo("conv2", "Conv2D", new[] { 64, 11, 11 }, 18496),
-            new global::Myelin.LayerInfo("maxpool2", "MaxPool2D", new[] { 64, 5, 5 }, 0),
-            new global::Myelin.LayerInfo("conv3", "Conv2D", new[] { 64, 3, 3 }, 36928),
-            new global::Myelin.LayerInfo("flatten1", "Flatten", new[] { 576 }, 0),
-            new global::Myelin.LayerInfo("dense1", "Dense", new[] { 64 }, 36928),
-            new global::Myelin.LayerInfo("dense2", "Dense", new[] { 10 }, 650),
+            new global::Myelin.LayerInfo("conv1", "Conv2D", new[] { 32, 26, 26 }, 320) { Inputs = new[] { "input" }, Settings = new() { Activation = global::Myelin.Activation.ReLU, KernelSize = 3, Stride = 1 } },
+            new global::Myelin.LayerInfo("maxpool1", "MaxPool2D", new[] { 32, 13, 13 }, 0) { Inputs = new[] { "conv1" }, Settings = new() { KernelSize = 2, Stride = 2 } },
+            new global::Myelin.LayerInfo("conv2", "Conv2D", new[] { 64, 11, 11 }, 18496) { Inputs = new[] { "maxpool1" }, Settings = new() { Activation = global::Myelin.Activation.ReLU, KernelSize = 3, Stride = 1 } },
+            new global::Myelin.LayerInfo("maxpool2", "MaxPool2D", new[] { 64, 5, 5 }, 0) { Inputs = new[] { "conv2" }, Settings = new() { KernelSize = 2, Stride = 2 } },
+            new global::Myelin.LayerInfo("conv3", "Conv2D", new[] { 64, 3, 3 }, 36928) { Inputs = new[] { "maxpool2" }, Settings = new() { Activation = global::Myelin.Activation.ReLU, KernelSize = 3, Stride = 1 } },
+            new global::Myelin.LayerInfo("flatten1", "Flatten", new[] { 576 }, 0) { Inputs = new[] { "conv3" } },
+            new global::Myelin.LayerInfo("dense1", "Dense", new[] { 64 }, 36928) { Inputs = new[] { "flatten1" }, Settings = new() { Activation = global::Myelin.Activation.ReLU } },
+            new global::Myelin.LayerInfo("dense2", "Dense", new[] { 10 }, 650) { Inputs = new[] { "dense1" } },
         };
 
         private static readonly global::Myelin.Kernels.ConvolutionShape s_conv1Geometry = new(Channels: 1, Height: 28, Width: 28,

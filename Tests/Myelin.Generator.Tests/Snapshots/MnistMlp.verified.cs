@@ -89,8 +89,8 @@ namespace Demo
 
         private static readonly global::Myelin.LayerInfo[] s_layers =
         {
-            new global::Myelin.LayerInfo("dense1", "Dense", new[] { 128 }, 100480),
-            new global::Myelin.LayerInfo("dense2", "Dense", new[] { 10 }, 1290),
+            new global::Myelin.LayerInfo("dense1", "Dense", new[] { 128 }, 100480) { Inputs = new[] { "input" }, Settings = new() { Activation = global::Myelin.Activation.ReLU } },
+            new global::Myelin.LayerInfo("dense2", "Dense", new[] { 10 }, 1290) { Inputs = new[] { "dense1" } },
         };
 
         private readonly float[] _parameters = new float[ParameterCount];

@@ -80,7 +80,7 @@ namespace Demo
 
             private static readonly global::Myelin.LayerInfo[] s_layers =
             {
-                new global::Myelin.LayerInfo("dense1", "Dense", new[] { 3 }, 15),
+                new global::Myelin.LayerInfo("dense1", "Dense", new[] { 3 }, 15) { Inputs = new[] { "input" }, Settings = new() { Activation = global::Myelin.Activation.Softmax } },
             };
 
             private readonly float[] _parameters = new float[ParameterCount];

@@ -104,11 +104,11 @@ namespace Demo
 
         private static readonly global::Myelin.LayerInfo[] s_layers =
         {
-            new global::Myelin.LayerInfo("dense1", "Dense", new[] { 16 }, 64),
-            new global::Myelin.LayerInfo("tanh1", "Tanh", new[] { 16 }, 0),
-            new global::Myelin.LayerInfo("dense2", "Dense", new[] { 8 }, 136),
-            new global::Myelin.LayerInfo("leakyrelu1", "LeakyReLU", new[] { 8 }, 0),
-            new global::Myelin.LayerInfo("dense3", "Dense", new[] { 1 }, 9),
+            new global::Myelin.LayerInfo("dense1", "Dense", new[] { 16 }, 64) { Inputs = new[] { "input" } },
+            new global::Myelin.LayerInfo("tanh1", "Tanh", new[] { 16 }, 0) { Inputs = new[] { "dense1" }, Settings = new() { Activation = global::Myelin.Activation.Tanh } },
+            new global::Myelin.LayerInfo("dense2", "Dense", new[] { 8 }, 136) { Inputs = new[] { "tanh1" } },
+            new global::Myelin.LayerInfo("leakyrelu1", "LeakyReLU", new[] { 8 }, 0) { Inputs = new[] { "dense2" }, Settings = new() { Activation = global::Myelin.Activation.LeakyReLU, NegativeSlope = 0.2f } },
+            new global::Myelin.LayerInfo("dense3", "Dense", new[] { 1 }, 9) { Inputs = new[] { "leakyrelu1" } },
         };
 
         private readonly float[] _parameters = new float[ParameterCount];

@@ -91,8 +91,8 @@ namespace Demo
 
         private static readonly global::Myelin.LayerInfo[] s_layers =
         {
-            new global::Myelin.LayerInfo("dense1", "Dense", new[] { 16 }, 144),
-            new global::Myelin.LayerInfo("dense2", "Dense", new[] { 1 }, 17),
+            new global::Myelin.LayerInfo("dense1", "Dense", new[] { 16 }, 144) { Inputs = new[] { "input" }, Settings = new() { Activation = global::Myelin.Activation.ReLU } },
+            new global::Myelin.LayerInfo("dense2", "Dense", new[] { 1 }, 17) { Inputs = new[] { "dense1" }, Settings = new() { Activation = global::Myelin.Activation.Sigmoid } },
         };
 
         private readonly float[] _parameters = new float[ParameterCount];
