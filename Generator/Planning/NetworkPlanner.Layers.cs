@@ -85,6 +85,7 @@ internal static partial class NetworkPlanner
                     Activation = activation.Activation,
                     NegativeSlope = activation.NegativeSlope,
                 };
+                _values[x.Value].Producer = name;
                 node = x with { Producer = name, Chain = x.Chain.Append(index).ToEquatableArray() };
             }
             else

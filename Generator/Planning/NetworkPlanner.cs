@@ -152,7 +152,9 @@ internal static partial class NetworkPlanner
 
             public string Identifier { get; }
             public Shape Shape { get; }
-            public string Producer { get; }
+
+            /// <summary>The layer the value is the output of: the last layer fused into its op, so comments use the name readers use.</summary>
+            public string Producer { get; set; }
         }
 
         private Node? PlanInput()

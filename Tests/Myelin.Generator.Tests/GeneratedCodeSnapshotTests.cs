@@ -42,6 +42,31 @@ public sealed class GeneratedCodeSnapshotTests
         """);
 
     [Fact]
+    public void A_residual_block_with_batch_norm_and_a_fused_ReLU_after_the_sum_matches_its_snapshot() => Verify("ResidualNet", """
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(1, 8, 8)]
+        [Conv2D(4, 3, Padding = Padding.Same, Bias = false, Name = "stem")]
+        [BatchNorm2D] [ReLU(Name = "block_in")]
+        [Conv2D(4, 3, Padding = Padding.Same, Bias = false)] [BatchNorm2D] [ReLU]
+        [Conv2D(4, 3, Padding = Padding.Same, Bias = false)] [BatchNorm2D(Name = "block_branch")]
+        [Add("block_in", "block_branch", Activation = Activation.ReLU)]
+        [GlobalAvgPool2D]
+        [Dense(3)]
+        public partial class ResidualNet;
+        """);
+
+    [Fact]
+    public void A_branching_network_that_joins_two_widths_and_reads_the_input_twice_matches_its_snapshot() => Verify("BranchingNet", """
+        [Network(Loss = Loss.MeanSquaredError)]
+        [Input(6)]
+        [Dense(8, Activation.Tanh, Name = "wide")]
+        [Dense(3, Activation.ReLU, From = "input", Name = "narrow")]
+        [Concat("wide", "narrow", "input")]
+        [Dense(2)]
+        public partial class BranchingNet;
+        """);
+
+    [Fact]
     public void LeNet_5_matches_its_snapshot() => Verify("LeNet5", """
         [Network(Loss = Loss.SoftmaxCrossEntropy)]
         [Input(1, 28, 28)]

@@ -361,7 +361,7 @@ namespace Demo
         /// <summary>[batch, 8, 16, 16], from conv1.</summary>
         private global::System.Span<float> Conv1Output => new global::System.Span<float>(_arena, Conv1OutputAt * _capacity, Conv1OutputSize * _capacity);
         private global::System.Span<float> Conv1OutputGradient => new global::System.Span<float>(_arena, Conv1OutputGradientAt * _capacity, Conv1OutputSize * _capacity); // dLoss/dConv1Output
-        /// <summary>[batch, 8, 16, 16], from bn1.</summary>
+        /// <summary>[batch, 8, 16, 16], from relu1.</summary>
         private global::System.Span<float> Bn1Output => new global::System.Span<float>(_arena, Bn1OutputAt * _capacity, Bn1OutputSize * _capacity);
         private global::System.Span<float> Bn1OutputGradient => new global::System.Span<float>(_arena, Bn1OutputGradientAt * _capacity, Bn1OutputSize * _capacity); // dLoss/dBn1Output
         /// <summary>[batch, 8, 8, 8], from maxpool1.</summary>
@@ -370,7 +370,7 @@ namespace Demo
         /// <summary>[batch, 32], from dense1.</summary>
         private global::System.Span<float> Dense1Output => new global::System.Span<float>(_arena, Dense1OutputAt * _capacity, Dense1OutputSize * _capacity);
         private global::System.Span<float> Dense1OutputGradient => new global::System.Span<float>(_arena, Dense1OutputGradientAt * _capacity, Dense1OutputSize * _capacity); // dLoss/dDense1Output
-        /// <summary>[batch, 32], from bn2.</summary>
+        /// <summary>[batch, 32], from relu2.</summary>
         private global::System.Span<float> Bn2Output => new global::System.Span<float>(_arena, Bn2OutputAt * _capacity, Bn2OutputSize * _capacity);
         private global::System.Span<float> Bn2OutputGradient => new global::System.Span<float>(_arena, Bn2OutputGradientAt * _capacity, Bn2OutputSize * _capacity); // dLoss/dBn2Output
         /// <summary>[batch, 32], from dropout1.</summary>

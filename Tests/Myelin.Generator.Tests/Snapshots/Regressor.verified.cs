@@ -209,10 +209,10 @@ namespace Demo
 
         // ---- Views of the arena: each value (and its gradient), sized for the batch capacity ----
 
-        /// <summary>[batch, 16], from dense1.</summary>
+        /// <summary>[batch, 16], from tanh1.</summary>
         private global::System.Span<float> Dense1Output => new global::System.Span<float>(_arena, Dense1OutputAt * _capacity, Dense1OutputSize * _capacity);
         private global::System.Span<float> Dense1OutputGradient => new global::System.Span<float>(_arena, Dense1OutputGradientAt * _capacity, Dense1OutputSize * _capacity); // dLoss/dDense1Output
-        /// <summary>[batch, 8], from dense2.</summary>
+        /// <summary>[batch, 8], from leakyrelu1.</summary>
         private global::System.Span<float> Dense2Output => new global::System.Span<float>(_arena, Dense2OutputAt * _capacity, Dense2OutputSize * _capacity);
         private global::System.Span<float> Dense2OutputGradient => new global::System.Span<float>(_arena, Dense2OutputGradientAt * _capacity, Dense2OutputSize * _capacity); // dLoss/dDense2Output
         /// <summary>[batch, 1], from dense3.</summary>
