@@ -32,6 +32,30 @@ public partial class LeNet5;
 [Dense(10)]
 public partial class MnistCnn;
 
+/// <summary>
+/// A small ResNet: a 16-channel stem and three residual blocks (16 channels at 28x28, 32 at 14x14, 64 at 7x7), each two
+/// 3x3 convolutions with batch norm, the sum with its shortcut through a fused ReLU; the blocks that halve the size
+/// and widen take a strided 1x1 projection shortcut. Global average pooling and a dense head. 78k parameters.
+/// </summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(1, 28, 28)]
+[Conv2D(16, 3, Padding = Padding.Same, Bias = false, Name = "stem")]
+[BatchNorm2D(Name = "stem_bn")] [ReLU(Name = "block1_in")]
+[Conv2D(16, 3, Padding = Padding.Same, Bias = false, Name = "block1_conv1")] [BatchNorm2D(Name = "block1_bn1")] [ReLU]
+[Conv2D(16, 3, Padding = Padding.Same, Bias = false, Name = "block1_conv2")] [BatchNorm2D(Name = "block1_bn2")]
+[Add("block1_in", "block1_bn2", Activation = Activation.ReLU, Name = "block1_out")]
+[Conv2D(32, 3, Stride = 2, PaddingSize = 1, Bias = false, Name = "block2_conv1")] [BatchNorm2D(Name = "block2_bn1")] [ReLU]
+[Conv2D(32, 3, Padding = Padding.Same, Bias = false, Name = "block2_conv2")] [BatchNorm2D(Name = "block2_bn2")]
+[Conv2D(32, 1, Stride = 2, Bias = false, From = "block1_out", Name = "block2_shortcut")] [BatchNorm2D(Name = "block2_shortcut_bn")]
+[Add("block2_bn2", "block2_shortcut_bn", Activation = Activation.ReLU, Name = "block2_out")]
+[Conv2D(64, 3, Stride = 2, PaddingSize = 1, Bias = false, Name = "block3_conv1")] [BatchNorm2D(Name = "block3_bn1")] [ReLU]
+[Conv2D(64, 3, Padding = Padding.Same, Bias = false, Name = "block3_conv2")] [BatchNorm2D(Name = "block3_bn2")]
+[Conv2D(64, 1, Stride = 2, Bias = false, From = "block2_out", Name = "block3_shortcut")] [BatchNorm2D(Name = "block3_shortcut_bn")]
+[Add("block3_bn2", "block3_shortcut_bn", Activation = Activation.ReLU, Name = "block3_out")]
+[GlobalAvgPool2D(Name = "pool")]
+[Dense(10, Name = "head")]
+public partial class MnistResNet;
+
 // Transfer learning (the `transfer` command). Each pair shares a body, the feature layers, whose layers have the SAME
 // explicit names, so a checkpoint of the 0–4 network loads into the 5–9 network with strict: false. The heads (a
 // hidden dense layer and the 5-way output) have different names, so their tensors are reported as missing (the new
