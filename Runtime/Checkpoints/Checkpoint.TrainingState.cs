@@ -45,29 +45,24 @@ public static partial class Checkpoint
         model.AddMetadata(CheckpointMetadata.CheckpointId, id);
         var optimizerFile = CreateOptimizerWriter(network, optimizer.GetState(), id);
 
-        string modelPath = Path.GetFullPath(path);
-        string optimizerPath = OptimizerStatePath(modelPath);
-        string optimizerTemporary = optimizerFile.WriteTemporary(optimizerPath);
-        string modelTemporary;
-        try
-        {
-            modelTemporary = model.WriteTemporary(modelPath);
-        }
-        catch
-        {
-            SafeTensorsWriter.TryDelete(optimizerTemporary);
-            throw;
-        }
-        try
-        {
-            SafeTensorsWriter.Commit(optimizerTemporary, optimizerPath);
-        }
-        catch
-        {
-            SafeTensorsWriter.TryDelete(modelTemporary);
-            throw;
-        }
-        SafeTensorsWriter.Commit(modelTemporary, modelPath);
+        WriteTrainingFiles(model, optimizerFile, path, FileOperations.Real);
+    }
+
+    /// <summary>
+    /// Writes both files to locked temporary files, flushes both, and only then renames them into place, optimizer file
+    /// first. Disposing a pending file that was not committed deletes it, so any failure before the first rename leaves
+    /// the previous pair as it was.
+    /// </summary>
+    internal static void WriteTrainingFiles(SafeTensorsWriter model, SafeTensorsWriter optimizer, string path, FileOperations files)
+    {
+        using var optimizerFile = AtomicFile.Begin(OptimizerStatePath(path), files);
+        optimizerFile.Write(optimizer.WriteTo);
+        optimizerFile.Flush();
+        using var modelFile = AtomicFile.Begin(path, files);
+        modelFile.Write(model.WriteTo);
+        modelFile.Flush();
+        optimizerFile.Commit();
+        modelFile.Commit();
     }
 
     /// <summary>
