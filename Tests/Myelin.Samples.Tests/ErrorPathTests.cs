@@ -7,7 +7,7 @@ namespace Myelin.Samples.Tests;
 public class ErrorPathTests
 {
     /// <summary>The error lines, checked for the shape every failure must have.</summary>
-    private static string[] ErrorLines(AppResult result, int exitCode)
+    internal static string[] ErrorLines(AppResult result, int exitCode)
     {
         Assert.Equal(exitCode, result.ExitCode);
         Assert.DoesNotContain(" at Myelin.", result.Errors, StringComparison.Ordinal);
