@@ -90,4 +90,35 @@ public sealed class NonFiniteValueTests
         Assert.Equal(FakeNetwork.Standard(2).ParameterSnapshot, network.ParameterSnapshot);
         Assert.Empty(optimizer.State.Tensors);
     }
+
+    [Fact]
+    public void With_allowNonFinite_a_diverged_network_saves_and_loads_with_its_NaN_intact()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.File("diverged.safetensors");
+        var network = FakeNetwork.Standard(1);
+        network.Parameters[3] = float.NaN;
+        network.Buffers[0] = float.NegativeInfinity;
+
+        Checkpoint.Save(network, path, allowNonFinite: true);
+        var loaded = FakeNetwork.Standard(2);
+        Checkpoint.Load(loaded, path, allowNonFinite: true);
+
+        Assert.True(float.IsNaN(loaded.Parameters[3]));
+        Assert.Equal(float.NegativeInfinity, loaded.Buffers[0]);
+        Assert.Equal(network.ParameterSnapshot.Select(BitConverter.SingleToInt32Bits), loaded.ParameterSnapshot.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Theory]
+    [InlineData(new float[] { 1, 2, 3 }, -1)]
+    [InlineData(new float[] { float.NaN }, 0)]
+    [InlineData(new float[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, float.NegativeInfinity, 19, float.PositiveInfinity }, 17)]
+    [InlineData(new float[] { 0, float.MaxValue, float.MinValue, float.Epsilon, -0f, float.PositiveInfinity }, 5)]
+    public void The_first_non_finite_value_is_found_with_or_without_SIMD_lanes(float[] values, int expected)
+    {
+        // The reference is the scalar definition: the first index whose value is not finite.
+        int reference = Array.FindIndex(values, v => !float.IsFinite(v));
+        Assert.Equal(expected, reference);
+        Assert.Equal(reference, Checkpoint.FirstNonFinite(values));
+    }
 }
