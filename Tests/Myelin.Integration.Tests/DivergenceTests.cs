@@ -77,4 +77,38 @@ public sealed class DivergenceTests
         Assert.Equal(1, error.Epoch);
         Assert.InRange(error.Batch, 1, 20);
     }
+
+    [Fact]
+    public void A_higher_factor_tolerates_the_same_jump_and_null_turns_the_check_off()
+    {
+        static ScriptedLossNetwork Jumping() => new(step => step < 40 ? 2f : 1e6f);
+        var options = new FitOptions { Epochs = 2, BatchSize = 8, Optimizer = new Sgd(1e-3) };
+
+        var tolerant = Jumping();
+        tolerant.Fit(Data, options with { Divergence = new DivergenceCheck(Factor: 1e6) });
+        var off = Jumping();
+        off.Fit(Data, options with { Divergence = null });
+        var strict = Jumping();
+        var error = Assert.Throws<TrainingDivergedException>(() => strict.Fit(Data, options with { Divergence = new DivergenceCheck(Factor: 100, Window: 1) }));
+
+        Assert.Equal(2 * BatchesPerEpoch, tolerant.Steps);  // 1e5 < 1e6 x 2
+        Assert.Equal(2 * BatchesPerEpoch, off.Steps);
+        Assert.Equal((2, 9), (error.Epoch, error.Batch));    // a window of one sees the jump at once too
+        Assert.Contains("the mean loss of the last 1 batches is 1e+06", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1.0, 10, "FitOptions.Divergence.Factor must be greater than 1.")]
+    [InlineData(double.NaN, 10, "FitOptions.Divergence.Factor must be greater than 1.")]
+    [InlineData(100.0, 0, "FitOptions.Divergence.Window must be at least 1.")]
+    public void A_divergence_check_that_cannot_work_is_rejected_before_training(double factor, int window, string message)
+    {
+        var network = new ScriptedLossNetwork(_ => 1f);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            network.Fit(Data, new FitOptions { Divergence = new DivergenceCheck(factor, window) }));
+
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, network.Steps);
+    }
 }
