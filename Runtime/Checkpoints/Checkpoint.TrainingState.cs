@@ -39,7 +39,16 @@ public static partial class Checkpoint
     /// <param name="allowNonFinite">Save even if a network or optimizer value is NaN or infinite; refused by default.</param>
     /// <exception cref="ArgumentException">A network or optimizer value is NaN or infinite; nothing is written.</exception>
     public static void SaveTrainingState(INetwork network, IOptimizer optimizer, string path, TrainingProgress progress,
-        IReadOnlyDictionary<string, string>? metadata = null, bool allowNonFinite = false)
+        IReadOnlyDictionary<string, string>? metadata = null, bool allowNonFinite = false) =>
+        WriteTrainingState(network, optimizer, path, progress, metadata, allowNonFinite, FileOperations.Real);
+
+    /// <summary>
+    /// <see cref="SaveTrainingState"/> through <paramref name="files"/>. Both files are written to locked temporary
+    /// files and flushed, and only then renamed into place, optimizer file first. Disposing a pending file that was not
+    /// committed deletes it, so any failure before the first rename leaves the previous pair as it was.
+    /// </summary>
+    internal static void WriteTrainingState(INetwork network, IOptimizer optimizer, string path, TrainingProgress progress,
+        IReadOnlyDictionary<string, string>? metadata, bool allowNonFinite, FileOperations files)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -50,20 +59,10 @@ public static partial class Checkpoint
         var model = CreateWriter(network, metadata, allowNonFinite);
         progress.WriteTo(model);
         model.AddMetadata(CheckpointMetadata.CheckpointId, id);
-        var optimizerFile = CreateOptimizerWriter(network, optimizer.GetState(), id, allowNonFinite);
+        var optimizerWriter = CreateOptimizerWriter(network, optimizer.GetState(), id, allowNonFinite);
 
-        WriteTrainingFiles(model, optimizerFile, path, FileOperations.Real);
-    }
-
-    /// <summary>
-    /// Writes both files to locked temporary files, flushes both, and only then renames them into place, optimizer file
-    /// first. Disposing a pending file that was not committed deletes it, so any failure before the first rename leaves
-    /// the previous pair as it was.
-    /// </summary>
-    internal static void WriteTrainingFiles(SafeTensorsWriter model, SafeTensorsWriter optimizer, string path, FileOperations files)
-    {
         using var optimizerFile = AtomicFile.Begin(OptimizerStatePath(path), files);
-        optimizerFile.Write(optimizer.WriteTo);
+        optimizerFile.Write(optimizerWriter.WriteTo);
         optimizerFile.Flush();
         using var modelFile = AtomicFile.Begin(path, files);
         modelFile.Write(model.WriteTo);
