@@ -35,27 +35,17 @@ public class OutputPathTests
         Assert.Equal(0, SystemTool.Run("test", "-p", pipe));
     }
 
-    [Fact]
-    public void A_save_path_in_a_folder_nobody_can_write_fails_before_training_naming_the_path()
+    [Theory]
+    [InlineData("--save", "model.safetensors")]
+    [InlineData("--plot", "curves.png")]
+    public void An_output_path_in_a_folder_nobody_can_write_fails_before_training_naming_the_path(string option, string name)
     {
         using var folder = new ReadOnlyFolder();
-        string path = folder.File("model.safetensors");
+        string path = folder.File(name);
 
-        var result = AppHarness.Run("train", "--epochs", "1", "--save", path);
+        var result = AppHarness.Run("train", "--epochs", "1", option, path);
 
-        string line = FailedBeforeTraining(result, "--save", path);
-        Assert.Contains($"the folder '{folder.Path}' does not accept new files", line, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_plot_path_in_a_folder_nobody_can_write_fails_before_training_naming_the_path()
-    {
-        using var folder = new ReadOnlyFolder();
-        string path = folder.File("curves.png");
-
-        var result = AppHarness.Run("train", "--epochs", "1", "--plot", path);
-
-        string line = FailedBeforeTraining(result, "--plot", path);
+        string line = FailedBeforeTraining(result, option, path);
         Assert.Contains($"the folder '{folder.Path}' does not accept new files", line, StringComparison.Ordinal);
     }
 

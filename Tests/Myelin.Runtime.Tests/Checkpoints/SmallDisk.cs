@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Myelin.Tests.Checkpoints;
 
 /// <summary>
@@ -15,7 +13,7 @@ internal sealed class SmallDisk : IDisposable
     {
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "myelin-small-disk-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
-        IsReal = Run("mount", "-t", "tmpfs", "-o", $"size={Size}", "tmpfs", Path) == 0;
+        IsReal = SpecialFiles.Run("mount", "-t", "tmpfs", "-o", $"size={Size}", "tmpfs", Path) == 0;
     }
 
     /// <summary>Whether the folder really is a 64 KiB file system.</summary>
@@ -33,25 +31,7 @@ internal sealed class SmallDisk : IDisposable
 
     public void Dispose()
     {
-        if (IsReal) Run("umount", Path);
+        if (IsReal) SpecialFiles.Run("umount", Path);
         Directory.Delete(Path, recursive: true);
-    }
-
-    private static int Run(string tool, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        try
-        {
-            using var process = Process.Start(start)!;
-            process.StandardOutput.ReadToEnd();
-            process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            return process.ExitCode;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return -1;
-        }
     }
 }

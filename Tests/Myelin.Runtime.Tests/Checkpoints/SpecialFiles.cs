@@ -38,15 +38,22 @@ internal static class SpecialFiles
     /// <summary>Whether <paramref name="path"/> is still a socket (<c>test -S</c>).</summary>
     public static bool IsSocket(string path) => Run("test", "-S", path) == 0;
 
-    /// <summary>Runs a small system tool and returns its exit code (its output is discarded).</summary>
+    /// <summary>Runs a small system tool and returns its exit code, or -1 when there is no such tool; output is discarded.</summary>
     public static int Run(string tool, params string[] arguments)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode;
+        try
+        {
+            using var process = Process.Start(start)!;
+            process.StandardOutput.ReadToEnd();
+            process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return -1;
+        }
     }
 }
