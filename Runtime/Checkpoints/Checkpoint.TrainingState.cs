@@ -31,8 +31,24 @@ public static partial class Checkpoint
     /// reports the mismatched pair instead of resuming with another run's moments.
     /// </para>
     /// </remarks>
+    /// <param name="network">The network to save.</param>
+    /// <param name="optimizer">The optimizer whose state (moments, step counts) is saved beside it.</param>
+    /// <param name="path">The model file; the optimizer file goes to <see cref="OptimizerStatePath"/>.</param>
+    /// <param name="progress">The epoch, step and seed to resume from.</param>
+    /// <param name="metadata">Extra metadata for the model file, as for <see cref="Save"/>.</param>
+    /// <param name="allowNonFinite">Save even if a network or optimizer value is NaN or infinite; refused by default.</param>
+    /// <exception cref="ArgumentException">A network or optimizer value is NaN or infinite; nothing is written.</exception>
     public static void SaveTrainingState(INetwork network, IOptimizer optimizer, string path, TrainingProgress progress,
-        IReadOnlyDictionary<string, string>? metadata = null)
+        IReadOnlyDictionary<string, string>? metadata = null, bool allowNonFinite = false) =>
+        WriteTrainingState(network, optimizer, path, progress, metadata, allowNonFinite, FileOperations.Real);
+
+    /// <summary>
+    /// <see cref="SaveTrainingState"/> through <paramref name="files"/>. Both files are written to locked temporary
+    /// files and flushed, and only then renamed into place, optimizer file first. Disposing a pending file that was not
+    /// committed deletes it, so any failure before the first rename leaves the previous pair as it was.
+    /// </summary>
+    internal static void WriteTrainingState(INetwork network, IOptimizer optimizer, string path, TrainingProgress progress,
+        IReadOnlyDictionary<string, string>? metadata, bool allowNonFinite, FileOperations files)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -40,34 +56,19 @@ public static partial class Checkpoint
         ArgumentNullException.ThrowIfNull(progress);
 
         string id = Guid.NewGuid().ToString("N");
-        var model = CreateWriter(network, metadata);
+        var model = CreateWriter(network, metadata, allowNonFinite);
         progress.WriteTo(model);
         model.AddMetadata(CheckpointMetadata.CheckpointId, id);
-        var optimizerFile = CreateOptimizerWriter(network, optimizer.GetState(), id);
+        var optimizerWriter = CreateOptimizerWriter(network, optimizer.GetState(), id, allowNonFinite);
 
-        string modelPath = Path.GetFullPath(path);
-        string optimizerPath = OptimizerStatePath(modelPath);
-        string optimizerTemporary = optimizerFile.WriteTemporary(optimizerPath);
-        string modelTemporary;
-        try
-        {
-            modelTemporary = model.WriteTemporary(modelPath);
-        }
-        catch
-        {
-            SafeTensorsWriter.TryDelete(optimizerTemporary);
-            throw;
-        }
-        try
-        {
-            SafeTensorsWriter.Commit(optimizerTemporary, optimizerPath);
-        }
-        catch
-        {
-            SafeTensorsWriter.TryDelete(modelTemporary);
-            throw;
-        }
-        SafeTensorsWriter.Commit(modelTemporary, modelPath);
+        using var optimizerFile = AtomicFile.Begin(OptimizerStatePath(path), files);
+        optimizerFile.Write(optimizerWriter.WriteTo);
+        optimizerFile.Flush();
+        using var modelFile = AtomicFile.Begin(path, files);
+        modelFile.Write(model.WriteTo);
+        modelFile.Flush();
+        optimizerFile.Commit();
+        modelFile.Commit();
     }
 
     /// <summary>
@@ -79,14 +80,19 @@ public static partial class Checkpoint
     /// <exception cref="FileNotFoundException">The optimizer file is missing.</exception>
     /// <exception cref="CheckpointMismatchException">The model file does not fit the network.</exception>
     /// <exception cref="InvalidOperationException">The optimizer file holds another optimizer's state.</exception>
-    public static LoadResult LoadTrainingState(INetwork network, IOptimizer optimizer, string path, bool strict = true)
+    /// <param name="network">The network to load into.</param>
+    /// <param name="optimizer">The optimizer to restore; it must be of the type that was saved.</param>
+    /// <param name="path">The model file written by <see cref="SaveTrainingState"/>.</param>
+    /// <param name="strict">As for <see cref="Load"/>.</param>
+    /// <param name="allowNonFinite">Load NaN and infinite values too; by default the first one, in either file, is an error.</param>
+    public static LoadResult LoadTrainingState(INetwork network, IOptimizer optimizer, string path, bool strict = true, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentException.ThrowIfNullOrEmpty(path);
 
         using var modelFile = SafeTensorsFile.Open(path);
-        var staged = Stage(network, modelFile, strict);
+        var staged = Stage(network, modelFile, strict, allowNonFinite);
         if (staged.Result.Progress is null || !modelFile.Metadata.TryGetValue(CheckpointMetadata.CheckpointId, out string? id))
             throw new InvalidDataException(
                 $"'{modelFile.Path}' holds no training state (no '{CheckpointMetadata.Epoch}' or '{CheckpointMetadata.CheckpointId}' metadata): it was written by Checkpoint.Save. Load it with Checkpoint.Load, or save with Checkpoint.SaveTrainingState.");
@@ -101,7 +107,7 @@ public static partial class Checkpoint
             if (optimizerId != id)
                 throw new InvalidDataException(
                     $"'{optimizerPath}' belongs to another save than '{modelFile.Path}' (checkpoint id {optimizerId ?? "none"}, expected {id}): a save was interrupted between the two files, or they come from different runs.");
-            state = ReadOptimizerState(optimizerFile);
+            state = ReadOptimizerState(optimizerFile, allowNonFinite);
         }
 
         string expectedType = optimizer.GetState().Optimizer;
@@ -136,7 +142,7 @@ public static partial class Checkpoint
             : path + OptimizerExtension;
     }
 
-    private static SafeTensorsWriter CreateOptimizerWriter(INetwork network, OptimizerState state, string id)
+    private static SafeTensorsWriter CreateOptimizerWriter(INetwork network, OptimizerState state, string id, bool allowNonFinite)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (string.IsNullOrEmpty(state.Optimizer)) throw new ArgumentException("The optimizer state has no optimizer type name.", nameof(state));
@@ -154,7 +160,10 @@ public static partial class Checkpoint
         foreach (var (name, values) in state.Tensors)
         {
             if (values is null) throw new ArgumentException($"Optimizer state tensor '{name}' is null.", nameof(state));
-            writer.AddFloats(name, values, ShapeOf(name, values.Length, parameterShapes));
+            long[] shape = ShapeOf(name, values.Length, parameterShapes);
+            if (!allowNonFinite && DescribeNonFinite(name, values, shape) is { } problem)
+                throw NonFiniteToSave($"The {state.Optimizer} optimizer state", problem, "Training cannot resume from NaN or infinite moments", "optimizer");
+            writer.AddFloats(name, values, shape);
         }
         return writer;
     }
@@ -172,7 +181,7 @@ public static partial class Checkpoint
         return [length];
     }
 
-    private static OptimizerState ReadOptimizerState(SafeTensorsFile file)
+    private static OptimizerState ReadOptimizerState(SafeTensorsFile file, bool allowNonFinite)
     {
         if (!file.Metadata.TryGetValue(CheckpointMetadata.Optimizer, out string? type) || type.Length == 0)
             throw new InvalidDataException($"'{file.Path}' has no '{CheckpointMetadata.Optimizer}' metadata naming the optimizer.");
@@ -191,7 +200,10 @@ public static partial class Checkpoint
         {
             if (tensor.DType != SafeTensorsDType.F32)
                 throw new InvalidDataException($"'{file.Path}': optimizer tensor '{tensor.Name}' is {tensor.DType.SpecName()}, but optimizer state is stored as F32.");
-            tensors.Add(tensor.Name, file.ReadFloats(tensor.Name));
+            float[] values = file.ReadFloats(tensor.Name);
+            if (!allowNonFinite && DescribeNonFinite(tensor.Name, values, tensor.Shape) is { } problem)
+                throw NonFiniteInFile(file.Path, problem);
+            tensors.Add(tensor.Name, values);
         }
         return new OptimizerState(type, tensors, scalars);
     }

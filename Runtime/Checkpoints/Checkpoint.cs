@@ -23,11 +23,17 @@ public static partial class Checkpoint
     /// Extra <c>__metadata__</c> entries. Keys <c>format</c> and <c>myelin.*</c> are reserved: Myelin writes <c>format: pt</c>,
     /// <see cref="CheckpointMetadata.Network"/> and <see cref="CheckpointMetadata.Version"/> itself.
     /// </param>
-    public static void Save(INetwork network, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <param name="allowNonFinite">
+    /// Save even if a parameter or buffer is NaN or infinite. By default such a network is refused: it cannot be used,
+    /// and it usually means training diverged.
+    /// </param>
+    /// <exception cref="ArgumentException">A value is NaN or infinite (and <paramref name="allowNonFinite"/> is false); the message names the tensor and element.</exception>
+    /// <exception cref="IOException">The path is a folder, device, pipe or socket, or the write failed; see <see cref="AtomicFile"/>.</exception>
+    public static void Save(INetwork network, string path, IReadOnlyDictionary<string, string>? metadata = null, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        CreateWriter(network, metadata).Save(path);
+        CreateWriter(network, metadata, allowNonFinite).Save(path);
     }
 
     /// <summary>
@@ -41,15 +47,19 @@ public static partial class Checkpoint
     /// When true, a key the network has and the file lacks, or the other way round, is an error. When false, the
     /// matching tensors are loaded and the others reported in the result. Shape and dtype mismatches are errors either way.
     /// </param>
+    /// <param name="allowNonFinite">
+    /// Load NaN and infinite values too, e.g. to inspect a diverged run. By default the first one is an error naming
+    /// its tensor and element, and the network is left unchanged.
+    /// </param>
     /// <returns>The loaded, missing and unexpected keys, and the file's metadata.</returns>
-    /// <exception cref="InvalidDataException">The file is not a valid safetensors file.</exception>
+    /// <exception cref="InvalidDataException">The file is not a valid safetensors file, or holds a NaN or infinity (unless <paramref name="allowNonFinite"/>).</exception>
     /// <exception cref="CheckpointMismatchException">The file does not fit the network; the message lists every problem.</exception>
-    public static LoadResult Load(INetwork network, string path, bool strict = true)
+    public static LoadResult Load(INetwork network, string path, bool strict = true, bool allowNonFinite = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var file = SafeTensorsFile.Open(path);
-        var staged = Stage(network, file, strict);
+        var staged = Stage(network, file, strict, allowNonFinite);
         staged.Apply(network);
         return staged.Result;
     }
@@ -60,8 +70,11 @@ public static partial class Checkpoint
         ?? typeof(Checkpoint).Assembly.GetName().Version?.ToString()
         ?? "unknown";
 
-    /// <summary>A writer holding the network's tensors and the standard plus user metadata; nothing is written yet.</summary>
-    internal static SafeTensorsWriter CreateWriter(INetwork network, IReadOnlyDictionary<string, string>? metadata)
+    /// <summary>
+    /// A writer holding the network's tensors and the standard plus user metadata; nothing is written yet. Unless
+    /// <paramref name="allowNonFinite"/>, a NaN or infinity in any tensor is an <see cref="ArgumentException"/>.
+    /// </summary>
+    internal static SafeTensorsWriter CreateWriter(INetwork network, IReadOnlyDictionary<string, string>? metadata, bool allowNonFinite = false)
     {
         var table = network.Tensors;
         CheckTable(network);
@@ -75,11 +88,11 @@ public static partial class Checkpoint
             long[] shape = ToLong(tensor.Shape);
             switch (tensor.Kind)
             {
-                case TensorKind.Parameter:
-                    writer.AddFloats(tensor.Name, parameters.Slice(tensor.Offset, tensor.Length), shape);
-                    break;
-                case TensorKind.Buffer:
-                    writer.AddFloats(tensor.Name, buffers.Slice(tensor.Offset, tensor.Length), shape);
+                case TensorKind.Parameter or TensorKind.Buffer:
+                    var values = (tensor.Kind == TensorKind.Parameter ? parameters : buffers).Slice(tensor.Offset, tensor.Length);
+                    if (!allowNonFinite && DescribeNonFinite(tensor.Name, values, shape) is { } problem)
+                        throw NonFiniteToSave(NetworkName(network), problem, "A network with NaN or infinite values cannot be used", nameof(network));
+                    writer.AddFloats(tensor.Name, values, shape);
                     break;
                 case TensorKind.Counter:
                     float count = buffers[tensor.Offset];
@@ -115,10 +128,11 @@ public static partial class Checkpoint
     }
 
     /// <summary>
-    /// Matches the file against the network's table, collects every problem, and reads all values into new arrays.
-    /// Nothing in the network is written; <see cref="StagedLoad.Apply"/> does that.
+    /// Matches the file against the network's table, collects every problem, and reads all values into new arrays,
+    /// checking that they are finite unless <paramref name="allowNonFinite"/>. Nothing in the network is written;
+    /// <see cref="StagedLoad.Apply"/> does that.
     /// </summary>
-    internal static StagedLoad Stage(INetwork network, SafeTensorsFile file, bool strict)
+    internal static StagedLoad Stage(INetwork network, SafeTensorsFile file, bool strict, bool allowNonFinite = false)
     {
         CheckTable(network);
         var table = network.Tensors;
@@ -163,7 +177,10 @@ public static partial class Checkpoint
         var loaded = new List<string>(matched.Count);
         foreach (var (target, source) in matched)
         {
-            values.Add((target, file.ReadFloats(source.Name)));
+            float[] read = file.ReadFloats(source.Name);
+            if (!allowNonFinite && DescribeNonFinite(source.Name, read, source.Shape) is { } problem)
+                throw NonFiniteInFile(file.Path, problem);
+            values.Add((target, read));
             loaded.Add(target.Name);
         }
         var result = new LoadResult(loaded, missing, unexpected, file.Metadata, TrainingProgress.FromMetadata(file.Metadata, file.Path));

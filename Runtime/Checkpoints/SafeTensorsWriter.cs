@@ -91,70 +91,18 @@ public sealed class SafeTensorsWriter
     }
 
     /// <summary>
-    /// Writes the file to <paramref name="path"/> atomically: to a new temporary file in the same directory, flushed to
-    /// disk, then renamed over <paramref name="path"/>. On any failure the temporary file is deleted and an existing
-    /// file at <paramref name="path"/> is left as it was, so a crash never leaves a half-written checkpoint.
+    /// Writes the file to <paramref name="path"/> atomically, as <see cref="AtomicFile.Write(string, Action{Stream})"/>
+    /// does: to a new temporary file in the same directory, flushed to disk, then renamed over <paramref name="path"/>.
+    /// On any failure the temporary file is deleted and an existing file at <paramref name="path"/> is left as it was,
+    /// so a crash never leaves a half-written checkpoint. Only a regular file is replaced; a symbolic link is written
+    /// through to its target (see <see cref="AtomicFile"/>).
     /// </summary>
-    public void Save(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        string fullPath = System.IO.Path.GetFullPath(path);
-        string temporary = WriteTemporary(fullPath);
-        Commit(temporary, fullPath);
-    }
+    /// <exception cref="IOException">The path is a folder, device, pipe or socket, or the write failed; the previous file is unchanged.</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> does not exist.</exception>
+    public void Save(string path) => AtomicFile.Write(path, WriteTo, Files);
 
-    /// <summary>Writes and flushes the file to a new temporary file beside <paramref name="fullPath"/>; returns its path.</summary>
-    internal string WriteTemporary(string fullPath)
-    {
-        string directory = System.IO.Path.GetDirectoryName(fullPath)
-            ?? throw new ArgumentException($"'{fullPath}' is a root directory, not a file path.", nameof(fullPath));
-        if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"Cannot save '{fullPath}': the directory '{directory}' does not exist.");
-
-        // Same directory, so that the final rename stays within one file system and is atomic.
-        string temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
-            WriteTo(stream);
-            stream.Flush(flushToDisk: true);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
-        return temporary;
-    }
-
-    /// <summary>Renames a finished temporary file over <paramref name="fullPath"/>; deletes it if that fails.</summary>
-    internal static void Commit(string temporary, string fullPath)
-    {
-        try
-        {
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temporary);
-            throw;
-        }
-    }
-
-    internal static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // Best effort: the original failure is the one worth reporting.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
+    /// <summary>Test seam: the file-system calls <see cref="Save"/> makes, to inject I/O faults.</summary>
+    internal FileOperations Files { get; set; } = FileOperations.Real;
 
     private SafeTensorsWriter AddOwned(string name, SafeTensorsDType dtype, ReadOnlySpan<long> shape, byte[] data)
     {

@@ -27,6 +27,13 @@ public sealed record FitOptions
     /// <summary>Whether to shuffle the training data every epoch (default true).</summary>
     public bool Shuffle { get; init; } = true;
 
+    /// <summary>
+    /// Whether to skip each epoch's last batch when it is smaller than <see cref="BatchSize"/> (PyTorch's <c>drop_last</c>),
+    /// e.g. so that batch norm never sees a batch of one. Default false. A batch size larger than the training data
+    /// would then leave no batch at all, which <see cref="Trainer.Fit"/> rejects.
+    /// </summary>
+    public bool DropLast { get; init; }
+
     /// <summary>The shuffle seed: epoch <c>e</c>'s order depends only on this seed and <c>e</c>.</summary>
     public int Seed { get; init; }
 
@@ -48,11 +55,43 @@ public sealed record FitOptions
     /// <summary>Clips the gradient's global L2 norm to this value before each step (<c>clip_grad_norm_</c>); null for none.</summary>
     public double? ClipGradientNorm { get; init; }
 
+    /// <summary>
+    /// How <see cref="Trainer.Fit"/> recognises a run that blows up without (yet) reaching NaN or infinity; default
+    /// <see cref="DivergenceCheck.Default"/>. Null turns this check off; a NaN or infinite loss or gradient still stops
+    /// training.
+    /// </summary>
+    public DivergenceCheck? Divergence { get; init; } = DivergenceCheck.Default;
+
     /// <summary>Receives progress after every batch. Called on the training thread; keep it cheap.</summary>
     public IProgress<BatchProgress>? Progress { get; init; }
 
     /// <summary>Cancels training cleanly between batches; <see cref="Trainer.Fit"/> then returns the history so far.</summary>
     public CancellationToken CancellationToken { get; init; }
+}
+
+/// <summary>
+/// When a loss counts as diverged: the mean loss of the last <see cref="Window"/> batches is more than
+/// <see cref="Factor"/> times the lowest such mean so far (or the run's first batch loss, if lower), and also above the
+/// first batch loss. <see cref="Trainer.Fit"/> then throws <see cref="TrainingDivergedException"/> before that batch's
+/// optimizer step.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The window smooths out single noisy batches. Both conditions are needed: on the MNIST sample, normal runs (MLP,
+/// LeNet and CNN with Adam, AdamW, RMSprop or SGD at their usual rates) reach windowed means up to 28 times their
+/// lowest so far, in late spikes after the loss has fallen below 0.02, but never exceed their first batch's loss. A run
+/// that has nearly memorised its data is thus not stopped by a spike that is still better than where it started,
+/// while the MNIST MLP with Adam at a learning rate of 1e6, whose loss is still finite but averages 2.5e15 over its
+/// first ten batches, is stopped at batch 10.
+/// </para>
+/// <para>The check runs once the first <see cref="Window"/> batches have been seen, and allocates nothing per batch.</para>
+/// </remarks>
+/// <param name="Factor">How many times its lowest value the windowed mean loss may reach; greater than 1. Default 100.</param>
+/// <param name="Window">How many of the latest batch losses are averaged; at least 1. Default 10.</param>
+public sealed record DivergenceCheck(double Factor = 100, int Window = 10)
+{
+    /// <summary>The default check: a 10-batch mean above 100 times its minimum.</summary>
+    public static DivergenceCheck Default { get; } = new();
 }
 
 /// <summary>Progress after one training batch.</summary>

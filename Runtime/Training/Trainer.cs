@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.Linq;
 using Myelin.Data;
 using Myelin.Optimizers;
@@ -19,7 +20,14 @@ public static class Trainer
 {
     /// <summary>Trains <paramref name="network"/> on <paramref name="train"/>, as Keras's <c>model.fit</c>.</summary>
     /// <returns>The per-epoch metrics and times.</returns>
-    /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite; the weights are those from before that batch.</exception>
+    /// <exception cref="ArgumentException">
+    /// An option is out of range, or the data does not fit the network or would train or validate on nothing (no
+    /// samples, or no batch left by <see cref="FitOptions.DropLast"/>). Checked before the first batch.
+    /// </exception>
+    /// <exception cref="TrainingDivergedException">
+    /// A loss or gradient became NaN or infinite, or the loss blew up as <see cref="FitOptions.Divergence"/> defines;
+    /// the weights are those from before that batch's optimizer step.
+    /// </exception>
     public static History Fit(this ITrainableNetwork network, Dataset train, FitOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -28,8 +36,18 @@ public static class Trainer
         Validate(network, train, options);
 
         var validation = options.ValidationData;
-        if (validation is null && options.ValidationSplit > 0) (train, validation) = train.SplitValidation(options.ValidationSplit);
+        if (validation is null && options.ValidationSplit > 0)
+        {
+            int total = train.Count;
+            (train, validation) = train.SplitValidation(options.ValidationSplit);
+            string split = string.Create(CultureInfo.InvariantCulture, $"FitOptions.ValidationSplit {options.ValidationSplit} of {total} samples");
+            if (train.Count == 0) throw new ArgumentException($"{split} leaves no training sample; use a smaller split or more data.");
+            if (validation.Count == 0) throw new ArgumentException($"{split} holds out no sample; use a larger split or more data.");
+        }
         if (validation is not null) CheckCompatible(network, validation, "the validation data");
+        if (options.DropLast && train.Count < options.BatchSize)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"FitOptions.BatchSize {options.BatchSize} is larger than the {train.Count} training samples, and DropLast skips the one smaller batch, so no batch would be trained; use a batch size of at most {train.Count} or DropLast = false."));
 
         var optimizer = options.Optimizer ?? new Adam();
         // An array, not the options' IReadOnlyList: foreach over an interface allocates an enumerator, once per batch.
@@ -37,7 +55,8 @@ public static class Trainer
         var callbacks = options.Callbacks ?? Array.Empty<Callback>();
         var history = new History();
         var context = new TrainingContext(network, optimizer, history, options.Epochs) { Seed = options.Seed };
-        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, options.Seed);
+        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, options.Seed, options.DropLast);
+        var watch = options.Divergence is { } check ? new LossWatch(check) : null;
         network.EnsureBatchCapacity(options.BatchSize);
         context.GlobalStep = (long)options.InitialEpoch * loader.BatchCount;
         // Dropout masks follow the run's seed and step, not the network's construction seed, so resuming is exact.
@@ -50,7 +69,7 @@ public static class Trainer
             for (int epoch = options.InitialEpoch + 1; epoch <= options.Epochs; epoch++)
             {
                 double learningRate = optimizer.LearningRate;
-                var (trainMetrics, duration, completed) = TrainEpoch(network, loader, epoch, optimizer, metrics, options, context);
+                var (trainMetrics, duration, completed) = TrainEpoch(network, loader, epoch, optimizer, metrics, options, context, watch);
                 if (!completed)
                 {
                     history.StopReason = "cancelled";
@@ -92,7 +111,7 @@ public static class Trainer
 
     private static (Dictionary<string, double> Metrics, TimeSpan Duration, bool Completed) TrainEpoch(
         ITrainableNetwork network, DataLoader loader, int epoch, IOptimizer optimizer, IMetric[] metrics,
-        FitOptions options, TrainingContext context)
+        FitOptions options, TrainingContext context, LossWatch? watch)
     {
         network.IsTraining = true;
         foreach (var metric in metrics) metric.Reset();
@@ -110,6 +129,8 @@ public static class Trainer
                 : network.ForwardBackward(batch.Inputs, batch.Targets, batch.Size);
             if (!float.IsFinite(loss))
                 throw new TrainingDivergedException(epoch, batch.Index + 1, $"the loss is {loss}");
+            if (watch is not null && watch.Diverged(loss))
+                throw new TrainingDivergedException(epoch, batch.Index + 1, watch.Describe());
             if (!GradientClipping.AreGradientsFinite(network))
                 throw new TrainingDivergedException(epoch, batch.Index + 1, "a gradient is NaN or infinite");
             if (options.ClipGradientNorm is double maxNorm) GradientClipping.ClipByGlobalNorm(network, maxNorm);
@@ -139,6 +160,7 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
         CheckCompatible(network, data, "the data");
+        if (data.Count == 0) throw new ArgumentException("The data has no samples; Evaluate needs at least one.");
         var used = (metrics ?? DefaultMetrics(network)).ToArray();
         if (batchSize <= 0) batchSize = network.MaxBatchSize;
         network.EnsureBatchCapacity(batchSize);
@@ -213,7 +235,14 @@ public static class Trainer
             throw new ArgumentOutOfRangeException(nameof(options), options.ValidationSplit, "FitOptions.ValidationSplit must be in [0, 1).");
         if (options.ClipGradientNorm is double clip && !(clip > 0))
             throw new ArgumentOutOfRangeException(nameof(options), clip, "FitOptions.ClipGradientNorm must be positive.");
+        if (options.Divergence is { } divergence && !(divergence.Factor > 1))
+            throw new ArgumentOutOfRangeException(nameof(options), divergence.Factor, "FitOptions.Divergence.Factor must be greater than 1.");
+        if (options.Divergence is { Window: < 1 } window)
+            throw new ArgumentOutOfRangeException(nameof(options), window.Window, "FitOptions.Divergence.Window must be at least 1.");
         CheckCompatible(network, train, "the training data");
+        if (train.Count == 0) throw new ArgumentException("The training data has no samples; Fit needs at least one.");
+        if (options.ValidationData is { Count: 0 })
+            throw new ArgumentException("FitOptions.ValidationData has no samples; give at least one, or no validation data.");
     }
 
     private static void CheckCompatible(ITrainableNetwork network, Dataset data, string what)
@@ -231,6 +260,40 @@ public static class Trainer
         if (!wantsLabels && data.TargetSize != network.OutputSize)
             throw new ArgumentException($"{name} has {network.OutputSize} outputs, but {what} has {data.TargetSize} targets per sample.");
     }
+}
+
+/// <summary>
+/// Applies a <see cref="DivergenceCheck"/> to the batch losses of one <see cref="Trainer.Fit"/> call. Keeps the last
+/// <c>Window</c> losses in a ring allocated once, so observing a batch allocates nothing.
+/// </summary>
+internal sealed class LossWatch(DivergenceCheck check)
+{
+    private readonly double[] _recent = new double[check.Window];   // [Window] the latest batch losses, a ring
+    private int _seen;
+    private double _first;      // the first batch's loss: where this run started
+    private double _lowest;     // min(first loss, every full-window mean so far)
+    private double _mean;       // the latest full-window mean
+
+    /// <summary>Records a finite batch loss; true when the run has diverged.</summary>
+    public bool Diverged(float loss)
+    {
+        if (_seen == 0) _first = _lowest = loss;
+        _recent[_seen % _recent.Length] = loss;
+        _seen++;
+        if (_seen < _recent.Length) return false;
+
+        // Summed afresh each batch (Window is small): a running sum would keep the rounding error of a 1e26 loss.
+        double sum = 0;
+        foreach (double value in _recent) sum += value;
+        _mean = sum / _recent.Length;
+        bool diverged = _mean > check.Factor * _lowest && _mean > _first;
+        if (!diverged) _lowest = Math.Min(_lowest, _mean);
+        return diverged;
+    }
+
+    /// <summary>Why <see cref="Diverged"/> returned true, with the numbers.</summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"the mean loss of the last {_recent.Length} batches is {_mean:g4}, more than {check.Factor:g4} times the lowest loss so far ({_lowest:g4}) and above the first batch's ({_first:g4})");
 }
 
 /// <summary>The result of <see cref="Trainer.Evaluate"/>: <c>loss</c> and the metrics by key.</summary>

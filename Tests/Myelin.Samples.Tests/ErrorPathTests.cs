@@ -7,7 +7,7 @@ namespace Myelin.Samples.Tests;
 public class ErrorPathTests
 {
     /// <summary>The error lines, checked for the shape every failure must have.</summary>
-    private static string[] ErrorLines(AppResult result, int exitCode)
+    internal static string[] ErrorLines(AppResult result, int exitCode)
     {
         Assert.Equal(exitCode, result.ExitCode);
         Assert.DoesNotContain(" at Myelin.", result.Errors, StringComparison.Ordinal);
@@ -144,6 +144,29 @@ public class ErrorPathTests
         var lines = ErrorLines(AppHarness.Run("predict", "--load", WriteTinyCheckpoint(temp), "--index", "2000"), exitCode: 2);
 
         Assert.Equal(["error: Invalid value '2000' for --index: there are 2,000 held-out bundled digits, so the index must be from 0 to 1999."], lines);
+    }
+
+    [Fact]
+    public void A_checkpoint_with_a_NaN_weight_fails_to_evaluate_naming_the_tensor_and_element()
+    {
+        using var temp = new TempDirectory();
+        string path = WriteTinyCheckpoint(temp);
+        long offset;
+        using (var file = SafeTensorsFile.Open(path))
+            offset = 8 + file.HeaderLength + file.GetTensor("dense2.bias").DataBegin + 3 * sizeof(float);
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            stream.Position = offset;
+            stream.Write(BitConverter.GetBytes(float.NaN));
+        }
+
+        var result = AppHarness.Run("evaluate", "--load", path);
+
+        var lines = ErrorLines(result, exitCode: 1);
+        Assert.Equal(
+            [$"error: '{path}' holds a non-finite value: tensor 'dense2.bias' is NaN at [3] (element 3 of 10). The checkpoint was saved from a diverged network or is damaged; load it with allowNonFinite: true to inspect it anyway."],
+            lines);
+        Assert.DoesNotContain("accuracy", result.Output, StringComparison.Ordinal);
     }
 
     /// <summary>An untrained MLP saved as the app saves it.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Myelin.Checkpoints;
 using Myelin.Training;
 using ScottPlot;
 
@@ -11,7 +12,10 @@ internal static class CurvePlot
     /// <summary>The image size in pixels.</summary>
     public const int Width = 1200, Height = 480;
 
-    /// <summary>Writes the curves of <paramref name="history"/> to <paramref name="path"/> as a PNG.</summary>
+    /// <summary>
+    /// Writes the curves of <paramref name="history"/> to <paramref name="path"/> as a PNG, atomically: an earlier plot
+    /// there is replaced whole or, if the write fails, left as it was.
+    /// </summary>
     /// <param name="history">A run with at least one epoch.</param>
     /// <param name="path">The PNG to write.</param>
     /// <param name="title">Shown above both plots, e.g. "mlp on 8,000 bundled digits".</param>
@@ -33,7 +37,9 @@ internal static class CurvePlot
 
         Style(loss, $"Loss — {title}", "cross-entropy loss", Alignment.UpperRight, epochs.Length);
         Style(accuracy, $"Accuracy — {title}", "accuracy (%)", Alignment.LowerRight, epochs.Length);
-        multiplot.SavePng(path, Width, Height);
+        using var image = multiplot.Render(Width, Height);
+        byte[] png = image.GetImageBytes(ImageFormat.Png);
+        AtomicFile.Write(path, stream => stream.Write(png));
     }
 
     private static void AddSeries(Plot plot, double[] epochs, History history, string key, string label, Color color, double scale)
