@@ -43,31 +43,18 @@ public static class Onnx
     /// <summary>The opset of the default domain the graph is written against.</summary>
     public const int Opset = 21;
 
-    /// <summary>Exports <paramref name="network"/> to an ONNX file; the file is replaced only once the whole model is written.</summary>
+    /// <summary>
+    /// Exports <paramref name="network"/> to an ONNX file, as checkpoints are saved (<see cref="Checkpoints.AtomicFile"/>):
+    /// the file is replaced only once the whole model is written, and never over anything but a regular file.
+    /// </summary>
     /// <exception cref="ArgumentException">The network has a layer the exporter does not know, or its tables disagree; the message names the layer.</exception>
+    /// <exception cref="IOException">The path cannot be written; the message names it.</exception>
     public static void Export(INetwork network, string path, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrEmpty(path);
         var model = BuildModel(network, options ?? new OnnxExportOptions());
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? ".";
-        if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"Cannot export the ONNX model to '{path}': the folder '{directory}' does not exist.");
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                model.WriteTo(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        Checkpoints.AtomicFile.Write(path, model.WriteTo);
     }
 
     /// <summary>Writes <paramref name="network"/> as an ONNX model to <paramref name="stream"/>.</summary>

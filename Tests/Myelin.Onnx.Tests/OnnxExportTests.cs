@@ -131,7 +131,7 @@ public sealed class OnnxExportTests
     public void Exporting_into_a_missing_folder_names_the_folder()
     {
         string path = Path.Combine(Path.GetTempPath(), "myelin-no-such-folder-" + Guid.NewGuid().ToString("N"), "model.onnx");
-        var error = Assert.Throws<DirectoryNotFoundException>(() => Onnx.Export(new Mlp(), path));
+        var error = Assert.ThrowsAny<IOException>(() => Onnx.Export(new Mlp(), path));
         Assert.Contains(Path.GetDirectoryName(path)!, error.Message, StringComparison.Ordinal);
     }
 }

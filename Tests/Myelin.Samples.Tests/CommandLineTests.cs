@@ -49,6 +49,29 @@ public class CommandLineTests
             SavePath: "m.safetensors", PlotPath: "c.png", DataDirectory: "mnist-dir", EarlyStoppingPatience: 3, Normalize: false), options);
     }
 
+    [Theory]
+    [InlineData(new[] { "--model", "mlp" }, "constant")]
+    [InlineData(new[] { "--model", "resnet" }, "cosine")]
+    [InlineData(new[] { "--model", "resnet", "--schedule", "constant" }, "constant")]
+    [InlineData(new[] { "--model", "cnn", "--schedule", "cosine" }, "cosine")]
+    public void The_schedule_defaults_per_model_and_can_be_chosen(string[] args, string schedule) =>
+        Assert.Equal(schedule, Parse<TrainOptions>(args).Schedule);
+
+    [Fact]
+    public void A_cosine_schedule_decays_the_learning_rate_over_the_epochs_of_the_run()
+    {
+        var options = Parse<TrainOptions>("--model", "resnet", "--epochs", "4", "--lr", "0.002");
+        var optimizer = options.CreateOptimizer();
+        var schedule = Assert.IsType<Myelin.Optimizers.CosineAnnealingLR>(options.CreateSchedule(optimizer));
+        Assert.Equal(4, schedule.TMax);
+        Assert.Null(Parse<TrainOptions>("--model", "mlp").CreateSchedule(optimizer));
+        Assert.Contains("adam lr 0.002 cosine to 0", options.DescribeOptimizer(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_schedule_names_the_choices() =>
+        Assert.Contains("'linear'", ParseFails("--schedule", "linear").Message, StringComparison.Ordinal);
+
     [Fact]
     public void Values_can_be_attached_with_an_equals_sign()
     {
@@ -88,8 +111,8 @@ public class CommandLineTests
     [InlineData("--weight-decay", "-1", "Invalid value '-1' for --weight-decay: expected a number of at least 0, such as 0.9.")]
     [InlineData("--seed", "1.5", "Invalid value '1.5' for --seed: expected a whole number.")]
     [InlineData("--early-stopping", "-1", "Invalid value '-1' for --early-stopping: expected a whole number of at least 0.")]
-    [InlineData("--model", "resnet", "Unknown model 'resnet' for --model (did you mean 'lenet'?); the models are mlp, lenet, cnn.")]
-    [InlineData("--model", "transformer", "Unknown model 'transformer' for --model; the models are mlp, lenet, cnn.")]
+    [InlineData("--model", "lenett", "Unknown model 'lenett' for --model (did you mean 'lenet'?); the models are mlp, lenet, cnn, resnet.")]
+    [InlineData("--model", "transformer", "Unknown model 'transformer' for --model; the models are mlp, lenet, cnn, resnet.")]
     [InlineData("--optimizer", "adagrad", "Unknown optimizer 'adagrad' for --optimizer; the optimizers are adam, adamw, sgd, rmsprop.")]
     [InlineData("--plot", "curves.jpg", "Invalid value 'curves.jpg' for --plot: the curves are written as a PNG, so the path must end in .png.")]
     [InlineData("--momentum", "0.9", "Option --momentum applies to sgd and rmsprop, not adam; drop it or choose --optimizer sgd.")]

@@ -45,11 +45,13 @@ internal static class TrainCommand
             earlyStopping = new EarlyStopping("val_loss", patience, restoreBestWeights: true);
             callbacks.Add(earlyStopping);
         }
+        var optimizer = options.CreateOptimizer();
         var fitOptions = new FitOptions
         {
             Epochs = options.Epochs,
             BatchSize = options.BatchSize,
-            Optimizer = options.CreateOptimizer(),
+            Optimizer = optimizer,
+            Schedule = options.CreateSchedule(optimizer),
             Seed = options.Seed,
             ValidationData = test,
             Callbacks = callbacks,

@@ -20,10 +20,14 @@ namespace Myelin.Samples.Mnist.Commands;
 /// <param name="DataDirectory">A folder with the official MNIST files, or null for the bundled digits.</param>
 /// <param name="EarlyStoppingPatience">Epochs without a better validation loss before stopping, or null to train every epoch.</param>
 /// <param name="Normalize">Whether inputs are normalised as (x - 0.1307) / 0.3081.</param>
+/// <param name="Schedule">One of <see cref="TrainOptions.Schedules"/>: a constant learning rate, or a half cosine to 0 over the run.</param>
 internal sealed record TrainOptions(
     string Model, int Epochs, int BatchSize, string Optimizer, double LearningRate, double Momentum, double WeightDecay, int Seed,
-    string? SavePath, string? PlotPath, string? DataDirectory, int? EarlyStoppingPatience, bool Normalize) : CommandOptions
+    string? SavePath, string? PlotPath, string? DataDirectory, int? EarlyStoppingPatience, bool Normalize, string Schedule = "constant") : CommandOptions
 {
+    /// <summary>The learning-rate schedules of <c>--schedule</c>.</summary>
+    public static IReadOnlyList<string> Schedules { get; } = ["constant", "cosine"];
+
     /// <summary>The defaults of the README's main command.</summary>
     public const int DefaultEpochs = 10, DefaultSeed = 1;
 
@@ -49,6 +53,7 @@ internal sealed record TrainOptions(
             new("--batch", "N", $"Samples per batch. Default {string.Join(", ", ModelCatalog.Models.Select(m => $"{m.DefaultBatchSize} for {m.Name}"))}."),
             new("--optimizer", "NAME", $"{string.Join(", ", Optimizers)}. Default {DefaultOptimizer}."),
             new("--lr", "RATE", "Learning rate. Default 1e-3."),
+            new("--schedule", "NAME", $"Learning rate over the run: constant, or cosine (a half cosine from --lr to 0). Default {string.Join(", ", ModelCatalog.Models.Select(m => $"{(m.CosineSchedule ? "cosine" : "constant")} for {m.Name}"))}."),
             new("--momentum", "M", "Momentum of sgd (default 0.9) and rmsprop (default 0)."),
             new("--weight-decay", "W", "Weight decay: L2 for adam, sgd and rmsprop, decoupled for adamw. Default 0 (0.01 for adamw)."),
             new("--seed", "N", $"Seeds the initial weights and the shuffling. Default {DefaultSeed}."),
@@ -75,11 +80,16 @@ internal sealed record TrainOptions(
         _ => throw new System.InvalidOperationException($"No optimizer is called '{Optimizer}'."),
     };
 
-    /// <summary>"adam lr 0.001" with the momentum and weight decay when they matter.</summary>
+    /// <summary>The learning-rate schedule for <paramref name="optimizer"/>, or null for a constant rate.</summary>
+    public ILearningRateSchedule? CreateSchedule(IOptimizer optimizer) =>
+        Schedule == "cosine" ? new CosineAnnealingLR(optimizer, Epochs) : null;
+
+    /// <summary>"adam lr 0.001" with the momentum, weight decay and schedule when they matter.</summary>
     public string DescribeOptimizer()
     {
         var c = CultureInfo.InvariantCulture;
         string text = string.Create(c, $"{Optimizer} lr {LearningRate:G4}");
+        if (Schedule == "cosine") text += " cosine to 0";
         if (Optimizer is "sgd" or "rmsprop" && Momentum > 0) text += string.Create(c, $" momentum {Momentum:G4}");
         if (WeightDecay > 0) text += string.Create(c, $" weight decay {WeightDecay:G4}");
         return text;
@@ -112,6 +122,7 @@ internal sealed record TrainOptions(
             PlotPath: plot,
             DataDirectory: options.Text("--data"),
             EarlyStoppingPatience: options.Has("--early-stopping") ? options.Int("--early-stopping", 0, min: 0) : null,
-            Normalize: !options.Flag("--no-normalize"));
+            Normalize: !options.Flag("--no-normalize"),
+            Schedule: options.Choice("--schedule", ModelCatalog.Get(model).CosineSchedule ? "cosine" : "constant", Schedules, "schedule"));
     }
 }
