@@ -9,7 +9,8 @@ namespace Myelin;
 
 /// <summary>
 /// Builds the ONNX graph of one network from its layer and parameter tables: one or two nodes per layer, named after
-/// the layer, with the layer's tensors as initializers.
+/// the layer, with the layer's tensors as initializers. Floats are stored as raw little-endian bytes, as ONNX requires,
+/// which is the memory layout on every platform .NET runs Myelin on (x64, Arm64).
 /// </summary>
 internal sealed class GraphBuilder
 {
@@ -37,6 +38,7 @@ internal sealed class GraphBuilder
         var layers = _network.Layers;
         if (layers.Count == 0) throw new ArgumentException($"{_networkName} has no layers to export.");
         var live = LiveLayers(layers);
+        if (options.InputNormalization is { } normalization) AddNormalization(normalization);
         string? finalActivation = options.OutputProbabilities ? ProbabilityActivation() : null;
         for (int i = 0; i < layers.Count; i++)
         {
@@ -51,6 +53,37 @@ internal sealed class GraphBuilder
         _graph.Input.Add(Value(InputName, _network.InputShape));
         _graph.Output.Add(Value(OutputName, _network.OutputShape));
         return _graph;
+    }
+
+    /// <summary>
+    /// <c>(input - mean) / std</c> before the first layer, with the statistics shaped to broadcast over a sample: a
+    /// scalar, one per channel (<c>[C, 1, 1]</c>), or one per feature (the sample's shape).
+    /// </summary>
+    private void AddNormalization(Myelin.Data.Normalization normalization)
+    {
+        var sample = _network.InputShape;
+        long[] shape = normalization.Scope switch
+        {
+            Myelin.Data.NormalizationScope.Scalar => [],
+            Myelin.Data.NormalizationScope.PerChannel => new long[] { sample[0] }.Concat(sample.Skip(1).Select(_ => 1L)).ToArray(),
+            _ => sample.Select(d => (long)d).ToArray(),
+        };
+        long count = shape.Aggregate(1L, (a, b) => a * b);
+        if (normalization.Mean.Length != count)
+            throw new ArgumentException($"{_networkName}: the input normalisation has {normalization.Mean.Length} means, but a {normalization.Scope} normalisation of input [{string.Join(", ", sample)}] needs {count}.");
+        _graph.Initializer.Add(Constant("input.mean", shape, normalization.Mean));
+        _graph.Initializer.Add(Constant("input.std", shape, normalization.Std));
+        AddNode("Sub", "input/center", [InputName, "input.mean"], "input/centered", []);
+        AddNode("Div", "input/scale", ["input/centered", "input.std"], "input/normalized", []);
+        _values[InputName] = "input/normalized";
+    }
+
+    private static TensorProto Constant(string name, long[] shape, ReadOnlySpan<float> values)
+    {
+        var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        proto.Dims.AddRange(shape);
+        proto.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values));
+        return proto;
     }
 
     /// <summary>The activation that turns the logits into probabilities when the loss absorbed it, or null.</summary>
@@ -194,11 +227,7 @@ internal sealed class GraphBuilder
             throw new ArgumentException($"{_networkName}: layer '{layer.Name}' ({layer.Kind}) has no tensor '{name}' in its parameter table.");
         if (_graph.Initializer.Any(i => i.Name == name)) return name;
         var source = tensor.Kind == TensorKind.Parameter ? _network.Parameters : _network.Buffers;
-        var values = source.Slice(tensor.Offset, tensor.Length);
-        var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        proto.Dims.AddRange(tensor.Shape.Select(d => (long)d));
-        proto.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values));
-        _graph.Initializer.Add(proto);
+        _graph.Initializer.Add(Constant(name, tensor.Shape.Select(d => (long)d).ToArray(), source.Slice(tensor.Offset, tensor.Length)));
         return name;
     }
 

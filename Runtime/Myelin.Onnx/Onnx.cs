@@ -19,6 +19,13 @@ public sealed record OnnxExportOptions
 
     /// <summary>The graph's name in the file; the network's class name when null.</summary>
     public string? GraphName { get; init; }
+
+    /// <summary>
+    /// The input normalisation the network was trained with, prepended to the graph as <c>(input - mean) / std</c>, so
+    /// that the exported model takes raw inputs (pixels in [0, 1], unscaled features). None by default: the model then
+    /// takes the network's own inputs.
+    /// </summary>
+    public Myelin.Data.Normalization? InputNormalization { get; init; }
 }
 
 /// <summary>

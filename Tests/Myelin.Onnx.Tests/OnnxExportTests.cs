@@ -82,6 +82,28 @@ public sealed class OnnxExportTests
     }
 
     [Fact]
+    public void A_prepended_normalisation_lets_the_model_take_raw_inputs()
+    {
+        var network = new Pooling(seed: 6);
+        GeneratedComparison.Randomize(network, new Random(3));
+        var normalization = Myelin.Data.Normalization.PerChannel([0.2f, 0.5f, -0.1f], [0.3f, 2f, 0.7f]);
+        var raw = Inputs(2 * Pooling.InputSize, seed: 8);
+        var normalized = new float[raw.Length];
+        for (int i = 0; i < raw.Length; i++)
+        {
+            int channel = i % Pooling.InputSize / (10 * 11);
+            normalized[i] = (raw[i] - normalization.Mean[channel]) / normalization.Std[channel];
+        }
+        var model = Onnx.ToBytes(network, new OnnxExportOptions { InputNormalization = normalization });
+        Assert.Null(Differences("normalised", Forward(network, normalized, 2), Run(model, network, raw, 2)));
+    }
+
+    [Fact]
+    public void A_normalisation_of_the_wrong_size_is_refused_with_both_sizes() =>
+        Assert.Contains("has 2 means", Assert.Throws<ArgumentException>(() => Onnx.ToBytes(new Pooling(),
+            new OnnxExportOptions { InputNormalization = Myelin.Data.Normalization.PerChannel([0f, 0f], [1f, 1f]) })).Message, StringComparison.Ordinal);
+
+    [Fact]
     public void A_network_that_ends_in_its_own_softmax_gets_no_second_one()
     {
         var network = new Residual(seed: 1);

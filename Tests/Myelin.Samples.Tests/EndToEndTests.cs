@@ -94,6 +94,36 @@ public class EndToEndTests
     }
 
     [Fact]
+    public void A_saved_network_exports_to_ONNX_with_its_normalisation_and_a_softmax_unless_asked_otherwise()
+    {
+        using var temp = new TempDirectory();
+        string model = temp.File("mlp.safetensors"), onnx = temp.File("mlp.onnx"), logits = temp.File("logits.onnx");
+        Assert.Equal(0, AppHarness.Run("train", "--epochs", "1", "--save", model).ExitCode);
+
+        var exported = AppHarness.Run("export", "--load", model, "--onnx", onnx);
+        Assert.Equal((0, ""), (exported.ExitCode, exported.Errors));
+        Assert.Contains("input 'input' [batch, 784] of pixels in [0, 1]; output 'output' [batch, 10] of class probabilities", exported.Output, StringComparison.Ordinal);
+        var plain = AppHarness.Run("export", "--load", model, "--onnx", logits, "--logits", "--normalized-inputs");
+        Assert.Contains("of inputs normalised as 0.1307,0.3081; output 'output' [batch, 10] of logits", plain.Output, StringComparison.Ordinal);
+
+        // The files are exactly what the exporter writes for the loaded network with those options.
+        var network = new Myelin.Samples.Mnist.MnistMlp();
+        Checkpoint.Load(network, model);
+        var standard = Normalization.Scalar(MnistFiles.PixelMean, MnistFiles.PixelStd);
+        Assert.Equal(Onnx.ToBytes(network, new OnnxExportOptions { OutputProbabilities = true, InputNormalization = standard, GraphName = "mlp" }), File.ReadAllBytes(onnx));
+        Assert.Equal(Onnx.ToBytes(network, new OnnxExportOptions { GraphName = "mlp" }), File.ReadAllBytes(logits));
+    }
+
+    [Fact]
+    public void Export_checks_its_output_path_before_reading_the_checkpoint()
+    {
+        var result = AppHarness.Run("export", "--load", "missing.safetensors", "--onnx", "/no/such/folder/model.onnx");
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains("--onnx", result.Errors, StringComparison.Ordinal);
+        Assert.Contains("/no/such/folder", result.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_run_cancelled_before_the_first_batch_exits_with_130_and_saves_nothing()
     {
         using var temp = new TempDirectory();

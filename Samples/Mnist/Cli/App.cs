@@ -43,6 +43,7 @@ internal static class App
                 EvaluateOptions options => EvaluateCommand.Run(options, context),
                 PredictOptions options => PredictCommand.Run(options, context),
                 TransferOptions options => TransferCommand.Run(options, context),
+                ExportOptions options => ExportCommand.Run(options, context),
                 _ => throw new InvalidOperationException($"No runner for {invocation.Options?.GetType().Name ?? "no options"}."),
             };
         }
