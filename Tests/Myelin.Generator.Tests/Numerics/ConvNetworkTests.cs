@@ -22,12 +22,12 @@ public sealed class ConvNetworkTests
     /// <summary>The smallest batch that gives every batch norm of <paramref name="network"/> two values per channel.</summary>
     internal static int SmallestTrainingBatch(RefNetwork network)
     {
-        var shapes = network.LayerShapes;
+        var inputs = network.LayerInputShapes;
         int smallest = 1;
         for (int i = 0; i < network.Layers.Count; i++)
         {
             if (network.Layers[i] is not RefBatchNorm) continue;
-            int[] input = i == 0 ? network.InputShape : shapes[i - 1];
+            int[] input = inputs[i];
             int positions = input.Aggregate(1, (a, b) => a * b) / input[0];
             smallest = Math.Max(smallest, positions >= 2 ? 1 : 2);
         }
