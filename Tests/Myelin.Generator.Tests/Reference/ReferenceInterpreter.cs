@@ -16,9 +16,15 @@ internal sealed record RefTargets(int[]? Labels, double[]? Values)
 /// <param name="TensorsAfter">The parameters and buffers after the pass (running statistics updated in training mode).</param>
 /// <param name="LayerOutputs">The output of every layer, [batch, that layer's output size]; null for a layer that is not run (nothing reads it).</param>
 /// <param name="KinkSignature">A hash of every ReLU sign and max-pool choice: equal signatures mean the same linear piece.</param>
+/// <param name="GradientScales">
+/// For each parameter, the largest sum of absolute terms that one of its gradient elements adds up (e.g. a bias's
+/// <c>sum_b |dz[b, o]|</c>, a weight's bound <c>max_o sum_b |dz[b, o]| * max |x|</c>): the scale of the rounding error of
+/// any float evaluation of that sum, which matters where the terms cancel (a bias under a training-mode batch norm has a
+/// gradient of exactly zero). Empty without a backward pass.
+/// </param>
 internal sealed record RefPass(
     double[] Outputs, double Loss, IReadOnlyDictionary<string, double[]> Gradients, double[]? InputGradient,
-    RefTensors TensorsAfter, IReadOnlyList<double[]?> LayerOutputs, long KinkSignature);
+    RefTensors TensorsAfter, IReadOnlyList<double[]?> LayerOutputs, long KinkSignature, IReadOnlyDictionary<string, double> GradientScales);
 
 /// <summary>
 /// Runs a <see cref="RefNetwork"/> in double: forward, loss and a hand-written backward pass, in training mode (dropout
@@ -82,7 +88,8 @@ internal static class ReferenceInterpreter
         if (targets is not null) loss = ComputeLoss(network, values[lossSlot], targets, batch, gradient);
 
         var gradients = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        if (!backward) return new RefPass(output, loss, gradients, null, state, layerOutputs, signature);
+        var scales = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (!backward) return new RefPass(output, loss, gradients, null, state, layerOutputs, signature, scales);
 
         foreach (var (name, parameters) in state.Parameters) gradients[name] = new double[parameters.Length];
         // slotGradients[s] = dLoss/d(slot s): the sum of what every reader of the slot passed back.
@@ -96,10 +103,39 @@ internal static class ReferenceInterpreter
             var xs = step.InputSlots.Select(slot => values[slot]).ToArray();
             var dxs = xs.Select(x => new double[x.Length]).ToArray();
             Backward(step, state, xs, values[step.OutputSlot], dy, dxs, caches[k], gradients, batch);
+            Scale(step, xs[0], dy, caches[k], scales, batch);
             for (int i = 0; i < dxs.Length; i++) Accumulate(ref slotGradients[step.InputSlots[i]], dxs[i]);
         }
         var inputGradient = slotGradients[0] ?? new double[inputs.Length];
-        return new RefPass(output, loss, gradients, inputGradient, state, layerOutputs, signature);
+        return new RefPass(output, loss, gradients, inputGradient, state, layerOutputs, signature, scales);
+    }
+
+    /// <summary>
+    /// Records the scales of a step's parameter gradients (see <see cref="RefPass.GradientScales"/>): per output channel
+    /// the sum of <c>|dy|</c> over the batch and positions, times the largest <c>|x|</c> (or <c>|x-hat|</c>) for weights.
+    /// </summary>
+    private static void Scale(Step step, double[] x, double[] dy, object? cache, Dictionary<string, double> scales, int batch)
+    {
+        (string Name, int Channels, double[] Input)? owner = step switch
+        {
+            DenseStep d => (d.Name, d.Outputs, x),
+            ConvStep c => (c.Name, c.Geometry.Filters, x),
+            BatchNormStep n => (n.Name, n.Channels, (((double[], double[], bool))cache!).Item1),
+            _ => null,
+        };
+        if (owner is not { } o) return;
+        int positions = dy.Length / (batch * o.Channels);
+        double largest = 0;
+        for (int c = 0; c < o.Channels; c++)
+        {
+            double sum = 0;
+            for (int b = 0; b < batch; b++)
+            for (int p = 0; p < positions; p++)
+                sum += Math.Abs(dy[(b * o.Channels + c) * positions + p]);
+            largest = Math.Max(largest, sum);
+        }
+        scales[o.Name + ".weight"] = largest * o.Input.Max(Math.Abs);
+        scales[o.Name + ".bias"] = largest;
     }
 
     /// <summary>target += contribution, where a missing target is zero.</summary>
