@@ -53,6 +53,28 @@ public sealed class GraphNetworkTests
     }
 
     [Fact]
+    public void Hand_written_graphs_match_the_reference_in_training_and_eval_mode_with_and_without_the_input_gradient()
+    {
+        const string Ns = Namespace + ".Examples";
+        var networks = GraphExamples.All;
+        var failures = new List<string>();
+        var assemblies = GeneratedComparison.CompileAll(Ns, networks, failures, RandomGraphs.AllowedWarnings);
+        int cases = 0;
+        for (int i = 0; i < networks.Length; i++)
+        {
+            if (!assemblies.TryGetValue(networks[i].ClassName, out var assembly)) continue;
+            foreach (bool training in new[] { true, false })
+            foreach (bool inputGradient in new[] { true, false })
+            {
+                int batch = training ? 4 + cases % 5 : 1 + cases % 8;
+                GeneratedComparison.Compare(assembly(), Ns, new ComparisonCase(networks[i], 50_000 + cases, batch, training, inputGradient), failures);
+                cases++;
+            }
+        }
+        Assert.True(failures.Count == 0, GeneratedComparison.Report("Hand-written graphs against the reference", failures, cases));
+    }
+
+    [Fact]
     public void The_random_graphs_cover_every_merge_shape_and_reader_count_the_issue_asks_for()
     {
         // Guards the tests above: if the generator of random graphs drifts, coverage must not silently shrink.
