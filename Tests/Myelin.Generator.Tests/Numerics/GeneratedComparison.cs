@@ -26,9 +26,11 @@ internal sealed record Tolerance(double Values = 1e-4, double Gradients = 1e-3, 
 
 /// <summary>
 /// One case of the generated-versus-reference comparison: a network, its data seed, batch and mode, and whether the
-/// step also asks for dLoss/dinputs (the <c>ForwardBackward</c> overload with an input-gradient span).
+/// step also asks for dLoss/dinputs (the <c>ForwardBackward</c> overload with an input-gradient span). The network is
+/// created with room for <see cref="Capacity"/> samples and grown to the batch first when that is smaller.
 /// </summary>
-internal sealed record ComparisonCase(RefNetwork Network, int Seed, int Batch, bool Training, bool InputGradient = false)
+internal sealed record ComparisonCase(RefNetwork Network, int Seed, int Batch, bool Training, bool InputGradient = false,
+    int Capacity = GeneratedComparison.Capacity)
 {
     public string Describe() =>
         $"seed {Seed}, batch {Batch}, {(Training ? "training" : "eval")} mode{(InputGradient ? ", with the input gradient" : "")}, network:\n{Network.ToDeclaration()}";
@@ -111,8 +113,8 @@ internal static class GeneratedComparison
     }
 
     /// <summary>Creates the generated network <paramref name="network"/> from <paramref name="assembly"/>.</summary>
-    public static ITrainableNetwork Create(Assembly assembly, string ns, RefNetwork network, int seed = 1) =>
-        GeneratorHarness.CreateTrainable(assembly, ns + "." + network.ClassName, seed, Capacity);
+    public static ITrainableNetwork Create(Assembly assembly, string ns, RefNetwork network, int seed = 1, int capacity = Capacity) =>
+        GeneratorHarness.CreateTrainable(assembly, ns + "." + network.ClassName, seed, capacity);
 
     /// <summary>
     /// Overwrites every parameter and buffer with seeded random values: weights with variance 1/fan-in, biases and
@@ -187,7 +189,8 @@ internal static class GeneratedComparison
     {
         tolerance ??= Tolerance.Default;
         var random = new Random(c.Seed);
-        var generated = Create(assembly, ns, c.Network);
+        var generated = Create(assembly, ns, c.Network, capacity: c.Capacity);
+        generated.EnsureBatchCapacity(c.Batch);
         int before = failures.Count;
         CheckShapes(generated, c, failures);
         if (failures.Count > before) return null;

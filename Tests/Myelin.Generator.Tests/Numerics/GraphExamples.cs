@@ -157,6 +157,22 @@ internal static class GraphExamples
         new RefDense(2) { From = "used" },
     });
 
+    /// <summary>Networks whose loss or only layer reads the network's input directly (the input gradient is the loss's own).</summary>
+    public static readonly RefNetwork[] InputEdges =
+    {
+        new("FlattenOfInput", Loss.MeanSquaredError, new[] { 2, 3, 3 }, new RefLayer[] { new RefFlatten() }),
+        new("TanhOfInput", Loss.MeanSquaredError, new[] { 2, 2, 3 }, new RefLayer[] { new RefActivation(Activation.Tanh) }),
+        new("InputPlusInput", Loss.MeanSquaredError, new[] { 4 }, new RefLayer[] { new RefAdd(new[] { "input", "input" }) }),
+        new("InputBesideInput", Loss.MeanSquaredError, new[] { 2, 2, 2 }, new RefLayer[] { new RefConcat(new[] { "input", "input" }) }),
+        new("SigmoidOfInputSum", Loss.BinaryCrossEntropy, new[] { 3 }, new RefLayer[] { new RefAdd(new[] { "input", "input" }, Activation.Sigmoid) }),
+        new("DropoutOfInput", Loss.MeanSquaredError, new[] { 6 }, new RefLayer[] { new RefDropout(0.5f) }),
+        new("NormOfInput", Loss.MeanSquaredError, new[] { 3 }, new RefLayer[] { new RefBatchNorm(1) }),
+        new("InputTwice", Loss.SoftmaxCrossEntropy, new[] { 3 }, new RefLayer[]
+        {
+            new RefDense(3, Activation.Tanh), new RefAdd(new[] { "input", "dense1" }), new RefActivation(Activation.Softmax),
+        }),
+    };
+
     public static readonly RefNetwork[] All =
     {
         ThreeWayAdd, ImageConcat, VectorConcat, ThreeReaders, LongSkip, ResNet, MergeActivations, SoftmaxAfterAdd,

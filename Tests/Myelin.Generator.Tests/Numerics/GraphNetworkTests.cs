@@ -66,12 +66,68 @@ public sealed class GraphNetworkTests
             foreach (bool training in new[] { true, false })
             foreach (bool inputGradient in new[] { true, false })
             {
+                // Every other case starts with room for one sample and grows to the batch: the arena is laid out anew.
                 int batch = training ? 4 + cases % 5 : 1 + cases % 8;
-                GeneratedComparison.Compare(assembly(), Ns, new ComparisonCase(networks[i], 50_000 + cases, batch, training, inputGradient), failures);
+                int capacity = cases % 2 == 0 ? 1 : GeneratedComparison.Capacity;
+                GeneratedComparison.Compare(assembly(), Ns, new ComparisonCase(networks[i], 50_000 + cases, batch, training, inputGradient, capacity), failures);
                 cases++;
             }
         }
         Assert.True(failures.Count == 0, GeneratedComparison.Report("Hand-written graphs against the reference", failures, cases));
+    }
+
+    [Fact]
+    public void Networks_whose_loss_or_only_layer_reads_the_input_give_the_reference_input_gradient()
+    {
+        const string Ns = Namespace + ".InputEdges";
+        var networks = GraphExamples.InputEdges;
+        var failures = new List<string>();
+        var assemblies = GeneratedComparison.CompileAll(Ns, networks, failures);
+        for (int i = 0; i < networks.Length; i++)
+        {
+            if (!assemblies.TryGetValue(networks[i].ClassName, out var assembly)) continue;
+            foreach (bool training in new[] { true, false })
+                GeneratedComparison.Compare(assembly(), Ns, new ComparisonCase(networks[i], 55_000 + i, training ? 5 : 2, training, InputGradient: true), failures);
+        }
+        Assert.True(failures.Count == 0, GeneratedComparison.Report("Networks reading their input directly", failures, 2 * networks.Length));
+    }
+
+    [Fact]
+    public void Inference_only_random_graphs_match_the_reference_in_outputs_and_running_statistics()
+    {
+        const string Ns = Namespace + ".Inference";
+        var networks = Enumerable.Range(0, 15).Select(i => RandomGraphs.Dense(seed: 56_000 + i, className: "InferDense" + i, Losses[i % 3]) with { Loss = Loss.None })
+            .Concat(Enumerable.Range(0, 15).Select(i => RandomGraphs.Conv(seed: 57_000 + i, className: "InferConv" + i, Losses[i % 3]) with { Loss = Loss.None }))
+            .ToList();
+        var failures = new List<string>();
+        var assemblies = GeneratedComparison.CompileAll(Ns, networks, failures, RandomGraphs.AllowedWarnings);
+        for (int i = 0; i < networks.Count; i++)
+        {
+            var network = networks[i];
+            if (!assemblies.TryGetValue(network.ClassName, out var assembly)) continue;
+            var random = new Random(58_000 + i);
+            var generated = Infrastructure.GeneratorHarness.Create(assembly(), Ns + "." + network.ClassName, 1, GeneratedComparison.Capacity);
+            GeneratedComparison.Randomize(generated, random);
+            bool training = i % 2 == 0;
+            int batch = training ? Math.Max(4, ConvNetworkTests.SmallestTrainingBatch(network, valuesPerChannel: 4)) : 1 + i % 8;
+            var inputs = GeneratedComparison.Inputs(random, batch * network.InputSize);
+            var tensors = RefTensors.CopyFrom(generated, network);
+            generated.IsTraining = training;
+            var outputs = new float[batch * network.OutputSize];
+            generated.Forward(inputs, outputs, batch);
+            var reference = ReferenceInterpreter.Run(network, tensors, GeneratedComparison.ToDouble(inputs), batch, training: training,
+                dropoutMasks: GeneratedComparison.DropoutMasks(generated, network, batch));
+            var problems = new List<string>();
+            GeneratedComparison.CompareValues("Forward", outputs, reference.Outputs, Tolerance.Default, problems);
+            foreach (var tensor in generated.Tensors.Where(t => t.Kind != TensorKind.Parameter))
+            {
+                GeneratedComparison.CompareTensor(tensor.Name + " after the pass", generated.Buffers.Slice(tensor.Offset, tensor.Length).ToArray(),
+                    reference.TensorsAfter[tensor.Name], Tolerance.Default, problems);
+            }
+            if (problems.Count > 0)
+                failures.Add($"{network.ClassName} (batch {batch}, {(training ? "training" : "eval")}):\n{network.ToDeclaration()}  " + string.Join("\n  ", problems));
+        }
+        Assert.True(failures.Count == 0, GeneratedComparison.Report("Inference-only graphs against the reference", failures, networks.Count));
     }
 
     [Fact]
