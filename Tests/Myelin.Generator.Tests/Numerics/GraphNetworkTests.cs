@@ -12,8 +12,8 @@ namespace Myelin.Generator.Tests.Numerics;
 public sealed class GraphNetworkTests
 {
     private const string Namespace = "Numerics.Graphs";
-    private const int DenseCount = 120;
-    private const int ConvCount = 120;
+    private const int DenseCount = 100;
+    private const int ConvCount = 100;
     private static readonly Loss[] Losses = { Loss.SoftmaxCrossEntropy, Loss.BinaryCrossEntropy, Loss.MeanSquaredError };
 
     internal static List<RefNetwork> DenseGraphs() => Enumerable.Range(0, DenseCount)
@@ -155,6 +155,22 @@ public sealed class GraphNetworkTests
             Assert.Contains(networks, n => Concats(n).Any(widths => widths.Distinct().Count() == widths.Length));
             foreach (var loss in Losses) Assert.Contains(networks, n => n.Loss == loss && n.Layers[^1] is RefMerge or RefActivation);
         }
+        // Every kind of op must, somewhere, add its input gradient to one another reader wrote (the "and add" kernels).
+        var added = DenseGraphs().Concat(ConvGraphs()).SelectMany(n => Planning.GraphSpecs.Plan(n).Plan!.Ops)
+            .Where(op => op.Inputs.Any(input => input.Accumulate))
+            .Select(op => op switch
+            {
+                Myelin.Generator.Planning.PoolOp pool => pool.Pool.ToString(),
+                Myelin.Generator.Planning.ActivationOp activation => activation.Activation.ToString(),
+                _ => op.GetType().Name,
+            })
+            .ToHashSet();
+        Assert.Superset(new HashSet<string>
+        {
+            "DenseOp", "Conv2DOp", "BatchNormOp", "DropoutOp", "AddOp", "ConcatOp", "Max", "Average", "GlobalAverage",
+            "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax",
+        }, added);
+
         var conv = ConvGraphs();
         Assert.Contains(conv, n => n.Layers.Select((l, i) => (l, i)).Any(p => p.l is RefConcat && n.LayerShapes[p.i].Length == 3));
         Assert.Contains(conv, n => n.Layers.Select((l, i) => (l, i)).Any(p => p.l is RefAdd && n.LayerShapes[p.i].Length == 3));

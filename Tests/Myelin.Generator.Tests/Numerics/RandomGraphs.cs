@@ -23,7 +23,7 @@ internal static class RandomGraphs
     {
         var random = new Random(seed);
         var g = new Builder(random, new[] { random.Next(2, 13) });
-        int blocks = random.Next(2, 5);
+        int blocks = random.Next(1, 4);
         for (int b = 0; b < blocks; b++) VectorBlock(g);
         Head(g, loss);
         return g.Build(className, loss);
@@ -39,7 +39,7 @@ internal static class RandomGraphs
         var random = new Random(seed);
         var g = new Builder(random, new[] { random.Next(1, 4), random.Next(3, 8), random.Next(3, 8) });
         g.Append(RandomNetworks.RandomConv(random, g.CurrentShape) with { Padding = Padding.Same, PaddingSize = 0, Stride = 1 });
-        int blocks = random.Next(2, 5);
+        int blocks = random.Next(1, 4);
         for (int b = 0; b < blocks; b++) ImageBlock(g);
 
         bool imageOutput = loss != Loss.SoftmaxCrossEntropy && random.Next(4) == 0;
@@ -50,14 +50,22 @@ internal static class RandomGraphs
             if (loss == Loss.BinaryCrossEntropy && (EndsInActivation(g) || random.Next(2) == 0)) g.Append(new RefActivation(Activation.Sigmoid));
             return g.Build(className, loss);
         }
-        if (random.Next(2) == 0)
+        switch (random.Next(3))
         {
-            g.Append(new RefGlobalAvgPool2D());
-        }
-        else
-        {
-            // A flatten is a view of the image value: later merges may read it beside a dense layer's output.
-            g.Append(new RefFlatten());
+            case 0:
+                g.Append(new RefGlobalAvgPool2D());
+                break;
+            case 1:
+                // A flatten is a view of the image value: later merges may read it beside a dense layer's output.
+                g.Append(new RefFlatten());
+                break;
+            default:
+                // Global pooling and a flatten of the same image, joined: both add to its gradient.
+                string x = g.Current;
+                string pooled = g.Append(new RefGlobalAvgPool2D());
+                string flat = g.Append(new RefFlatten { From = x });
+                g.Append(new RefConcat(random.Next(2) == 0 ? new[] { pooled, flat } : new[] { flat, pooled }));
+                break;
         }
         if (random.Next(2) == 0) VectorBlock(g);
         Head(g, loss);
@@ -89,8 +97,11 @@ internal static class RandomGraphs
 
     private static void ImageBlock(Builder g)
     {
-        switch (g.Random.Next(7))
+        switch (g.Random.Next(8))
         {
+            case 7 when Math.Min(g.CurrentShape[1], g.CurrentShape[2]) >= 3:
+                Downsample(g);
+                break;
             case 0:
                 // A layer that changes the height and width: earlier values no longer fit a merge with what follows.
                 var shape = g.CurrentShape;
@@ -182,8 +193,11 @@ internal static class RandomGraphs
                 var sources = image ? g.ValuesOfSize(shape[1], shape[2]) : g.Vectors();
                 from = sources[g.Random.Next(sources.Count)];
             }
-            string end = g.Append((image ? (RefLayer)SameConv(g.Random, g.Random.Next(1, 5)) : new RefDense(g.Random.Next(1, 13), RandomActivation(g.Random)))
-                with { From = from == g.Last ? null : from });
+            // For vectors, sometimes a softmax of the source itself: its Jacobian-vector product, added to another reader's.
+            RefLayer layer = image ? SameConv(g.Random, g.Random.Next(1, 5))
+                : choice == 2 ? new RefActivation(Activation.Softmax)
+                : new RefDense(g.Random.Next(1, 13), RandomActivation(g.Random));
+            string end = g.Append(layer with { From = from == g.Last ? null : from });
             if (g.Random.Next(3) == 0) end = g.Append(new RefBatchNorm(image ? 2 : 1));
             inputs.Add(end);
         }
@@ -191,6 +205,28 @@ internal static class RandomGraphs
         Shuffle(g.Random, inputs);
         g.Append(new RefConcat(inputs));
         if (g.Random.Next(3) == 0) g.Append(RandomNetworks.StandAlone(g.Random, allowSoftmax: false));
+    }
+
+    /// <summary>
+    /// Two or three of a max pool, an average pool and a convolution of one window geometry (2x2 stride 2, or overlapping
+    /// 3x3 stride 1) read the same value and are summed or joined, as in a ResNet's downsampling shortcut: the pools'
+    /// backward passes must add to a gradient another reader wrote.
+    /// </summary>
+    private static void Downsample(Builder g)
+    {
+        string x = g.Current;
+        int channels = g.CurrentShape[0];
+        var (kernel, stride) = g.Random.Next(2) == 0 ? (2, 2) : (3, 1);
+        bool add = g.Random.Next(2) == 0;
+        var paths = new List<RefLayer>
+        {
+            new RefPool2D(Max: true, kernel, stride == kernel ? 0 : stride),
+            new RefPool2D(Max: false, kernel, stride == kernel ? 0 : stride),
+            new RefConv2D(add ? channels : g.Random.Next(1, 5), kernel, RandomActivation(g.Random), Stride: stride, Bias: g.Random.Next(2) == 0),
+        };
+        Shuffle(g.Random, paths);
+        var inputs = paths.Take(g.Random.Next(2, 4)).Select(layer => g.Append(layer with { From = x == g.Last ? null : x })).ToList();
+        g.Append(add ? new RefAdd(inputs, RandomActivation(g.Random)) : new RefConcat(inputs));
     }
 
     /// <summary>A skip across several layers: two to four shape-keeping layers, then <c>Add(start, end)</c>.</summary>
