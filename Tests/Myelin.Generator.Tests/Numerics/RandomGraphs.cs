@@ -24,7 +24,7 @@ internal static class RandomGraphs
         var random = new Random(seed);
         var g = new Builder(random, new[] { random.Next(2, 13) });
         int blocks = random.Next(1, 4);
-        for (int b = 0; b < blocks; b++) VectorBlock(g);
+        for (int b = 0; b < blocks; b++) Block(g, image: false);
         Head(g, loss);
         return g.Build(className, loss);
     }
@@ -40,7 +40,7 @@ internal static class RandomGraphs
         var g = new Builder(random, new[] { random.Next(1, 4), random.Next(3, 8), random.Next(3, 8) });
         g.Append(RandomNetworks.RandomConv(random, g.CurrentShape) with { Padding = Padding.Same, PaddingSize = 0, Stride = 1 });
         int blocks = random.Next(1, 4);
-        for (int b = 0; b < blocks; b++) ImageBlock(g);
+        for (int b = 0; b < blocks; b++) Block(g, image: true);
 
         bool imageOutput = loss != Loss.SoftmaxCrossEntropy && random.Next(4) == 0;
         if (imageOutput)
@@ -67,61 +67,48 @@ internal static class RandomGraphs
                 g.Append(new RefConcat(random.Next(2) == 0 ? new[] { pooled, flat } : new[] { flat, pooled }));
                 break;
         }
-        if (random.Next(2) == 0) VectorBlock(g);
+        if (random.Next(2) == 0) Block(g, image: false);
         Head(g, loss);
         return g.Build(className, loss);
     }
 
     // ---- Blocks: each starts from the builder's current value and leaves its output as the current value ----
 
-    private static void VectorBlock(Builder g)
+    /// <summary>
+    /// One block from the current value: a plain layer (for images one that changes the height and width, so that
+    /// earlier values no longer fit a merge with what follows), a residual block, branches joined by a Concat, a long
+    /// skip, or (images) a downsampling merge; then sometimes a layer nothing reads.
+    /// </summary>
+    private static void Block(Builder g, bool image)
     {
-        switch (g.Random.Next(6))
-        {
-            case 0:
-                g.Append(new RefDense(g.Random.Next(1, 17), RandomActivation(g.Random), Bias: g.Random.Next(4) != 0));
-                ChainExtras(g, image: false);
-                break;
-            case 1 or 2:
-                Residual(g, image: false);
-                break;
-            case 3 or 4:
-                Branches(g, image: false);
-                break;
-            default:
-                LongSkip(g, image: false);
-                break;
-        }
-        MaybeDeadLayer(g, image: false);
-    }
-
-    private static void ImageBlock(Builder g)
-    {
-        switch (g.Random.Next(8))
+        switch (g.Random.Next(image ? 8 : 6))
         {
             case 7 when Math.Min(g.CurrentShape[1], g.CurrentShape[2]) >= 3:
                 Downsample(g);
                 break;
-            case 0:
-                // A layer that changes the height and width: earlier values no longer fit a merge with what follows.
+            case 0 when image:
                 var shape = g.CurrentShape;
                 if (Math.Min(shape[1], shape[2]) >= 4 && g.Random.Next(2) == 0)
                     g.Append(new RefPool2D(g.Random.Next(2) == 0, 2));
                 else
                     g.Append(RandomNetworks.RandomConv(g.Random, shape));
-                ChainExtras(g, image: true);
+                ChainExtras(g, image);
+                break;
+            case 0:
+                g.Append(new RefDense(g.Random.Next(1, 17), RandomActivation(g.Random), Bias: g.Random.Next(4) != 0));
+                ChainExtras(g, image);
                 break;
             case 1 or 2:
-                Residual(g, image: true);
+                Residual(g, image);
                 break;
             case 3 or 4:
-                Branches(g, image: true);
+                Branches(g, image);
                 break;
             default:
-                LongSkip(g, image: true);
+                LongSkip(g, image);
                 break;
         }
-        MaybeDeadLayer(g, image: true);
+        MaybeDeadLayer(g, image);
     }
 
     /// <summary>
