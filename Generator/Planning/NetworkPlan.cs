@@ -207,8 +207,8 @@ internal sealed record ConcatOp(
 
 /// <summary>
 /// How the loss attaches to the plan. <see cref="GradientValue"/> is the value whose gradient the loss writes: the
-/// logits (the input of an absorbed output activation) or the network output; -1 means the network input, where no
-/// gradient is needed.
+/// logits (the input of an absorbed output activation) or the network output; -1 means the network input itself (an
+/// absorbed activation straight on the input), whose gradient is the caller's input gradient when one is asked for.
 /// </summary>
 internal sealed record LossPlan(LossKind Kind, int GradientValue, ActivationKind AbsorbedActivation);
 

@@ -73,7 +73,7 @@ internal static partial class NetworkPlanner
 
             Node node;
             bool elementwise = activation.Activation != ActivationKind.Softmax;
-            string? reason = elementwise ? WhyNotFusable(x, graph) : null;
+            string? reason = elementwise ? WhyNotFusable(index, x, graph) : null;
             if (elementwise && reason is null)
             {
                 // Into the epilogue of the op that produced the input: no pass of its own, no value of its own.
@@ -106,7 +106,7 @@ internal static partial class NetworkPlanner
         /// it, or null when it can: that op must take activations, have none yet, and its output (through any Flatten
         /// views) must be read by this activation alone, since fusing overwrites the values before the activation.
         /// </summary>
-        private string? WhyNotFusable(Node x, Graph graph)
+        private string? WhyNotFusable(int activation, Node x, Graph graph)
         {
             if (x.Op < 0) return "cannot fuse an activation";
             var op = _ops[x.Op];
@@ -117,8 +117,9 @@ internal static partial class NetworkPlanner
                 var readers = graph.Readers[layer];
                 if (readers.Count > 1)
                 {
-                    string name = _layers[readers[0]]?.Name ?? Specs[readers[0]].Name ?? readers[0].ToString(CultureInfo.InvariantCulture);
-                    return $"is also read by '{name}'";
+                    int chainNext = x.Chain.Concat(new[] { activation }).SkipWhile(l => l != layer).Skip(1).First();
+                    int other = readers.First(r => r != chainNext);
+                    return $"is also read by '{_names[other].Name}'";
                 }
             }
             return null;

@@ -90,7 +90,13 @@ internal static partial class CpuEmitter
                 ? $"{N.ReadOnlySpan} {values} = inputs.Slice(0, {count});"
                 : $"{N.ReadOnlySpan} {values} = {Activations(plan, source)}.Slice(0, {count});");
             string gradient = "default";
-            if (source >= 0)
+            if (source < 0)
+            {
+                // The loss reads the input itself (an absorbed activation of the input): its gradient is the input gradient.
+                w.Line($"{N.Span} {values}Gradient = backward && !inputGradient.IsEmpty ? inputGradient.Slice(0, {count}) : default;");
+                gradient = values + "Gradient";
+            }
+            else
             {
                 gradient = $"backward ? {ActivationGradients(plan, source)}.Slice(0, {count}) : default";
                 w.Line($"{N.Span} {values}Gradient = {gradient};");
