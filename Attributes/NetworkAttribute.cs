@@ -28,13 +28,15 @@ public sealed class NetworkAttribute : Attribute
 
 /// <summary>
 /// The shape of one input sample, without the batch dimension: <c>[Input(784)]</c> for a vector,
-/// <c>[Input(1, 28, 28)]</c> for a channels-height-width image (NCHW, as in PyTorch).
+/// <c>[Input(28, 28)]</c> for a sequence of 28 steps of 28 features (read by recurrent layers; batches are laid out
+/// <c>[batch, steps, features]</c>, as PyTorch's <c>batch_first=True</c>), <c>[Input(1, 28, 28)]</c> for a
+/// channels-height-width image (NCHW, as in PyTorch).
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class InputAttribute : Attribute
 {
     /// <summary>Declares the input shape.</summary>
-    /// <param name="shape">One to three positive sizes: features, or channels, height and width.</param>
+    /// <param name="shape">One to three positive sizes: features; steps and features; or channels, height and width.</param>
     public InputAttribute(params int[] shape) => Shape = shape;
 
     /// <summary>The declared shape.</summary>

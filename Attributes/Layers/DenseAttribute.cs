@@ -4,7 +4,9 @@ namespace Myelin;
 
 /// <summary>
 /// A fully connected layer, PyTorch's <c>nn.Linear</c>: <c>y = act(x · Wᵀ + b)</c>, with weight <c>[units, in]</c>
-/// (row-major) and bias <c>[units]</c>. Its input must be 1-D: put a <see cref="FlattenAttribute"/> after images.
+/// (row-major) and bias <c>[units]</c>. Its input must be 1-D (put a <see cref="FlattenAttribute"/> after images) or a
+/// sequence <c>[steps, in]</c>, to which it applies at every step, as Keras's <c>TimeDistributed(Dense)</c> and PyTorch's
+/// <c>nn.Linear</c> on <c>[batch, steps, in]</c>: the output is <c>[steps, units]</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class DenseAttribute : LayerAttribute

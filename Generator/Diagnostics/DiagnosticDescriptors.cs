@@ -42,7 +42,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDefinition InputRank = Error("MYL0007",
         "Input must have one to three sizes",
-        "[Input] must give one to three sizes (features, or channels, height and width), but gives {0}");
+        "[Input] must give one to three sizes (features; steps and features for a sequence; or channels, height and width), but gives {0}");
 
     public static readonly DiagnosticDefinition NeedsFlatInput = Error("MYL0008",
         "Layer needs a 1-D input",
@@ -147,6 +147,14 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDefinition MemberCollision = Error("MYL0033",
         "Member collides with a generated member",
         "The {0} collides with the {1} that Myelin generates for the network '{2}'; rename it");
+
+    public static readonly DiagnosticDefinition NeedsSequenceInput = Error("MYL0034",
+        "Recurrent layer needs a sequence",
+        "{0} '{1}' reads a sequence of steps x features, but '{2}' produces {3}; {4}");
+
+    public static readonly DiagnosticDefinition SequenceNotSupported = Error("MYL0035",
+        "Layer cannot take a sequence",
+        "{0} '{1}' cannot take the sequence {2} produced by '{3}'; {4}");
 
     public static readonly DiagnosticDefinition UnusedLayer = Warning("MYL0102",
         "Layer output is never used",

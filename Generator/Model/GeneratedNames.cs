@@ -70,6 +70,7 @@ internal static class GeneratedNames
     public const string ConvolutionKernels = "global::Myelin.Kernels.ConvolutionKernels";
     public const string ElementwiseKernels = "global::Myelin.Kernels.ElementwiseKernels";
     public const string GraphKernels = "global::Myelin.Kernels.GraphKernels";
+    public const string RecurrentKernels = "global::Myelin.Kernels.RecurrentKernels";
     public const string PoolingKernels = "global::Myelin.Kernels.PoolingKernels";
     public const string PoolShape = "global::Myelin.Kernels.PoolShape";
     public const string GeneratedCode = "global::System.CodeDom.Compiler.GeneratedCode";
@@ -125,6 +126,31 @@ internal static class GeneratedNames
     public static string NormalizedField(string op) => Field(op) + "Normalized";
     public static string InverseStdField(string op) => Field(op) + "InverseStd";
     public static string UsedBatchStatisticsField(string op) => Field(op) + "UsedBatchStatistics";
+
+    // Recurrent ops: per-op arrays, per-direction arrays (keyed by the direction's suffix, L0 or L0Reverse), their
+    // per-sample size constants, and the methods of each direction.
+    public static string RecurrentInputsField(string op) => Field(op) + "Inputs";
+    public static string RecurrentGatesField(string op, string direction) => Field(op) + "Gates" + direction;
+    public static string RecurrentStatesField(string op, string direction) => Field(op) + "States" + direction;
+    public static string RecurrentCellsField(string op, string direction) => Field(op) + "Cells" + direction;
+    public static string RecurrentCellTanhField(string op, string direction) => Field(op) + "CellTanh" + direction;
+    public static string RecurrentHiddenProductsField(string op, string direction) => Field(op) + "HiddenProducts" + direction;
+    public static string RecurrentHiddenGateGradientsField(string op, string direction) => Field(op) + "HiddenGateGradients" + direction;
+    public static string RecurrentStepProductsField(string op) => Field(op) + "StepProducts";
+    public static string RecurrentStateGradientField(string op) => Field(op) + "StateGradient";
+    public static string RecurrentCellGradientField(string op) => Field(op) + "CellGradient";
+    public static string RecurrentInputsSize(string op) => op + "InputsSize";
+    public static string RecurrentGatesSize(string op) => op + "GatesSize";
+    public static string RecurrentStatesSize(string op) => op + "StatesSize";
+    public static string RecurrentStepsSize(string op) => op + "StepStatesSize";
+    public static string RecurrentGateWidth(string op) => op + "GateWidth";
+    public static string RecurrentHiddenSize(string op) => op + "HiddenSize";
+    public static string RecurrentDirectionStem(string op, string direction) => op + direction;
+
+    /// <summary>Every per-sample size constant of a recurrent op.</summary>
+    public static string[] RecurrentSizeConstants(string op) =>
+        new[] { RecurrentInputsSize(op), RecurrentGatesSize(op), RecurrentStatesSize(op), RecurrentStepsSize(op), RecurrentGateWidth(op), RecurrentHiddenSize(op) };
+
     public static string ForwardMethod(string op) => op + "Forward";
     public static string BackwardMethod(string op) => op + "Backward";
 

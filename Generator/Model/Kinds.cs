@@ -49,3 +49,11 @@ internal enum PoolKind
     Average = 1,
     GlobalAverage = 2,
 }
+
+/// <summary>The recurrent cells, each with PyTorch's gate order: SimpleRNN one block, LSTM i, f, g, o, GRU r, z, n.</summary>
+internal enum RecurrentKind
+{
+    SimpleRNN = 0,
+    LSTM = 1,
+    GRU = 2,
+}

@@ -22,6 +22,9 @@ internal static class AttributeNames
     public const string BatchNorm2D = "Myelin.BatchNorm2DAttribute";
     public const string Add = "Myelin.AddAttribute";
     public const string Concat = "Myelin.ConcatAttribute";
+    public const string SimpleRNN = "Myelin.SimpleRNNAttribute";
+    public const string LSTM = "Myelin.LSTMAttribute";
+    public const string GRU = "Myelin.GRUAttribute";
 
     // Property defaults, as set in the attribute classes (a test checks that they agree).
     public const bool DefaultBias = true;

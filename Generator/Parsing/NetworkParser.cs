@@ -239,10 +239,21 @@ internal static class NetworkParser
                     NegativeSlope: ReadNamed(a, "NegativeSlope", AttributeNames.DefaultNegativeSlope));
             case AttributeNames.Concat:
                 return new ConcatSpec(name, location, ReadStringArray(a));
+            case AttributeNames.SimpleRNN:
+                return ReadRecurrent(a, name, location, RecurrentKind.SimpleRNN, (ActivationKind)Ctor(a, 1, (int)ActivationKind.Tanh));
+            case AttributeNames.LSTM:
+                return ReadRecurrent(a, name, location, RecurrentKind.LSTM, ActivationKind.None);
+            case AttributeNames.GRU:
+                return ReadRecurrent(a, name, location, RecurrentKind.GRU, ActivationKind.None);
             default:
                 return null;
         }
     }
+
+    private static RecurrentSpec ReadRecurrent(AttributeData a, string? name, LocationInfo? location, RecurrentKind cell, ActivationKind activation) =>
+        new(name, location, cell, Units: Ctor(a, 0, 0), activation,
+            ReturnSequences: ReadNamed(a, "ReturnSequences", false),
+            Bidirectional: ReadNamed(a, "Bidirectional", false));
 
     /// <summary>The <c>params string[]</c> of a merge attribute; a null entry becomes "" (the Planner reports it as unknown).</summary>
     private static EquatableArray<string> ReadStringArray(AttributeData a)

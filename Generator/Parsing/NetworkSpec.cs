@@ -132,5 +132,23 @@ internal sealed record ConcatSpec(string? Name, LocationInfo? Location, Equatabl
     public override EquatableArray<string> NamedInputs => Inputs;
 }
 
+/// <summary>
+/// <c>[SimpleRNN(units, activation)]</c>, <c>[LSTM(units)]</c> or <c>[GRU(units)]</c>, with <c>ReturnSequences</c> and
+/// <c>Bidirectional</c>. <see cref="Activation"/> is the SimpleRNN's nonlinearity (None for the gated cells).
+/// </summary>
+internal sealed record RecurrentSpec(
+    string? Name, LocationInfo? Location, RecurrentKind Cell, int Units, ActivationKind Activation, bool ReturnSequences, bool Bidirectional)
+    : LayerSpec(Name, Location)
+{
+    public override string Kind => Cell.ToString();
+
+    public override string NamePrefix => Cell switch
+    {
+        RecurrentKind.LSTM => "lstm",
+        RecurrentKind.GRU => "gru",
+        _ => "rnn",
+    };
+}
+
 /// <summary>The Parser's result: a spec when the class can be generated, and the diagnostics found either way.</summary>
 internal sealed record ParseResult(NetworkSpec? Spec, LocationInfo? ClassLocation, string ClassName, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -125,16 +125,70 @@ internal abstract record PlannedOp(string Identifier, EquatableArray<int> Layers
     public virtual long ForwardFlops => 0;
 }
 
-/// <summary>A dense layer with its bias and an element-wise activation fused in.</summary>
+/// <summary>
+/// A dense layer with its bias and an element-wise activation fused in. On a sequence it applies to every step
+/// (<see cref="Steps"/> rows per sample, Keras's <c>TimeDistributed</c>): the product runs over <c>batch * Steps</c> rows.
+/// </summary>
 internal sealed record DenseOp(
     string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape,
     int Weight, int Bias, int OwnerLayer)
     : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape)
 {
+    /// <summary>Rows per sample: the steps of a sequence input, else 1.</summary>
+    public int Steps { get; init; } = 1;
+
     public override int ParameterLayer => OwnerLayer;
     public override bool CanFuseActivation => true;
     public override bool BackwardReadsInputs => true;
-    public override long ForwardFlops => 2L * InputShape.Size * OutputShape.Size;
+    public override long ForwardFlops => 2L * InputShape.Size * OutputShape.Size / Steps;
+}
+
+/// <summary>
+/// One direction of a recurrent layer: its tensors (indices into the parameter table) and whether it reads the
+/// sequence backwards. <see cref="Suffix"/> is PyTorch's, as an identifier stem: <c>L0</c> or <c>L0Reverse</c>.
+/// </summary>
+internal sealed record RecurrentDirection(bool Reverse, string Suffix, int WeightIh, int WeightHh, int BiasIh, int BiasHh);
+
+/// <summary>
+/// A recurrent layer (PyTorch's <c>nn.RNN</c>, <c>nn.LSTM</c>, <c>nn.GRU</c> with <c>batch_first</c>) over a sequence
+/// input <c>[batch, Steps, Features]</c>. The plan fixes the algorithm every backend follows:
+/// <list type="bullet">
+/// <item><description>the input is copied time-major, <c>[Steps, batch, Features]</c>, so that each step's rows are one
+/// matrix; the input projection of all steps is one product per direction, <c>[Steps * batch, Features] x [Features,
+/// Gates * Hidden]</c>, with <c>b_ih</c> (and <c>b_hh</c>, except the GRU's n block) added in its epilogue;</description></item>
+/// <item><description>each step adds <c>h_prev · W_hhᵀ</c> (the GRU into a scratch of its own) and applies the gates and
+/// the state update in one pass;</description></item>
+/// <item><description>the hidden states live in <c>[Steps + 1, batch, Hidden]</c>: the forward direction's zero state in
+/// slot 0 and step t's state in slot t + 1; the reverse direction's zero state in slot Steps and step t's state in slot t,
+/// so that the states each direction's steps read are one contiguous matrix (slots 0..Steps-1 or 1..Steps);</description></item>
+/// <item><description>backward runs the steps in reverse order once, writing each step's gate gradients over its gate
+/// activations; then every weight gradient is one product over all steps and the input gradient one product per
+/// direction, summed time-major into the input copy and scattered back to <c>[batch, Steps, Features]</c>.</description></item>
+/// </list>
+/// <see cref="PlannedOp.Activation"/> is the SimpleRNN's nonlinearity (tanh or ReLU), None for the gated cells.
+/// </summary>
+internal sealed record RecurrentOp(
+    string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape,
+    RecurrentKind Cell, int Steps, int Features, int Hidden, bool ReturnSequences, EquatableArray<RecurrentDirection> Directions, int OwnerLayer)
+    : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape)
+{
+    /// <summary>Gate blocks of <see cref="Hidden"/> rows stacked in the weights: 1 (SimpleRNN), 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n).</summary>
+    public int Gates => Cell switch
+    {
+        RecurrentKind.LSTM => 4,
+        RecurrentKind.GRU => 3,
+        _ => 1,
+    };
+
+    /// <summary>The width of one output step: <c>Hidden</c> per direction, the forward direction's first.</summary>
+    public int OutputWidth => Directions.Count * Hidden;
+
+    public override int ParameterLayer => OwnerLayer;
+
+    // The backward pass reads the op's own arrays (time-major input copy, states, gates), not its input or output values.
+    public override bool BackwardReadsOutput => false;
+
+    public override long ForwardFlops => 2L * Directions.Count * Steps * Gates * Hidden * (Features + Hidden);
 }
 
 /// <summary>

@@ -24,6 +24,7 @@ internal static partial class NetworkPlanner
             BatchNormSpec norm => PlanBatchNorm(index, norm, name, id, inputs[0]),
             AddSpec add => PlanAdd(index, add, name, id, inputs),
             ConcatSpec concat => PlanConcat(index, concat, name, id, inputs),
+            RecurrentSpec recurrent => PlanRecurrent(index, recurrent, name, id, inputs[0]),
             var layer => throw new System.InvalidOperationException("No planner for layer kind " + layer.Kind),
         };
 
@@ -32,10 +33,20 @@ internal static partial class NetworkPlanner
 
         private Node? PlanDense(int index, DenseSpec dense, string name, string id, Node x)
         {
-            if (!RequireVector(dense, name, x)) return null;
-            if (!CheckSize(dense.Location, dense.Kind, name, "the weight", (long)dense.Units * x.Shape.Size)) return null;
+            // A sequence is read step by step (TimeDistributed): the weight sees one step's features.
+            bool sequence = x.Shape.IsSequence;
+            if (!sequence && !RequireVector(dense, name, x)) return null;
+            if (sequence && dense.Activation == ActivationKind.Softmax)
+            {
+                Report(DiagnosticDescriptors.SequenceNotSupported, dense.Location, dense.Kind, name, x.Shape, x.Producer,
+                    "Softmax over a sequence is not supported; read the last step (ReturnSequences = false), or add [Flatten] first");
+                return null;
+            }
+            int steps = x.Shape.Steps;
+            if (!CheckSize(dense.Location, dense.Kind, name, "the weight", (long)dense.Units * x.Shape.StepFeatures)
+                || !CheckSize(dense.Location, dense.Kind, name, "one sample's output", (long)dense.Units * steps)) return null;
 
-            int inputs = x.Shape.Size;
+            int inputs = x.Shape.StepFeatures;
             int weight = AddTensor(name, id, "weight", "Weight", index, new[] { dense.Units, inputs }, TensorStorage.Parameter,
                 dense.WeightInit, "Dense", isBias: false, fanIn: inputs, fanOut: dense.Units);
             int bias = dense.Bias
@@ -43,14 +54,15 @@ internal static partial class NetworkPlanner
                     dense.BiasInit, "Dense", isBias: true, fanIn: inputs, fanOut: dense.Units)
                 : -1;
 
-            var output = Shape.Vector(dense.Units);
+            var output = sequence ? Shape.Sequence(steps, dense.Units) : Shape.Vector(dense.Units);
             // Softmax is not element-wise, so it never joins the dense epilogue: it becomes an op of its own.
             bool splitSoftmax = dense.Activation == ActivationKind.Softmax;
             var epilogue = splitSoftmax ? ActivationKind.None : dense.Activation;
-            string description = $"{name}: Dense {inputs} -> {dense.Units}{(dense.Bias ? " + bias" : "")}{ActivationSuffix(epilogue)}";
+            string perStep = sequence ? $" at each of {steps} steps" : "";
+            string description = $"{name}: Dense {inputs} -> {dense.Units}{perStep}{(dense.Bias ? " + bias" : "")}{ActivationSuffix(epilogue)}";
             int value = AddValue(id + (splitSoftmax ? "Logits" : "Output"), output, name);
             var node = AddOp(new DenseOp(id, EquatableArray.Create(index), description, Reads(x), value, output, weight, bias, index)
-                { Activation = epilogue, NegativeSlope = dense.NegativeSlope }, name, index);
+                { Activation = epilogue, NegativeSlope = dense.NegativeSlope, Steps = steps }, name, index);
             if (splitSoftmax) node = AppendActivation(index, id + "Softmax", name, node, ActivationKind.Softmax, 0f);
             int parameters = dense.Units * inputs + (dense.Bias ? dense.Units : 0);
             AddLayer(index, name, id, "Dense", $"Dense({dense.Units}{ActivationSuffix(dense.Activation)})", output, parameters, new[] { x },
@@ -69,6 +81,12 @@ internal static partial class NetworkPlanner
 
         private Node? PlanActivation(int index, ActivationSpec activation, string name, string id, Node x, Graph graph)
         {
+            if (activation.Activation == ActivationKind.Softmax && x.Shape.IsSequence)
+            {
+                Report(DiagnosticDescriptors.SequenceNotSupported, activation.Location, activation.Kind, name, x.Shape, x.Producer,
+                    "Softmax over a sequence is not supported; read the last step (ReturnSequences = false), or add [Flatten] first");
+                return null;
+            }
             if (activation.Activation == ActivationKind.Softmax && !RequireVector(activation, name, x)) return null;
 
             Node node;
@@ -282,6 +300,12 @@ internal static partial class NetworkPlanner
         private Node? PlanConcat(int index, ConcatSpec concat, string name, string id, Node[] inputs)
         {
             var first = inputs[0];
+            if (inputs.FirstOrDefault(n => n.Shape.IsSequence) is { } sequence)
+            {
+                Report(DiagnosticDescriptors.SequenceNotSupported, concat.Location, concat.Kind, name, sequence.Shape, sequence.Producer,
+                    "Concat joins images or vectors; join two directions with Bidirectional = true, or add [Flatten] first");
+                return null;
+            }
             for (int k = 1; k < inputs.Length; k++)
             {
                 var other = inputs[k];

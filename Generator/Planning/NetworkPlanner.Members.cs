@@ -123,6 +123,15 @@ internal static partial class NetworkPlanner
                     yield return N.InverseStdField(norm.Identifier);
                     yield return N.UsedBatchStatisticsField(norm.Identifier);
                     break;
+                case RecurrentOp recurrent:
+                    foreach (var constant in N.RecurrentSizeConstants(recurrent.Identifier)) yield return constant;
+                    foreach (var direction in recurrent.Directions)
+                    {
+                        string stem = N.RecurrentDirectionStem(recurrent.Identifier, direction.Suffix);
+                        yield return N.ForwardMethod(stem);
+                        yield return N.BackwardMethod(stem);
+                    }
+                    break;
             }
         }
     }

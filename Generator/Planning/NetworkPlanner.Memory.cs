@@ -132,6 +132,9 @@ internal static partial class NetworkPlanner
                         arrays.Add(new PlannedArray(GeneratedNames.NormalizedField(op.Identifier), "float", output, op.OutputShape.Size,
                             $"{BatchShape(op.InputShape)}, x-hat of the last forward pass", layer));
                         break;
+                    case RecurrentOp recurrent:
+                        PlanRecurrentArrays(recurrent, trainable, arrays);
+                        break;
                 }
             }
             return arrays.ToEquatableArray();

@@ -25,6 +25,7 @@ internal static partial class NetworkPlanner
             DropoutSpec dropout => ValidateDropout(dropout, name),
             BatchNormSpec norm => ValidateBatchNorm(norm, name),
             AddSpec add => CheckActivation(add, name, add.Activation, add.NegativeSlope) && CheckElementwise(add, name, add.Activation),
+            RecurrentSpec recurrent => ValidateRecurrent(recurrent, name),
             FlattenSpec or ConcatSpec => true,
             _ => throw new InvalidOperationException("No planner for layer kind " + layer.Kind),
         };
@@ -58,6 +59,17 @@ internal static partial class NetworkPlanner
                 ok = false;
             }
             return ok & CheckElementwise(conv, name, conv.Activation);
+        }
+
+        private bool ValidateRecurrent(RecurrentSpec recurrent, string name)
+        {
+            bool ok = CheckPositive(recurrent, name, "units", recurrent.Units);
+            if (recurrent.Cell != RecurrentKind.SimpleRNN) return ok;
+            if (!CheckActivation(recurrent, name, recurrent.Activation, 0f)) return false;
+            if (recurrent.Activation is ActivationKind.Tanh or ActivationKind.ReLU) return ok;
+            Report(DiagnosticDescriptors.ValueOutOfRange, recurrent.Location, recurrent.Kind, name, "the activation",
+                "Tanh or ReLU (PyTorch's nonlinearity)", recurrent.Activation);
+            return false;
         }
 
         private bool ValidateDropout(DropoutSpec dropout, string name)

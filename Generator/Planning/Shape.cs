@@ -3,7 +3,10 @@ using Myelin.Generator.Model;
 
 namespace Myelin.Generator.Planning;
 
-/// <summary>A per-sample tensor shape without the batch dimension: <c>[features]</c> or <c>[channels, height, width]</c>.</summary>
+/// <summary>
+/// A per-sample tensor shape without the batch dimension: <c>[features]</c>, a sequence <c>[steps, features]</c>
+/// (batches are <c>[batch, steps, features]</c>, PyTorch's <c>batch_first</c>) or <c>[channels, height, width]</c>.
+/// </summary>
 internal sealed record Shape(EquatableArray<int> Dims)
 {
     public static Shape Vector(int features) => new(EquatableArray.Create(features));
@@ -21,6 +24,16 @@ internal sealed record Shape(EquatableArray<int> Dims)
     public bool IsVector => Rank == 1;
 
     public bool IsImage => Rank == 3;
+
+    public bool IsSequence => Rank == 2;
+
+    /// <summary>The steps of a sequence; 1 for any other shape.</summary>
+    public int Steps => IsSequence ? Dims[0] : 1;
+
+    /// <summary>The features of one step of a sequence: the last size.</summary>
+    public int StepFeatures => Dims[Rank - 1];
+
+    public static Shape Sequence(int steps, int features) => new(EquatableArray.Create(steps, features));
 
     public int Channels => Dims[0];
 

@@ -24,8 +24,8 @@ public static class ParameterInit
     /// <param name="layerKind">The owning layer's kind, which decides the default scheme.</param>
     /// <param name="role">Weight or bias.</param>
     /// <param name="tensor">The tensor to fill.</param>
-    /// <param name="fanIn">PyTorch's fan-in of the layer's weight: <c>in</c> for dense, <c>in*kh*kw</c> for convolution.</param>
-    /// <param name="fanOut">PyTorch's fan-out of the layer's weight: <c>out</c> for dense, <c>out*kh*kw</c> for convolution.</param>
+    /// <param name="fanIn">PyTorch's fan-in of the layer's weight: <c>in</c> for dense, <c>in*kh*kw</c> for convolution, the hidden size for a recurrent layer.</param>
+    /// <param name="fanOut">PyTorch's fan-out of the layer's weight: <c>out</c> for dense, <c>out*kh*kw</c> for convolution, <c>gates*hidden</c> for a recurrent layer.</param>
     /// <param name="random">The tensor's own random stream.</param>
     public static void Apply(Init scheme, LayerKind layerKind, TensorRole role, Span<float> tensor, int fanIn, int fanOut, ref SeededRandom random)
     {
@@ -38,7 +38,8 @@ public static class ParameterInit
                 break;
             case Init.Default:
                 // kaiming_uniform_(a = sqrt(5)) for weights gives bound sqrt(6 / ((1 + 5) * fan_in)) = 1 / sqrt(fan_in);
-                // Linear and Conv2d use the same bound for their bias.
+                // Linear and Conv2d use the same bound for their bias. PyTorch's RNN, LSTM and GRU draw every tensor
+                // from U(-1/sqrt(hidden), 1/sqrt(hidden)): for them the generator passes the hidden size as the fan-in.
                 Uniform(tensor, 1.0 / Math.Sqrt(fanIn), ref random);
                 break;
             case Init.KaimingUniform:
@@ -90,4 +91,11 @@ public enum LayerKind
 
     /// <summary>Batch normalisation (1-D or 2-D).</summary>
     BatchNorm = 2,
+
+    /// <summary>
+    /// A recurrent layer (SimpleRNN, LSTM, GRU). <see cref="Init.Default"/> draws every tensor, weights and biases, from
+    /// <c>U(-1/sqrt(hidden), 1/sqrt(hidden))</c>, as PyTorch's <c>nn.RNN</c>, <c>nn.LSTM</c> and <c>nn.GRU</c>; the fan-in
+    /// passed is the hidden size.
+    /// </summary>
+    Recurrent = 3,
 }

@@ -113,6 +113,17 @@ public sealed class GeneratedCodeSnapshotTests
         """);
 
     [Fact]
+    public void A_stacked_recurrent_network_with_a_bidirectional_LSTM_a_GRU_and_a_dense_layer_on_every_step_matches_its_snapshot() => Verify("RecurrentNet", """
+        [Network(Loss = Loss.SoftmaxCrossEntropy)]
+        [Input(6, 3)]                                            // 6 steps of 3 features
+        [Dense(4, Activation.Tanh)]                              // on every step -> 6x4
+        [LSTM(5, ReturnSequences = true, Bidirectional = true)]  // -> 6x10
+        [GRU(4)]                                                 // the final state -> 4
+        [Dense(3)]
+        public partial class RecurrentNet;
+        """);
+
+    [Fact]
     public void An_inference_only_network_nested_in_a_class_matches_its_snapshot() => Verify("Models.Classifier", """
         public static partial class Models
         {

@@ -95,7 +95,7 @@ internal static partial class CpuEmitter
             }
         }
         w.Line();
-        if (plan.Ops.Any(op => op is Conv2DOp or PoolOp { Pool: not PoolKind.GlobalAverage } or DropoutOp))
+        if (plan.Ops.Any(op => op is Conv2DOp or PoolOp { Pool: not PoolKind.GlobalAverage } or DropoutOp or RecurrentOp))
         {
             foreach (var op in plan.Ops) WriteOpStatics(w, op);
             w.Line();
@@ -329,7 +329,7 @@ internal static partial class CpuEmitter
 
     private static string DimsText(PlannedTensor t) => t.Dims.Count == 0 ? "a scalar" : "[" + string.Join(", ", t.Dims.Select(I)) + "]";
 
-    private static string LayoutNote(PlannedTensor t) => t.Dims.Count switch
+    private static string LayoutNote(PlannedTensor t) => t.LayerKind == "Recurrent" ? (t.Dims.Count == 2 ? " (gate blocks of hidden rows, in), row-major" : ", gate blocks of hidden") : t.Dims.Count switch
     {
         2 => " (out, in), row-major",
         4 => " (out channels, in channels, kernel height, kernel width)",

@@ -251,6 +251,7 @@ internal static partial class CpuEmitter
             case BatchNormOp norm: WriteBatchNorm(w, plan, norm); break;
             case AddOp add: WriteAdd(w, plan, add); break;
             case ConcatOp concat: WriteConcat(w, plan, concat); break;
+            case RecurrentOp recurrent: WriteRecurrent(w, plan, recurrent); break;
         }
     }
 
@@ -262,6 +263,7 @@ internal static partial class CpuEmitter
             case Conv2DOp conv: WriteConv2DStatics(w, conv); break;
             case PoolOp pool: WritePoolStatics(w, pool); break;
             case DropoutOp dropout: WriteDropoutStatics(w, dropout); break;
+            case RecurrentOp recurrent: WriteRecurrentStatics(w, recurrent); break;
         }
     }
 
