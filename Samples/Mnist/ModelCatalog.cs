@@ -38,6 +38,9 @@ internal static class ModelCatalog
         // over the run makes the last epochs both the best and stable.
         new("resnet", "ResNet: three residual blocks with batch norm", seed => new MnistResNet(seed), typeof(MnistResNet), DefaultBatchSize: 64,
             CosineSchedule: true),
+        // Sequential MNIST: 28 steps of one 28-pixel row each, the recipe of PyTorch's nn.LSTM / nn.GRU baselines.
+        new("lstm", "LSTM(128) over 28 rows, last step -> Dense(10)", seed => new MnistLstm(seed), typeof(MnistLstm), DefaultBatchSize: 32),
+        new("gru", "GRU(128) over 28 rows, last step -> Dense(10)", seed => new MnistGru(seed), typeof(MnistGru), DefaultBatchSize: 32),
     ];
 
     /// <summary>The pairs of <c>transfer</c>.</summary>

@@ -56,6 +56,23 @@ public partial class MnistCnn;
 [Dense(10, Name = "head")]
 public partial class MnistResNet;
 
+/// <summary>
+/// Sequential MNIST with an LSTM: each digit is read as 28 rows of 28 pixels, one row per step; the final hidden state
+/// of an LSTM(128) feeds a linear head. PyTorch's <c>nn.LSTM(28, 128, batch_first=True)</c> and <c>nn.Linear(128, 10)</c>.
+/// </summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(28, 28)]
+[LSTM(128)]
+[Dense(10)]
+public partial class MnistLstm;
+
+/// <summary>Sequential MNIST with a GRU(128), as <see cref="MnistLstm"/>: PyTorch's <c>nn.GRU(28, 128, batch_first=True)</c>.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(28, 28)]
+[GRU(128)]
+[Dense(10)]
+public partial class MnistGru;
+
 // Transfer learning (the `transfer` command). Each pair shares a body, the feature layers, whose layers have the SAME
 // explicit names, so a checkpoint of the 0–4 network loads into the 5–9 network with strict: false. The heads (a
 // hidden dense layer and the 5-way output) have different names, so their tensors are reported as missing (the new

@@ -9,7 +9,7 @@ namespace Myelin.Generator.Tests.Reference;
 /// generated network and the reference, so that a mistake the two share cannot hide. Unset parameters are zero.
 /// Tolerance: <c>|value - expected| &lt;= 1e-5 * (1 + |expected|)</c>.
 /// </summary>
-public sealed class KnownAnswerTests
+public sealed partial class KnownAnswerTests
 {
     private const string Namespace = "Numerics.KnownAnswers";
     private const double Tolerance = 1e-5;
@@ -71,7 +71,7 @@ public sealed class KnownAnswerTests
         Tanh, Softmax, CrossEntropy, CrossEntropySoftmax, Binary, BinarySigmoid, Norm1D, Norm2D, Dropout,
     };
 
-    private static readonly Lazy<System.Reflection.Assembly> Assembly = new(() => GeneratedComparison.CompileAndLoad(RefNetwork.ToSource(Namespace, All)));
+    private static readonly Lazy<System.Reflection.Assembly> Assembly = new(() => GeneratedComparison.CompileAndLoad(RefNetwork.ToSource(Namespace, All.Concat(Recurrent))));
 
     /// <summary>What one known-answer run produced, from the generated network and from the reference.</summary>
     private sealed record Result(ITrainableNetwork Generated, float GeneratedLoss, RefPass Reference);

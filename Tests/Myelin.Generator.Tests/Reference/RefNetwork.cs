@@ -10,7 +10,7 @@ namespace Myelin.Generator.Tests.Reference;
 /// </summary>
 /// <param name="ClassName">The class name in the printed source.</param>
 /// <param name="Loss">The declared loss.</param>
-/// <param name="InputShape">One sample's shape: <c>[features]</c> or <c>[channels, height, width]</c>.</param>
+/// <param name="InputShape">One sample's shape: <c>[features]</c>, a sequence <c>[steps, features]</c> or <c>[channels, height, width]</c>.</param>
 /// <param name="Layers">The layers in order.</param>
 internal sealed record RefNetwork(string ClassName, Loss Loss, int[] InputShape, IReadOnlyList<RefLayer> Layers)
 {
@@ -226,11 +226,12 @@ internal sealed record RefDense(int Units, Activation Activation = Activation.No
         return WithName(text.ToString(), hasArguments: true);
     }
 
-    public override int[] OutputShape(int[] input) => new[] { Units };
+    /// <summary>On a sequence <c>[steps, features]</c> the layer applies at every step (TimeDistributed): <c>[steps, units]</c>.</summary>
+    public override int[] OutputShape(int[] input) => input.Length == 2 ? new[] { input[0], Units } : new[] { Units };
 
     public override IEnumerable<RefTensorSpec> Tensors(string name, int layerIndex, int[] input)
     {
-        int inputs = input.Aggregate(1, (a, b) => a * b);
+        int inputs = input.Length == 2 ? input[1] : input.Aggregate(1, (a, b) => a * b);
         yield return new RefTensorSpec(name + ".weight", layerIndex, new[] { Units, inputs }, TensorKind.Parameter);
         if (Bias) yield return new RefTensorSpec(name + ".bias", layerIndex, new[] { Units }, TensorKind.Parameter);
     }

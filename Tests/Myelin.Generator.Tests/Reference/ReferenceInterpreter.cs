@@ -124,6 +124,8 @@ internal static class ReferenceInterpreter
             _ => null,
         };
         if (owner is not { } o) return;
+        // A dense layer on a sequence is one dense layer over batch * steps rows.
+        if (step is DenseStep { Steps: > 1 } sequenceDense) batch *= sequenceDense.Steps;
         int positions = dy.Length / (batch * o.Channels);
         double largest = 0;
         for (int c = 0; c < o.Channels; c++)
@@ -175,7 +177,19 @@ internal static class ReferenceInterpreter
         public int OutputSlot { get; init; }
     }
 
-    private sealed record DenseStep(int Layer, string Name, int Inputs, int Outputs, bool Bias) : Step(Layer, Inputs, Outputs);
+    /// <summary>A dense layer; on a sequence it applies to each of <paramref name="Steps"/> rows of a sample.</summary>
+    private sealed record DenseStep(int Layer, string Name, int Inputs, int Outputs, bool Bias, int Steps = 1) : Step(Layer, Inputs * Steps, Outputs * Steps);
+
+    /// <summary>A recurrent layer (see <see cref="ReferenceRecurrent"/>).</summary>
+    private sealed record RecurrentStep(int Layer, string Name, RecurrentGeometry Geometry)
+        : Step(Layer, Geometry.Steps * Geometry.Features, (Geometry.ReturnSequences ? Geometry.Steps : 1) * Geometry.Width)
+    {
+        /// <summary>The tensors (or their gradients) of each direction, by PyTorch's names.</summary>
+        public RecurrentWeights[] Weights(Func<string, double[]> tensor) => Enumerable.Range(0, Geometry.Directions)
+            .Select(d => d == 0 ? "_l0" : "_l0_reverse")
+            .Select(s => new RecurrentWeights(tensor(Name + ".weight_ih" + s), tensor(Name + ".weight_hh" + s), tensor(Name + ".bias_ih" + s), tensor(Name + ".bias_hh" + s)))
+            .ToArray();
+    }
 
     private sealed record ActivationStep(int Layer, Activation Kind, double Slope, int Size) : Step(Layer, Size, Size);
 
@@ -238,7 +252,8 @@ internal static class ReferenceInterpreter
             switch (layer)
             {
                 case RefDense dense:
-                    Add(new DenseStep(i, names[i], size, dense.Units, dense.Bias), new[] { slot });
+                    bool sequence = shape.Length == 2;
+                    Add(new DenseStep(i, names[i], sequence ? shape[1] : size, dense.Units, dense.Bias, sequence ? shape[0] : 1), new[] { slot });
                     Then(dense.Activation, dense.NegativeSlope);
                     break;
                 case RefConv2D conv:
@@ -271,6 +286,9 @@ internal static class ReferenceInterpreter
                 case RefConcat:
                     Add(new ConcatStep(i, reads[i].Select(j => ShapeOf(j).Aggregate(1, (a, b) => a * b)).ToArray()), reads[i].Select(SlotOf).ToArray());
                     break;
+                case RefRecurrent rnn:
+                    Add(new RecurrentStep(i, names[i], new RecurrentGeometry(rnn.Cell, rnn.Activation, shape[0], shape[1], rnn.Units, rnn.ReturnSequences, rnn.Directions)), new[] { slot });
+                    break;
                 case RefFlatten:
                     break;
                 default:
@@ -294,8 +312,10 @@ internal static class ReferenceInterpreter
                 ReferenceLayers.ConcatForward(xs, c.Parts, y, batch);
                 return null;
             case DenseStep d:
-                ReferenceLayers.DenseForward(x, state[d.Name + ".weight"], d.Bias ? state[d.Name + ".bias"] : null, y, batch, d.Inputs, d.Outputs);
+                ReferenceLayers.DenseForward(x, state[d.Name + ".weight"], d.Bias ? state[d.Name + ".bias"] : null, y, batch * d.Steps, d.Inputs, d.Outputs);
                 return null;
+            case RecurrentStep r:
+                return ReferenceRecurrent.Forward(x, r.Weights(name => state[name]), y, batch, r.Geometry);
             case ActivationStep { Kind: Activation.Softmax } a:
                 ReferenceLayers.SoftmaxForward(x, y, batch, a.Size);
                 return null;
@@ -344,7 +364,11 @@ internal static class ReferenceInterpreter
                 break;
             case DenseStep d:
                 ReferenceLayers.DenseBackward(x, state[d.Name + ".weight"], dy, dx, gradients[d.Name + ".weight"],
-                    d.Bias ? gradients[d.Name + ".bias"] : null, batch, d.Inputs, d.Outputs);
+                    d.Bias ? gradients[d.Name + ".bias"] : null, batch * d.Steps, d.Inputs, d.Outputs);
+                break;
+            case RecurrentStep r:
+                ReferenceRecurrent.Backward(x, dy, dx, r.Weights(name => state[name]), r.Weights(name => gradients[name]),
+                    (ReferenceRecurrent.DirectionCache[])cache!, batch, r.Geometry);
                 break;
             case ActivationStep { Kind: Activation.Softmax } a:
                 ReferenceLayers.SoftmaxBackward(y, dy, dx, batch, a.Size);
@@ -385,6 +409,9 @@ internal static class ReferenceInterpreter
         {
             if (step is ActivationStep { Kind: Activation.ReLU or Activation.LeakyReLU } a)
                 for (int i = 0; i < batch * a.Size; i++) signature = signature * 31 + (x[i] > 0 ? 1 : 2);
+            if (step is RecurrentStep { Geometry: { Cell: RefCell.SimpleRNN, Activation: Activation.ReLU } } && cache is ReferenceRecurrent.DirectionCache[] directions)
+                foreach (var pre in directions.SelectMany(d => d.Gates).SelectMany(steps => steps).SelectMany(z => z))
+                    signature = signature * 31 + (pre > 0 ? 1 : 2);
             if (cache is int[] argmax)
                 foreach (int at in argmax) signature = signature * 31 + at;
             return signature;
