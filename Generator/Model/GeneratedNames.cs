@@ -223,6 +223,9 @@ internal static class GeneratedNames
     /// <summary>A batch-norm op's per-channel sums of dz and dz x-hat of the last backward pass: <c>_bn1GradientSums</c>.</summary>
     public static string GradientSumsField(string op) => Field(op) + "GradientSums";
 
+    /// <summary>A convolution's copy of its input, kept for the backward pass: <c>_conv2SavedInput</c>.</summary>
+    public static string SavedInputField(string op) => Field(op) + "SavedInput";
+
     /// <summary>A convolution's split-K partial weight gradients: <c>_conv2WeightPartials</c>.</summary>
     public static string PartialsField(string op) => Field(op) + "WeightPartials";
 }

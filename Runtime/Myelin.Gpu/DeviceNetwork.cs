@@ -240,6 +240,10 @@ public abstract class DeviceNetwork : IDisposable
     protected static void Download(ArrayView<float> source, Span<float> destination, int count) =>
         source.SubView(0, count).CopyToCPU(destination.Slice(0, count));
 
+    /// <summary>Copies the first <paramref name="count"/> floats of <paramref name="source"/> to <paramref name="target"/>, on the device.</summary>
+    protected static void Copy(ArrayView<float> source, ArrayView<float> target, long count) =>
+        source.SubView(0, count).CopyTo(target.SubView(0, count));
+
     /// <summary>Downloads the last pass's outputs once and keeps them until the next pass.</summary>
     protected ReadOnlySpan<float> OutputsOf(ArrayView<float> output)
     {

@@ -21,6 +21,16 @@ internal static partial class GpuEmitter
 
     private static bool IsDirect(Conv2DOp op) => op.OutputShape.Channels * op.ColumnRows <= DirectConvolutionWeights;
 
+    /// <summary>
+    /// Whether the op keeps a copy of its input for the weight gradient. The plan lets the arena reuse a convolution's
+    /// input once its forward pass is done (the CPU keeps im2col columns instead); the device reads the input itself, so
+    /// it keeps a copy unless the input is the network's, which lives through the whole step.
+    /// </summary>
+    private static bool SavesInput(Conv2DOp op) => op.Input.Value >= 0;
+
+    /// <summary>What the backward kernels read as the convolution's input.</summary>
+    private static string BackwardInput(NetworkPlan plan, Conv2DOp op) => SavesInput(op) ? N.SavedInputField(op.Identifier) : Value(plan, op.Input.Value);
+
     /// <summary>The number of split-K slices of a convolution's weight gradient for <paramref name="positions"/> batch positions.</summary>
     private static string Slices(string positions) => $"({positions} + {I(WeightGradientSlice - 1)}) / {I(WeightGradientSlice)}";
 
@@ -188,12 +198,15 @@ internal static partial class GpuEmitter
                 w.Line(constants);
                 string launch = direct ? "batch * F * P" : TileLaunch("F", "batch * P");
                 w.Line($"{N.KernelField(N.ForwardMethod(op.Identifier))}({launch}, {x}, {Tensor(weight)}, {biasArgument}{Value(plan, op.Output)}, batch);");
+            if (plan.HasBackward(op) && SavesInput(op))
+                w.Line($"Copy({x}, {N.SavedInputField(op.Identifier)}, (long)batch * {I(op.InputShape.Size)}); // the arena may reuse x before the backward pass");
             });
         }
         w.Line();
         if (!plan.HasBackward(op)) return;
 
         string dz = DzArguments(plan, op);
+        x = BackwardInput(plan, op);
         w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: the weight gradients when {CodeWriter.Xml(plan.Layers[op.OwnerLayer].Name)} is trained, dx when its input needs a gradient.</summary>");
         using (w.Block($"private void {N.BackwardMethod(op.Identifier)}(int batch)"))
         {

@@ -37,10 +37,14 @@ internal static partial class GpuEmitter
                     if (plan.HasBackward(norm))
                         yield return new DeviceArray(N.GradientSumsField(norm.Identifier), "float", I(2 * norm.Channels), $"[2, {I(norm.Channels)}], mean dz and mean dz x-hat per channel of the last backward pass");
                     break;
-                case Conv2DOp conv when plan.HasBackward(conv) && !IsDirect(conv):
-                    yield return new DeviceArray(N.PartialsField(conv.Identifier), "float",
-                        $"(long){Slices($"capacity * {I(conv.Positions)}")} * {I(conv.OutputShape.Channels * conv.ColumnRows)}",
-                        $"[slices, {I(conv.OutputShape.Channels)}, {I(conv.ColumnRows)}], the split-K partial weight gradients");
+                case Conv2DOp conv when plan.HasBackward(conv):
+                    if (SavesInput(conv))
+                        yield return new DeviceArray(N.SavedInputField(conv.Identifier), "float", $"(long)capacity * {I(conv.InputShape.Size)}",
+                            $"{BatchShape(conv.InputShape)}, a copy of {conv.Identifier}'s input for its backward pass");
+                    if (!IsDirect(conv))
+                        yield return new DeviceArray(N.PartialsField(conv.Identifier), "float",
+                            $"(long){Slices($"capacity * {I(conv.Positions)}")} * {I(conv.OutputShape.Channels * conv.ColumnRows)}",
+                            $"[slices, {I(conv.OutputShape.Channels)}, {I(conv.ColumnRows)}], the split-K partial weight gradients");
                     break;
             }
         }
