@@ -152,19 +152,45 @@ public abstract class DeviceNetwork : IDisposable
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, _layout.Name + ": the batch capacity must be at least 1.");
         if (batchSize <= Capacity) return;
         ThrowIfDisposed();
+        long largest = Math.Max((long)Math.Max(_layout.ArenaSize, 1), Math.Max(InputSize, OutputSize));
+        if (batchSize * largest > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
+                $"{_layout.Name}: a batch capacity of {batchSize} needs {batchSize * largest:N0} floats in one device array, more than its 32-bit indices reach; use a batch of at most {int.MaxValue / largest}.");
         foreach (var buffer in _work) buffer.Dispose();
         _work.Clear();
         Capacity = batchSize;
         Arena = Allocate<float>((long)batchSize * Math.Max(_layout.ArenaSize, 1));
         InputMemory = Allocate<float>((long)batchSize * InputSize);
-        InputGradientMemory = _layout.Loss == Loss.None ? default : Allocate<float>((long)batchSize * InputSize);
-        LabelMemory = Allocate<int>(batchSize);
-        TargetMemory = Allocate<float>((long)batchSize * OutputSize);
-        LossTerms = Allocate<double>((long)batchSize * OutputSize);
+        // What the loss needs: labels or targets, and a loss term per sample (cross-entropy) or per output element.
+        bool trainable = _layout.Loss != Loss.None, labels = _layout.Loss == Loss.SoftmaxCrossEntropy;
+        InputGradientMemory = trainable ? Allocate<float>((long)batchSize * InputSize) : default;
+        LabelMemory = labels ? Allocate<int>(batchSize) : default;
+        TargetMemory = trainable && !labels ? Allocate<float>((long)batchSize * OutputSize) : default;
+        LossTerms = trainable ? Allocate<double>(labels ? batchSize : (long)batchSize * OutputSize) : default;
         _outputsHost = new float[batchSize * OutputSize];
         _outputsFresh = false;
         AllocateWork(batchSize);
     }
+
+    /// <summary>
+    /// Runs the forward pass again on the batch already on the device (the inputs of the last pass), without uploading
+    /// inputs or reading outputs back: for timing the kernels alone, or repeating a pass on resident data. The result
+    /// is read by the next <c>Outputs</c>.
+    /// </summary>
+    /// <param name="batchSize">Between 1 and <see cref="MaxBatchSize"/>; samples beyond the last upload hold what was there before.</param>
+    public void ForwardOnDevice(int batchSize)
+    {
+        ThrowIfDisposed();
+        NetworkGuard.BatchSize(_layout.Name, batchSize, Capacity);
+        _parameters.EnsureOnDevice();
+        _buffers.EnsureOnDevice();
+        _outputsFresh = false;
+        LastBatch = batchSize;
+        RunForwardPass(batchSize);
+    }
+
+    /// <summary>Launches every forward kernel on a batch already on the device (the generated <c>RunForward</c>).</summary>
+    protected abstract void RunForwardPass(int batch);
 
     /// <summary>Allocates the ops' own capacity-scaled device arrays (argmax, masks, batch-norm x-hat) with <see cref="Allocate{T}"/>.</summary>
     protected abstract void AllocateWork(int capacity);

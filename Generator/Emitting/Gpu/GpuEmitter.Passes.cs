@@ -104,6 +104,9 @@ internal static partial class GpuEmitter
 
     private static void WriteRunForward(CodeWriter w, NetworkPlan plan)
     {
+        w.Line("/// <inheritdoc/>");
+        w.Line($"protected override void RunForwardPass(int batch) => {N.RunForward}(batch);");
+        w.Line();
         w.Line("/// <summary>Launches every op of the plan in order on a batch already uploaded; the result stays in the output value.</summary>");
         using (w.Block($"private void {N.RunForward}(int batch)"))
         {
