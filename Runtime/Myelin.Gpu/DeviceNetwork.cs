@@ -259,12 +259,16 @@ public abstract class DeviceNetwork : IDisposable
     protected float ReadLoss()
     {
         LossTotal.CopyToCPU(_lossHost.AsSpan());
+        Device.Synchronize();
         return (float)_lossHost[0];
     }
 
     /// <summary>Downloads the first <paramref name="count"/> floats of <paramref name="source"/> into <paramref name="destination"/>.</summary>
-    protected static void Download(ArrayView<float> source, Span<float> destination, int count) =>
+    protected void Download(ArrayView<float> source, Span<float> destination, int count)
+    {
         source.SubView(0, count).CopyToCPU(destination.Slice(0, count));
+        Device.Synchronize();
+    }
 
     /// <summary>Copies the first <paramref name="count"/> floats of <paramref name="source"/> to <paramref name="target"/>, on the device.</summary>
     protected static void Copy(ArrayView<float> source, ArrayView<float> target, long count) =>

@@ -37,7 +37,9 @@ internal sealed class DeviceOptimizerState : IDeviceOptimizerState
     public void Read(int stream, Span<float> destination)
     {
         Check(stream, destination.Length);
-        if (_length > 0) ((ArrayView<float>)_streams[stream].View).SubView(0, _length).CopyToCPU(destination);
+        if (_length == 0) return;
+        ((ArrayView<float>)_streams[stream].View).SubView(0, _length).CopyToCPU(destination);
+        _streams[stream].Accelerator.Synchronize();
     }
 
     public void Write(int stream, ReadOnlySpan<float> source)

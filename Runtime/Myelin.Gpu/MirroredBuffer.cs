@@ -18,6 +18,7 @@ namespace Myelin.Gpu;
 /// </remarks>
 internal sealed class MirroredBuffer : IDisposable
 {
+    private readonly Accelerator _accelerator;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _device;
     private readonly float[] _host;
     private readonly float[] _snapshot;
@@ -25,6 +26,7 @@ internal sealed class MirroredBuffer : IDisposable
 
     public MirroredBuffer(Accelerator accelerator, int length)
     {
+        _accelerator = accelerator;
         // ILGPU refuses zero-length buffers; an empty mirror (no buffers) keeps one unused float on the device.
         _device = accelerator.Allocate1D<float>(Math.Max(length, 1));
         _device.MemSetToZero();
@@ -54,7 +56,12 @@ internal sealed class MirroredBuffer : IDisposable
     {
         if (_residence == Residence.DeviceNewer)
         {
-            if (_host.Length > 0) View.SubView(0, _host.Length).CopyToCPU(_host.AsSpan());
+            if (_host.Length > 0)
+            {
+                View.SubView(0, _host.Length).CopyToCPU(_host.AsSpan());
+                // Whether or not the copy waited for itself, the host reads the values next.
+                _accelerator.Synchronize();
+            }
             _host.CopyTo(_snapshot, 0);
         }
         _residence = Residence.HostShared;

@@ -12,7 +12,8 @@ namespace Myelin.Generator.Emitting.Gpu;
 internal static partial class GpuEmitter
 {
     private static string NormConstants(BatchNormOp op) =>
-        $"const int C = {I(op.Channels)}, S = {I(op.Spatial)}; // channels, positions per channel (1 for BatchNorm1D)\n"
+        $"const int C = {I(op.Channels)}; // channels (features for BatchNorm1D)\n"
+        + $"const int S = {I(op.Spatial)}; // positions per channel (1 for BatchNorm1D)\n"
         + $"const float Epsilon = {F(op.Epsilon)}, Momentum = {F(op.Momentum)};";
 
     private static void AddBatchNormKernels(List<Kernel> kernels, NetworkPlan plan, BatchNormOp op)

@@ -41,7 +41,8 @@ internal static partial class GpuEmitter
         return $"const int C = {I(i.Channels)}, H = {I(i.Height)}, W = {I(i.Width)}; // input\n"
             + $"const int F = {I(o.Channels)}, OH = {I(o.Height)}, OW = {I(o.Width)}; // output\n"
             + $"const int Kernel = {I(op.KernelSize)}, Stride = {I(op.Stride)}, PadTop = {I(op.PadTop)}, PadLeft = {I(op.PadLeft)};\n"
-            + "const int K = C * Kernel * Kernel, P = OH * OW; // weights per filter, positions per sample";
+            + "const int K = C * Kernel * Kernel; // weights per filter\n"
+            + "const int P = OH * OW; // positions per sample";
     }
 
     private static void AddConvKernels(List<Kernel> kernels, NetworkPlan plan, Conv2DOp op)
@@ -107,7 +108,7 @@ internal static partial class GpuEmitter
         AddDzHelper(kernels, op);
         var dz = DzParameters(op).ToList();
         // dz at (b, f, p) for a batch position n = b*P + p.
-        string DzAt(string f, string n) => Dz(op, $"(({n}) / P * F + {f}) * P + ({n}) % P");
+        string DzAt(string f, string n) => Dz(op, $"({n} / P * F + {f}) * P + {n} % P");
         if (direct)
         {
             kernels.Add(new Kernel(op.Identifier + "WeightGradient",
@@ -188,14 +189,14 @@ internal static partial class GpuEmitter
         var bias = op.Bias >= 0 ? plan.Tensors[op.Bias] : null;
         bool direct = IsDirect(op);
         string x = Value(plan, op.Input.Value);
-        string constants = $"const int F = {I(op.OutputShape.Channels)}, K = {I(op.ColumnRows)}, P = {I(op.Positions)}; // filters, weights per filter, positions per sample";
+        string constants = $"const int F = {I(op.OutputShape.Channels)}; // filters\nconst int K = {I(op.ColumnRows)}; // weights per filter\nconst int P = {I(op.Positions)}; // positions per sample";
         string biasArgument = bias is null ? "" : Tensor(bias) + ", ";
         w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}{(direct ? ", computed directly" : ", an implicit GEMM")}.</summary>");
         using (w.Block($"private void {N.ForwardMethod(op.Identifier)}(int batch)"))
         {
             WriteBody(w, w =>
             {
-                w.Line(constants);
+                w.Lines(constants);
                 string launch = direct ? "batch * F * P" : TileLaunch("F", "batch * P");
                 w.Line($"{N.KernelField(N.ForwardMethod(op.Identifier))}({launch}, {x}, {Tensor(weight)}, {biasArgument}{Value(plan, op.Output)}, batch);");
             if (plan.HasBackward(op) && SavesInput(op))
@@ -212,7 +213,7 @@ internal static partial class GpuEmitter
         {
             WriteBody(w, w =>
             {
-                w.Line(constants);
+                w.Lines(constants);
                 using (w.Block($"if ({N.Trainable}[{I(op.OwnerLayer)}])"))
                 {
                     if (direct)
