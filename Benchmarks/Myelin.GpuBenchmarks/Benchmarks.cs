@@ -20,16 +20,9 @@ internal static class BenchmarkDevice
     public static GpuDevice Require() => Current ?? throw new InvalidOperationException("Run the benchmarks through myelin-gpu-bench, which opens the device first.");
 }
 
-/// <summary>A training step (forward, loss, backward, SGD) of each model at batch 64 and 256: the CPU path against the device.</summary>
-[MemoryDiagnoser]
-public class TrainStepBenchmarks
+/// <summary>What both benchmark classes share: the model and batch parameters, and both networks with a batch.</summary>
+public abstract class ModelBenchmark
 {
-    private ITrainableNetwork _cpu = null!;
-    private ITrainableNetwork _gpu = null!;
-    private Batch _batch = null!;
-    private readonly Sgd _cpuOptimizer = new(lr: 0.01);
-    private readonly Sgd _gpuOptimizer = new(lr: 0.01);
-
     /// <summary>The model.</summary>
     [ParamsSource(nameof(Models))]
     public string Model { get; set; } = "mlp";
@@ -44,26 +37,46 @@ public class TrainStepBenchmarks
     /// <summary>The batch sizes chosen on the command line.</summary>
     public static IEnumerable<int> Batches => BenchmarkDevice.Batches;
 
+    private protected ITrainableNetwork CpuNetwork { get; private set; } = null!;
+
+    private protected ITrainableNetwork DeviceNetwork { get; private set; } = null!;
+
+    private protected Batch Data { get; private set; } = null!;
+
     /// <summary>Builds both networks and a batch.</summary>
     [GlobalSetup]
     public void Setup()
     {
         var model = BenchmarkModel.Find(Model);
-        _cpu = model.Cpu(BatchSize);
-        _gpu = model.Gpu(BenchmarkDevice.Require(), BatchSize);
-        _batch = new Batch(_cpu, BatchSize, seed: 3);
+        CpuNetwork = model.Cpu(BatchSize);
+        DeviceNetwork = model.Gpu(BenchmarkDevice.Require(), BatchSize);
+        Data = new Batch(CpuNetwork, BatchSize, seed: 3);
+        Prepare();
     }
 
     /// <summary>Frees the device network.</summary>
     [GlobalCleanup]
-    public void Cleanup() => ((IDisposable)_gpu).Dispose();
+    public void Cleanup() => ((IDisposable)DeviceNetwork).Dispose();
+
+    /// <summary>What a class sets up beyond the networks.</summary>
+    private protected virtual void Prepare()
+    {
+    }
+}
+
+/// <summary>A training step (forward, loss, backward, SGD) of each model at batch 64 and 256: the CPU path against the device.</summary>
+[MemoryDiagnoser]
+public class TrainStepBenchmarks : ModelBenchmark
+{
+    private readonly Sgd _cpuOptimizer = new(lr: 0.01);
+    private readonly Sgd _deviceOptimizer = new(lr: 0.01);
 
     /// <summary>The generated SIMD code.</summary>
     [Benchmark(Baseline = true)]
     public float Cpu()
     {
-        float loss = _cpu.ForwardBackward(_batch.Inputs, _batch.Labels, BatchSize);
-        _cpuOptimizer.Step(_cpu);
+        float loss = CpuNetwork.ForwardBackward(Data.Inputs, Data.Labels, BatchSize);
+        _cpuOptimizer.Step(CpuNetwork);
         return loss;
     }
 
@@ -71,8 +84,8 @@ public class TrainStepBenchmarks
     [Benchmark]
     public float Device()
     {
-        float loss = _gpu.ForwardBackward(_batch.Inputs, _batch.Labels, BatchSize);
-        _gpuOptimizer.Step(_gpu);
+        float loss = DeviceNetwork.ForwardBackward(Data.Inputs, Data.Labels, BatchSize);
+        _deviceOptimizer.Step(DeviceNetwork);
         BenchmarkDevice.Require().Synchronize();
         return loss;
     }
@@ -80,46 +93,15 @@ public class TrainStepBenchmarks
 
 /// <summary>Inference (eval mode, inputs up and outputs down) of each model at batch 64 and 256: the CPU path against the device.</summary>
 [MemoryDiagnoser]
-public class InferenceBenchmarks
+public class InferenceBenchmarks : ModelBenchmark
 {
-    private ITrainableNetwork _cpu = null!;
-    private ITrainableNetwork _gpu = null!;
-    private Batch _batch = null!;
-
-    /// <summary>The model.</summary>
-    [ParamsSource(nameof(Models))]
-    public string Model { get; set; } = "mlp";
-
-    /// <summary>The batch size.</summary>
-    [ParamsSource(nameof(Batches))]
-    public int BatchSize { get; set; }
-
-    /// <summary>The models chosen on the command line.</summary>
-    public static IEnumerable<string> Models => BenchmarkDevice.Models;
-
-    /// <summary>The batch sizes chosen on the command line.</summary>
-    public static IEnumerable<int> Batches => BenchmarkDevice.Batches;
-
-    /// <summary>Builds both networks in eval mode and a batch.</summary>
-    [GlobalSetup]
-    public void Setup()
-    {
-        var model = BenchmarkModel.Find(Model);
-        _cpu = model.Cpu(BatchSize);
-        _gpu = model.Gpu(BenchmarkDevice.Require(), BatchSize);
-        _cpu.IsTraining = _gpu.IsTraining = false;
-        _batch = new Batch(_cpu, BatchSize, seed: 3);
-    }
-
-    /// <summary>Frees the device network.</summary>
-    [GlobalCleanup]
-    public void Cleanup() => ((IDisposable)_gpu).Dispose();
+    private protected override void Prepare() => CpuNetwork.IsTraining = DeviceNetwork.IsTraining = false;
 
     /// <summary>The generated SIMD code.</summary>
     [Benchmark(Baseline = true)]
-    public void Cpu() => _cpu.Forward(_batch.Inputs, _batch.Outputs, BatchSize);
+    public void Cpu() => CpuNetwork.Forward(Data.Inputs, Data.Outputs, BatchSize);
 
     /// <summary>The generated kernels.</summary>
     [Benchmark]
-    public void Device() => _gpu.Forward(_batch.Inputs, _batch.Outputs, BatchSize);
+    public void Device() => DeviceNetwork.Forward(Data.Inputs, Data.Outputs, BatchSize);
 }

@@ -111,18 +111,11 @@ internal static partial class GpuEmitter
         string DzAt(string f, string n) => Dz(op, $"({n} / P * F + {f}) * P + {n} % P");
         if (direct)
         {
-            kernels.Add(new Kernel(op.Identifier + "WeightGradient",
+            kernels.Add(GroupSumKernel(op.Identifier + "WeightGradient",
                 $"Backward of {op.Description}: dW[f, r] += sum over the batch's positions of dz[b, f, p] columns[r, b*P + p], one group per weight, a group reduction.",
-                grouped: true, dz.Concat(new[] { Floats("x"), Floats("dWeight"), Int("batch") }).ToList(), w =>
-                {
-                    w.Lines(constants);
-                    w.Line($"var scratch = {N.SharedMemory}.Allocate<float>(256);");
-                    w.Line($"int index = {N.Grid}.IdxX, f = index / K, r = index % K, thread = {N.Group}.IdxX;");
-                    w.Line("float sum = 0f;");
-                    w.Line($"for (int n = thread; n < batch * P; n += {N.Group}.DimX) sum += {DzAt("f", "n")} * {column}(x, r, n);");
-                    w.Line($"float total = {N.GroupReduce}.Sum(scratch, sum);");
-                    w.Line("if (thread == 0) dWeight[index] += total;");
-                }));
+                dz.Concat(new[] { Floats("x"), Floats("dWeight"), Int("batch") }).ToList(), constants,
+                output: $"int index = {N.Grid}.IdxX, f = index / K, r = index % K", count: "batch * P",
+                term: $"{DzAt("f", "n")} * {column}(x, r, n)", target: "dWeight[index]"));
         }
         else
         {
@@ -144,18 +137,10 @@ internal static partial class GpuEmitter
         }
         if (bias)
         {
-            kernels.Add(new Kernel(op.Identifier + "BiasGradient",
+            kernels.Add(GroupSumKernel(op.Identifier + "BiasGradient",
                 $"Backward of {op.Description}: db[f] += sum over the batch's positions of dz[b, f, p], one group per filter, a group reduction.",
-                grouped: true, dz.Concat(new[] { Floats("dBias"), Int("batch") }).ToList(), w =>
-                {
-                    w.Lines(constants);
-                    w.Line($"var scratch = {N.SharedMemory}.Allocate<float>(256);");
-                    w.Line($"int f = {N.Grid}.IdxX, thread = {N.Group}.IdxX;");
-                    w.Line("float sum = 0f;");
-                    w.Line($"for (int n = thread; n < batch * P; n += {N.Group}.DimX) sum += {DzAt("f", "n")};");
-                    w.Line($"float total = {N.GroupReduce}.Sum(scratch, sum);");
-                    w.Line("if (thread == 0) dBias[f] += total;");
-                }));
+                dz.Concat(new[] { Floats("dBias"), Int("batch") }).ToList(), constants,
+                output: $"int f = {N.Grid}.IdxX", count: "batch * P", term: DzAt("f", "n"), target: "dBias[f]"));
         }
         string assign = Assign(op, 0);
         kernels.Add(Elementwise(op.Identifier + "InputGradient",

@@ -52,18 +52,10 @@ internal static partial class GpuEmitter
                 (m, n, sum) => $"dWeight[{m} * In + {n}] += {sum};")));
         if (bias)
         {
-            kernels.Add(new Kernel(op.Identifier + "BiasGradient",
+            kernels.Add(GroupSumKernel(op.Identifier + "BiasGradient",
                 $"Backward of {op.Description}: db[o] += sum over the batch of dz[b, o], one group per output, a group reduction.",
-                grouped: true, dz.Concat(new[] { Floats("dBias"), Int("batch") }).ToList(), w =>
-                {
-                    w.Line(constants);
-                    w.Line($"var scratch = {N.SharedMemory}.Allocate<float>(256);");
-                    w.Line($"int o = {N.Grid}.IdxX, thread = {N.Group}.IdxX;");
-                    w.Line("float sum = 0f;");
-                    w.Line($"for (int b = thread; b < batch; b += {N.Group}.DimX) sum += {Dz(op, "b * Out + o")};");
-                    w.Line($"float total = {N.GroupReduce}.Sum(scratch, sum);");
-                    w.Line("if (thread == 0) dBias[o] += total;");
-                }));
+                dz.Concat(new[] { Floats("dBias"), Int("batch") }).ToList(), constants,
+                output: $"int o = {N.Grid}.IdxX", count: "batch", term: Dz(op, "n * Out + o"), target: "dBias[o]"));
         }
         string assign = Assign(op, 0);
         kernels.Add(ProductKernel(op.Identifier + "InputGradient",

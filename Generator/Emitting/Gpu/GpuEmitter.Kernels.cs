@@ -266,6 +266,27 @@ internal static partial class GpuEmitter
             WriteProduct(w, product);
         });
 
+    /// <summary>
+    /// A reduction kernel, one group per output: the group's threads stride over <paramref name="count"/> terms,
+    /// a group reduction sums them, and the first thread adds the total to <paramref name="target"/>.
+    /// </summary>
+    /// <param name="output">Declares the group's output index from <c>GpuGrid.IdxX</c>, e.g. <c>int o = GpuGrid.IdxX</c>.</param>
+    /// <param name="count">How many terms, e.g. <c>batch * P</c>.</param>
+    /// <param name="term">The term for index <c>n</c>.</param>
+    /// <param name="target">The element the total is added to.</param>
+    private static Kernel GroupSumKernel(string name, string summary, IReadOnlyList<Parameter> parameters, string constants,
+        string output, string count, string term, string target) =>
+        new(name, summary, grouped: true, parameters, w =>
+        {
+            w.Lines(constants);
+            w.Line($"var scratch = {N.SharedMemory}.Allocate<float>(256);");
+            w.Line($"{output}, thread = {N.Group}.IdxX;");
+            w.Line("float sum = 0f;");
+            w.Line($"for (int n = thread; n < {count}; n += {N.Group}.DimX) sum += {term};");
+            w.Line($"float total = {N.GroupReduce}.Sum(scratch, sum);");
+            w.Line($"if (thread == 0) {target} += total;");
+        });
+
     /// <summary>The host launch of a tiled product over <paramref name="rows"/> x <paramref name="columns"/> outputs.</summary>
     private static string TileLaunch(string rows, string columns, string? splits = null) =>
         splits is null ? $"TileLaunch({rows}, {columns})" : $"TileLaunch({rows}, {columns}, {splits})";
