@@ -193,7 +193,7 @@ internal static class GeneratedNames
     public const string Group = "GpuGroup";
     public const string Grid = "GpuGrid";
     public const string SharedMemory = "GpuShared";
-    public const string KernelLoaders = "global::ILGPU.Runtime.KernelLoaders";
+    public const string KernelLoaders = "GpuLoaders";
 
     /// <summary>The using aliases at the top of every GPU source file.</summary>
     public static readonly (string Alias, string Type)[] GpuAliases =
@@ -206,6 +206,7 @@ internal static class GeneratedNames
         (Group, "global::ILGPU.Group"),
         (Grid, "global::ILGPU.Grid"),
         (SharedMemory, "global::ILGPU.SharedMemory"),
+        (KernelLoaders, "global::ILGPU.Runtime.KernelLoaders"),
     };
 
     public const string Action = "global::System.Action";

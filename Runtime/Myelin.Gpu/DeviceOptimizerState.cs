@@ -50,7 +50,9 @@ internal sealed class DeviceOptimizerState : IDeviceOptimizerState
 
     private void Check(int stream, int length)
     {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (IsDisposed)
+            throw new InvalidOperationException(
+                "This optimizer's state lived in the memory of a device network that has been disposed, so its moments are gone. Save the training state (Checkpoint.SaveTrainingState) before disposing a device network that is still being trained.");
         if ((uint)stream >= (uint)_streams.Length)
             throw new ArgumentOutOfRangeException(nameof(stream), stream, $"The optimizer state has {_streams.Length} streams.");
         if (length != _length)
