@@ -81,6 +81,9 @@ internal static class GeneratedNames
         NetworkName, ArenaSize, InputShape, OutputShape, TensorTable, LayerTable, Parameters, Buffers, Arena, Capacity, LastBatch, IsTraining,
         Seed, Step, "InputShape", "OutputShape", "MaxBatchSize", "Layers", "Tensors", "Parameters", "Buffers", "IsTraining",
         "RandomState", "EnsureBatchCapacity", "InitializeParameters", "Forward", CheckBatch, RunForward,
+        // The nested device class the GPU emitter writes when the project references Myelin.Gpu: reserved always, so
+        // adding that reference never turns a user member into a compile error.
+        GpuClass,
     };
 
     /// <summary>Members only trainable networks get.</summary>
