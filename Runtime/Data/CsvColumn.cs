@@ -73,7 +73,9 @@ public readonly record struct CsvColumn
         {
             if (string.Equals(columns[i], Name, StringComparison.OrdinalIgnoreCase)) near = $" ('{columns[i]}' differs only in case)";
         }
-        string header = reader.HeaderLine is null ? " (the file has no header, so the columns are numbered)" : "";
+        string header = reader.HeaderLine is null
+            ? ". The first line was read as data, as it holds numbers, so the columns are numbered; if it is a metadata line, skip it with CsvOptions.SkipLines, and if it names the columns, set HasHeader = CsvHeader.Yes"
+            : "";
         throw reader.Error(reader.HeaderLine, $"there is no column named '{Name}' {purpose}{near}; the columns are {reader.ListColumns()}{header}.");
     }
 }

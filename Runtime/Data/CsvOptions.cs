@@ -29,8 +29,9 @@ public enum CsvLabelKind
 public enum CsvHeader
 {
     /// <summary>
-    /// The default: the first line is a header when, in some column, it holds something that is not a number while
-    /// the next line holds a number there (as Python's <c>csv.Sniffer</c> decides). A first line of numbers only is data.
+    /// The default: the first line is a header when none of its fields is a number, or when, in some column, it holds
+    /// something that is not a number while the next line holds a number there (as Python's <c>csv.Sniffer</c>
+    /// decides). A first line of numbers only is data, and so is <c>5.1,3.5,1.4,0.2,setosa</c> above more such rows.
     /// </summary>
     Auto = 0,
 

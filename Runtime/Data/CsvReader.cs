@@ -172,19 +172,16 @@ internal sealed class CsvReader : IDisposable
     }
 
     /// <summary>
-    /// Python's <c>csv.Sniffer</c> rule: a header when some column holds a non-number in the first row and a number in
-    /// the second. Reads (and keeps for replay) the second row; a lone row is a header if any field is not a number.
+    /// A header when every field of the first row is a non-number (names), or, as Python's <c>csv.Sniffer</c> decides,
+    /// when some column holds a non-number in the first row and a number in the second. Reads (and keeps for replay)
+    /// the second row.
     /// </summary>
     private bool LooksLikeHeader(BufferedRow first)
     {
-        if (!TryReadBuffered(out var second))
-        {
-            foreach (string field in first.Fields)
-            {
-                if (!IsNumber(field)) return true;
-            }
-            return false;
-        }
+        bool allNames = true;
+        foreach (string field in first.Fields) allNames &= !IsNumber(field);
+        if (!TryReadBuffered(out var second)) return allNames;
+        if (allNames) return true;
         int shared = Math.Min(first.Fields.Length, second.Fields.Length);
         for (int c = 0; c < shared; c++)
         {
