@@ -54,7 +54,7 @@ public readonly record struct CsvColumn
         if (Name is null)
         {
             if (Index >= columns.Count)
-                throw reader.Error(reader.HeaderLine, $"there {(columns.Count == 1 ? "is 1 column" : $"are {columns.Count} columns")}, so there is no column at index {Index} (counting from 0) {purpose}; the columns are {reader.ListColumns()}.");
+                throw reader.Error(reader.HeaderLine, $"there {(columns.Count == 1 ? "is 1 column" : $"are {columns.Count} columns")}, so there is no column at index {Index} (counting from 0) {purpose}; the columns are {reader.ListColumns()}.{reader.MetadataHint()}");
             return Index;
         }
 
@@ -76,6 +76,6 @@ public readonly record struct CsvColumn
         string header = reader.HeaderLine is null
             ? ". The first line was read as data, as it holds numbers, so the columns are numbered; if it is a metadata line, skip it with CsvOptions.SkipLines, and if it names the columns, set HasHeader = CsvHeader.Yes"
             : "";
-        throw reader.Error(reader.HeaderLine, $"there is no column named '{Name}' {purpose}{near}; the columns are {reader.ListColumns()}{header}.");
+        throw reader.Error(reader.HeaderLine, $"there is no column named '{Name}' {purpose}{near}; the columns are {reader.ListColumns()}{header}.{reader.MetadataHint()}");
     }
 }

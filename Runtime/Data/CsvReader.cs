@@ -243,9 +243,22 @@ internal sealed class CsvReader : IDisposable
         if (row.LastLine > row.Line)
             problem += $" The row runs over lines {row.Line} to {row.LastLine}, so a quote opened on line {row.Line} is probably not closed.";
         else if (firstDataRow && HeaderLine is int metadataLine)
-            problem += $" If line {metadataLine} is a metadata line rather than column names (as in scikit-learn's bundled files), skip it with CsvOptions.SkipLines = {metadataLine}.";
+            problem += SkipHint(metadataLine);
         throw Error(row.Line, problem);
     }
+
+    /// <summary>
+    /// For errors about columns: when the header's field count differs from the first data row's, the "header" is
+    /// probably a metadata line; say so and how to skip it. Empty otherwise.
+    /// </summary>
+    public string MetadataHint()
+    {
+        if (HeaderLine is not int line || _replay.Count == 0 || _replay[0].Fields.Length == Columns.Count) return "";
+        return $" Line {line} has {Columns.Count} fields but line {_replay[0].Line} has {_replay[0].Fields.Length}." + SkipHint(line);
+    }
+
+    private static string SkipHint(int line) =>
+        $" If line {line} is a metadata line rather than column names (as in scikit-learn's bundled files), skip it with CsvOptions.SkipLines = {line}.";
 
     /// <summary>A row read before the header decision, kept as strings.</summary>
     private readonly record struct BufferedRow(string[] Fields, int Line, int LastLine);
