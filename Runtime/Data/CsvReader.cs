@@ -313,8 +313,10 @@ internal readonly ref struct CsvRow
     /// </summary>
     public bool TryParseFloat(int index, out float value)
     {
-        ReadOnlySpan<char> text = this[index];
-        if (_fields is null && IsPlainNumber(text)) return _row[index].TryParse(out value);
+        if (_fields is not null) return float.TryParse(_fields[index], NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+        var column = _row[index];
+        ReadOnlySpan<char> text = column.Span;
+        if (IsPlainNumber(text)) return column.TryParse(out value);
         return float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
     }
 
