@@ -14,7 +14,7 @@ public static partial class Checkpoint
     public const string PreprocessingKey = "myelin.preprocessing";
 
     /// <summary>
-    /// Saves <paramref name="network"/> as <see cref="Save(INetwork, string, IReadOnlyDictionary{string, string}?)"/>
+    /// Saves <paramref name="network"/> as <see cref="Save(INetwork, string, IReadOnlyDictionary{string, string}?, bool)"/>
     /// does, with <paramref name="preprocessing"/> in the metadata under <see cref="PreprocessingKey"/>, so that the
     /// file alone predicts from raw rows. The file stays a plain PyTorch <c>state_dict</c>: the preprocessing is
     /// metadata, not a tensor.
@@ -32,7 +32,7 @@ public static partial class Checkpoint
     }
 
     /// <summary>
-    /// Loads a checkpoint as <see cref="Load(INetwork, string, bool)"/> does and returns the preprocessing saved with
+    /// Loads a checkpoint as <see cref="Load(INetwork, string, bool, bool)"/> does and returns the preprocessing saved with
     /// it by <see cref="SaveWithPreprocessing"/> (null when the file has none). All or nothing: the preprocessing is read and checked against the network
     /// before any weight is written.
     /// </summary>

@@ -11,7 +11,7 @@ namespace Myelin;
 /// (<see cref="ExportState"/>, <see cref="LoadState"/>), without a file.
 /// </summary>
 /// <remarks>
-/// <see cref="LoadState"/> validates as <see cref="Checkpoint.Load(INetwork, string, bool)"/> does (every shape, missing and
+/// <see cref="LoadState"/> validates as <see cref="Checkpoint.Load(INetwork, string, bool, bool)"/> does (every shape, missing and
 /// unexpected names with <c>strict</c>, every problem in one <see cref="CheckpointMismatchException"/>, nothing
 /// written unless everything fits) and also checks values: parameters and buffers must be finite, counters
 /// non-negative whole numbers.
