@@ -24,7 +24,8 @@ public static unsafe class LossKernels
     /// <summary>
     /// Softmax cross-entropy on class-index labels: <c>L = mean_b(logsumexp(z_b) - z_b[y_b])</c>. When
     /// <paramref name="logitsGradient"/> is not empty it receives <c>dL/dz = (softmax(z) - onehot(y)) / batch</c>:
-    /// probabilities minus one-hot, never a softmax Jacobian.
+    /// probabilities minus one-hot, never a softmax Jacobian. The label's entry is minus the sum of the other
+    /// probabilities, so it keeps its relative accuracy when the prediction is confident.
     /// </summary>
     /// <param name="logits">[batch, classes] scores.</param>
     /// <param name="labels">[batch] class indices in [0, classes).</param>
@@ -48,7 +49,7 @@ public static unsafe class LossKernels
     /// <summary>
     /// Binary cross-entropy from logits, element-wise and averaged over every element:
     /// <c>L = mean(max(z, 0) - z·t + log(1 + exp(-|z|)))</c>, stable for any <c>z</c>. The gradient is
-    /// <c>(sigmoid(z) - t) / count</c>.
+    /// <c>(sigmoid(z) - t) / count</c>, computed without cancellation for confident predictions.
     /// </summary>
     /// <param name="logits">[count] logits.</param>
     /// <param name="targets">[count] targets, usually in [0, 1].</param>
@@ -112,9 +113,18 @@ public static unsafe class LossKernels
                 double logSumExp = max + Math.Log(sum);
                 shares[b] = logSumExp - z[label];
                 if (gradient is null) continue;
+                // p_c for the other classes; for the label p - 1 = -(sum of the others), which keeps its digits when the
+                // prediction is confident (p = 1 - 1e-9 would round to 1 and give a zero gradient).
                 float* g = gradient + (long)b * classes;
-                for (int c = 0; c < classes; c++) g[c] = (float)Math.Exp(z[c] - logSumExp) * scale;
-                g[label] -= scale;
+                double others = 0;
+                for (int c = 0; c < classes; c++)
+                {
+                    if (c == label) continue;
+                    double p = Math.Exp(z[c] - logSumExp);
+                    others += p;
+                    g[c] = (float)p * scale;
+                }
+                g[label] = (float)-others * scale;
             }
         }
     }
@@ -136,8 +146,11 @@ public static unsafe class LossKernels
                         double z = values[i], t = targets[i];
                         total += Math.Max(z, 0) - z * t + Math.Log(1 + Math.Exp(-Math.Abs(z)));
                         if (gradient is null) continue;
-                        double sigmoid = z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
-                        gradient[i] = (float)(sigmoid - t) * scale;
+                        // sigmoid(z) - t from the side where it does not cancel: for z >= 0 it is (1 - t) - sigmoid(-z),
+                        // so that t = 1 with a confident z keeps -sigmoid(-z) rather than rounding 1 - 1 to 0.
+                        double e = Math.Exp(-Math.Abs(z));
+                        double difference = z >= 0 ? (1 - t) - e / (1 + e) : e / (1 + e) - t;
+                        gradient[i] = (float)difference * scale;
                     }
                 }
                 else
