@@ -40,6 +40,55 @@ public static unsafe partial class ConvolutionKernels
         in ConvolutionShape shape, int filters, int batch, TActivation activation) where TActivation : struct, IActivationOperator
     {
         CheckDirect(x.Length, weight.Length, bias.Length, y.Length, shape, filters, batch, nameof(y));
+        Direct(x, weight, bias, y, shape, filters, batch, activation, default);
+    }
+
+    /// <summary>
+    /// <see cref="DirectForward"/> fused with the max pooling that follows it: each block of output planes is computed
+    /// into a per-thread buffer and pooled at once, so only <c>pooled[batch, F, OH, OW]</c> and the argmax positions
+    /// (within the convolution's output plane) reach memory. Bit-identical to the two calls in sequence.
+    /// </summary>
+    /// <param name="x">[batch, C, H, W].</param>
+    /// <param name="weight">[F, C, k, k].</param>
+    /// <param name="bias">[F], or empty for none.</param>
+    /// <param name="pooled">[batch, F, pool.OutHeight, pool.OutWidth].</param>
+    /// <param name="argmax">Same shape as <paramref name="pooled"/>, or empty when no backward pass will follow.</param>
+    /// <param name="shape">The convolution's geometry.</param>
+    /// <param name="filters">F.</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="pool">The pooling geometry over the convolution's output (Planes = batch·F).</param>
+    /// <param name="activation">The convolution's activation.</param>
+    public static void DirectForwardMaxPool<TActivation>(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> pooled, Span<int> argmax, in ConvolutionShape shape, int filters, int batch, in PoolShape pool, TActivation activation)
+        where TActivation : struct, IActivationOperator
+    {
+        if (pool.Height != shape.OutHeight || pool.Width != shape.OutWidth || pool.Planes != (long)batch * filters)
+            throw new ArgumentException(
+                $"The pooling reads {pool.Planes} planes of {pool.Height}x{pool.Width}, but the convolution writes {batch * filters} planes of {shape.OutHeight}x{shape.OutWidth}.", nameof(pool));
+        long pooledLength = (long)pool.Planes * pool.OutHeight * pool.OutWidth;
+        if (pooled.Length < pooledLength || (!argmax.IsEmpty && argmax.Length < pooledLength))
+            throw new ArgumentException($"pooled has {pooled.Length} floats and argmax {argmax.Length}, but {pool.Planes} planes of {pool.OutHeight}x{pool.OutWidth} need {pooledLength}.", nameof(pooled));
+        fixed (float* po = pooled)
+        fixed (int* pa = argmax)
+            Direct(x, weight, bias, default, shape, filters, batch, activation, new PoolTarget(po, argmax.IsEmpty ? null : pa, pool));
+    }
+
+    /// <summary>Where a pooled direct convolution writes: the pooled outputs, the argmax positions (or null) and the pooling.</summary>
+    private readonly struct PoolTarget(float* pooled, int* argmax, PoolShape shape)
+    {
+        public float* Pooled { get; } = pooled;
+
+        public int* Argmax { get; } = argmax;
+
+        public PoolShape Shape { get; } = shape;
+
+        public bool IsActive => Pooled != null;
+    }
+
+    private static void Direct<TActivation>(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
+        in ConvolutionShape shape, int filters, int batch, TActivation activation, PoolTarget pool) where TActivation : struct, IActivationOperator
+    {
+        if (pool.IsActive) CheckDirect(x.Length, weight.Length, bias.Length, int.MaxValue, shape, filters, batch, "pooled");
         if (batch == 0 || filters == 0) return;
         int taps = shape.ColumnRows, blocks = (filters + FilterBlock - 1) / FilterBlock;
         var packed = Scratch(ref s_packedWeights, blocks * taps * FilterBlock);
@@ -54,7 +103,8 @@ public static unsafe partial class ConvolutionKernels
             var image = PaddedImage(px, shape, batch, out int paddedHeight, out int paddedWidth);
             fixed (float* pi = image)
             {
-                var work = new DirectForwardWork<TActivation>(pi != null ? pi : px, pp, bias.IsEmpty ? null : pb, py, shape, paddedHeight, paddedWidth, filters, blocks, activation);
+                var work = new DirectForwardWork<TActivation>(pi != null ? pi : px, pp, bias.IsEmpty ? null : pb, py, shape, paddedHeight, paddedWidth,
+                    filters, blocks, activation, pool);
                 ParallelRange.Run(work, batch * blocks, (long)FilterBlock * taps * shape.Positions);
             }
         }
@@ -150,22 +200,33 @@ public static unsafe partial class ConvolutionKernels
     }
 
     /// <summary>Item i = (sample, filter block) = (i / blocks, i % blocks).</summary>
+    /// <remarks>With a pool target, a block's planes go to a per-thread buffer and are pooled from there.</remarks>
     private readonly struct DirectForwardWork<TActivation>(float* image, float* packedWeights, float* bias, float* y, ConvolutionShape shape,
-        int paddedHeight, int paddedWidth, int filters, int blocks, TActivation activation) : IRangeWork where TActivation : struct, IActivationOperator
+        int paddedHeight, int paddedWidth, int filters, int blocks, TActivation activation, PoolTarget pool) : IRangeWork
+        where TActivation : struct, IActivationOperator
     {
         public void Run(int start, int end)
         {
             int ow = shape.OutWidth;
-            for (int i = start; i < end; i++)
+            float* planes = null;
+            fixed (float* buffer = pool.IsActive ? PoolingKernels.PlaneBuffer(FilterBlock, pool.Shape) : null)
             {
-                if (shape.Stride != 1 || ow < 4 || SimdLoops.Width < 4) Block<Simd1>(i);
-                else if (SimdLoops.Width >= 16 && ow >= 16) Block<Simd512>(i);
-                else if (SimdLoops.Width >= 8 && ow >= 8) Block<Simd256>(i);
-                else Block<Simd128>(i);
+                planes = buffer;
+                for (int i = start; i < end; i++)
+                {
+                    if (shape.Stride != 1 || ow < 4 || SimdLoops.Width < 4) Block<Simd1>(i, planes);
+                    else if (SimdLoops.Width >= 16 && ow >= 16) Block<Simd512>(i, planes);
+                    else if (SimdLoops.Width >= 8 && ow >= 8) Block<Simd256>(i, planes);
+                    else Block<Simd128>(i, planes);
+                    if (!pool.IsActive) continue;
+                    int b = i / blocks, firstFilter = i % blocks * FilterBlock;
+                    for (int j = 0; j < Math.Min(FilterBlock, filters - firstFilter); j++)
+                        PoolingKernels.PoolPlane(planes + (long)j * shape.Positions, pool.Pooled, pool.Argmax, b * filters + firstFilter + j, pool.Shape);
+                }
             }
         }
 
-        private void Block<TV>(int item) where TV : struct, ISimdVector<TV>
+        private void Block<TV>(int item, float* planes) where TV : struct, ISimdVector<TV>
         {
             int b = item / blocks, block = item % blocks;
             int channels = shape.Channels, k = shape.Kernel, s = shape.Stride, oh = shape.OutHeight, ow = shape.OutWidth, taps = shape.ColumnRows;
@@ -173,7 +234,7 @@ public static unsafe partial class ConvolutionKernels
             long planeSize = (long)paddedHeight * paddedWidth;
             float* sample = image + b * channels * planeSize;
             float* weights = packedWeights + (long)block * taps * FilterBlock;
-            float* output = y + ((long)b * filters + firstFilter) * oh * ow;
+            float* output = planes != null ? planes : y + ((long)b * filters + firstFilter) * oh * ow;
             int v = TV.Count;
             for (int oy = 0; oy < oh; oy++)
             {

@@ -12,7 +12,7 @@ namespace Myelin.Kernels;
 /// <c>MaxPool2d</c>/<c>AvgPool2d</c>. Max pooling records where each maximum came from (the first on ties), so that its
 /// backward pass routes each gradient to exactly that input.
 /// </summary>
-public static unsafe class PoolingKernels
+public static unsafe partial class PoolingKernels
 {
     /// <summary>
     /// <c>y[p, oy, ox] = max over ky, kx &lt; kernel of x[p, oy·stride + ky, ox·stride + kx]</c>, and
@@ -48,12 +48,12 @@ public static unsafe class PoolingKernels
     {
         int h = shape.Height, w = shape.Width, oh = shape.OutHeight, ow = shape.OutWidth, k = shape.Kernel, s = shape.Stride;
         bool record = !argmax.IsEmpty;
-        if (k == 2 && s == 2 && record && ow >= 8 && Vector256.IsHardwareAccelerated && Avx2.IsSupported)
+        if (k == 2 && s == 2 && ow >= 8 && Vector256.IsHardwareAccelerated && Avx2.IsSupported)
         {
             MaxPool2x2(x, y, argmax, shape);
             return;
         }
-        if (k == 2 && s == 2 && record && Vector128.IsHardwareAccelerated && ow >= 4)
+        if (k == 2 && s == 2 && Vector128.IsHardwareAccelerated && ow >= 4)
         {
             MaxPool2x2Narrow(x, y, argmax, shape);
             return;
@@ -105,7 +105,8 @@ public static unsafe class PoolingKernels
         {
             ref float source = ref MemoryMarshal.GetReference(x.Slice(plane * h * w, h * w));
             ref float values = ref MemoryMarshal.GetReference(y.Slice(plane * oh * ow, oh * ow));
-            ref int where = ref MemoryMarshal.GetReference(argmax.Slice(plane * oh * ow, oh * ow));
+            bool record = !argmax.IsEmpty;
+            ref int where = ref record ? ref MemoryMarshal.GetReference(argmax.Slice(plane * oh * ow, oh * ow)) : ref Unsafe.NullRef<int>();
             for (int oy = 0; oy < oh; oy++)
             {
                 int top = 2 * oy * w;
@@ -124,7 +125,7 @@ public static unsafe class PoolingKernels
                     Take(ref value, ref offset, Avx.Permute2x128(b0, b1, 0x20), w);
                     Take(ref value, ref offset, Avx.Permute2x128(b0, b1, 0x31), w + 1);
                     value.StoreUnsafe(ref values, (nuint)(oy * ow + ox));
-                    (offset + Vector256.Create(origin) + twice).StoreUnsafe(ref where, (nuint)(oy * ow + ox));
+                    if (record) (offset + Vector256.Create(origin) + twice).StoreUnsafe(ref where, (nuint)(oy * ow + ox));
                 }
             }
         }
@@ -149,7 +150,8 @@ public static unsafe class PoolingKernels
         {
             ref float source = ref MemoryMarshal.GetReference(x.Slice(plane * h * w, h * w));
             ref float values = ref MemoryMarshal.GetReference(y.Slice(plane * oh * ow, oh * ow));
-            ref int where = ref MemoryMarshal.GetReference(argmax.Slice(plane * oh * ow, oh * ow));
+            bool record = !argmax.IsEmpty;
+            ref int where = ref record ? ref MemoryMarshal.GetReference(argmax.Slice(plane * oh * ow, oh * ow)) : ref Unsafe.NullRef<int>();
             for (int oy = 0; oy < oh; oy++)
             {
                 int top = 2 * oy * w;
@@ -167,7 +169,7 @@ public static unsafe class PoolingKernels
                     Take(ref value, ref offset, bottomLeft, w);
                     Take(ref value, ref offset, bottomRight, w + 1);
                     value.StoreUnsafe(ref values, (nuint)(oy * ow + ox));
-                    (offset + Vector128.Create(origin) + twice).StoreUnsafe(ref where, (nuint)(oy * ow + ox));
+                    if (record) (offset + Vector128.Create(origin) + twice).StoreUnsafe(ref where, (nuint)(oy * ow + ox));
                 }
             }
         }
