@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Myelin.Kernels;
@@ -226,6 +227,7 @@ public static unsafe partial class ConvolutionKernels
             }
         }
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private void Block<TV>(int item, float* planes) where TV : struct, ISimdVector<TV>
         {
             int b = item / blocks, block = item % blocks;
@@ -301,24 +303,23 @@ public static unsafe partial class ConvolutionKernels
             }
         }
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private void Filter<TV>(int f) where TV : struct, ISimdVector<TV>
         {
             int channels = shape.Channels, k = shape.Kernel, s = shape.Stride, oh = shape.OutHeight, ow = shape.OutWidth, taps = shape.ColumnRows;
             long planeSize = (long)paddedHeight * paddedWidth, outPlane = (long)oh * ow;
             int v = TV.Count;
-            float* pad = stackalloc float[16];
-            int* offsets = stackalloc int[TapBlock];
-            for (int firstTap = 0; firstTap < taps; firstTap += TapBlock)
+            // Taps in equal groups of at most 8 (9 taps as 5 + 4, not 8 + 1): each group is one pass over dz.
+            int groupSize = (taps + (taps + TapBlock - 1) / TapBlock - 1) / ((taps + TapBlock - 1) / TapBlock);
+            for (int firstTap = 0; firstTap < taps; firstTap += groupSize)
             {
-                int count = Math.Min(TapBlock, taps - firstTap);
-                // Offset of each tap's window corner from the output position's in its padded plane; unused taps
-                // repeat the first one, and their sums are dropped.
-                for (int j = 0; j < TapBlock; j++)
-                {
-                    int t = firstTap + (j < count ? j : 0);
-                    int c = t / (k * k), ky = t / k % k, kx = t % k;
-                    offsets[j] = (int)(c * planeSize) + ky * paddedWidth + kx;
-                }
+                int count = Math.Min(groupSize, taps - firstTap);
+                // Offset of each tap's window corner from the output position's, in its padded plane; unused taps
+                // repeat the first one, and their sums are dropped. Locals, so that they stay in registers.
+                int o0 = TapOffset(firstTap, 0, count, planeSize), o1 = TapOffset(firstTap, 1, count, planeSize);
+                int o2 = TapOffset(firstTap, 2, count, planeSize), o3 = TapOffset(firstTap, 3, count, planeSize);
+                int o4 = TapOffset(firstTap, 4, count, planeSize), o5 = TapOffset(firstTap, 5, count, planeSize);
+                int o6 = TapOffset(firstTap, 6, count, planeSize), o7 = TapOffset(firstTap, 7, count, planeSize);
                 TV a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default, biasSum = default;
                 for (int b = 0; b < batch; b++)
                 {
@@ -329,22 +330,17 @@ public static unsafe partial class ConvolutionKernels
                         for (int ox = 0; ox < ow; ox += v)
                         {
                             float* g = gradient + oy * ow + ox;
-                            TV d;
-                            if (ox + v <= ow) d = TV.Load(g);
-                            else
-                            {
-                                SimdLoops.Pad(g, ow - ox, pad);
-                                d = TV.Load(pad);
-                            }
+                            // The last, partial vector of a row reads zeros past its end: those lanes add nothing.
+                            TV d = ox + v <= ow ? TV.Load(g) : TV.LoadTail(g, ow - ox);
                             float* corner = sample + (long)oy * s * paddedWidth + ox * s;
-                            a0 = TV.MultiplyAdd(d, TV.Load(corner + offsets[0]), a0);
-                            a1 = TV.MultiplyAdd(d, TV.Load(corner + offsets[1]), a1);
-                            a2 = TV.MultiplyAdd(d, TV.Load(corner + offsets[2]), a2);
-                            a3 = TV.MultiplyAdd(d, TV.Load(corner + offsets[3]), a3);
-                            a4 = TV.MultiplyAdd(d, TV.Load(corner + offsets[4]), a4);
-                            a5 = TV.MultiplyAdd(d, TV.Load(corner + offsets[5]), a5);
-                            a6 = TV.MultiplyAdd(d, TV.Load(corner + offsets[6]), a6);
-                            a7 = TV.MultiplyAdd(d, TV.Load(corner + offsets[7]), a7);
+                            a0 = TV.MultiplyAdd(d, TV.Load(corner + o0), a0);
+                            if (count > 1) a1 = TV.MultiplyAdd(d, TV.Load(corner + o1), a1);
+                            if (count > 2) a2 = TV.MultiplyAdd(d, TV.Load(corner + o2), a2);
+                            if (count > 3) a3 = TV.MultiplyAdd(d, TV.Load(corner + o3), a3);
+                            if (count > 4) a4 = TV.MultiplyAdd(d, TV.Load(corner + o4), a4);
+                            if (count > 5) a5 = TV.MultiplyAdd(d, TV.Load(corner + o5), a5);
+                            if (count > 6) a6 = TV.MultiplyAdd(d, TV.Load(corner + o6), a6);
+                            if (count > 7) a7 = TV.MultiplyAdd(d, TV.Load(corner + o7), a7);
                             if (firstTap == 0) biasSum = TV.Add(biasSum, d);
                         }
                     }
@@ -360,6 +356,14 @@ public static unsafe partial class ConvolutionKernels
                 if (count > 7) dw[7] += TV.Sum(a7);
                 if (firstTap == 0 && biasGradient is not null) biasGradient[f] += TV.Sum(biasSum);
             }
+        }
+
+        /// <summary>The window offset of tap <c>firstTap + j</c> (of the first tap when j is past <paramref name="count"/>).</summary>
+        private int TapOffset(int firstTap, int j, int count, long planeSize)
+        {
+            int k = shape.Kernel, t = firstTap + (j < count ? j : 0);
+            int c = t / (k * k), ky = t / k % k, kx = t % k;
+            return (int)(c * planeSize) + ky * paddedWidth + kx;
         }
     }
 }

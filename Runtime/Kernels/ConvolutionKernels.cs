@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Myelin.Kernels;
 
@@ -87,7 +88,10 @@ public static unsafe partial class ConvolutionKernels
             ParallelRange.Run(new PlaneWork(pdx, pc, shape, batch, fold: true), batch * shape.Channels, (long)shape.Kernel * shape.Kernel * shape.Positions);
     }
 
-    /// <summary>Plane (b, c) = (i / C, i % C) of a batch: im2col from <c>image</c>, or col2im onto it.</summary>
+    /// <summary>
+    /// Plane (c, b) = (i / batch, i % batch) of a batch: im2col from <c>image</c>, or col2im onto it. Channel-major, so
+    /// that a thread walks each column row from sample to sample, writing (or reading) it in order.
+    /// </summary>
     private readonly struct PlaneWork(float* image, float* columns, ConvolutionShape shape, int batch, bool fold) : IRangeWork
     {
         public void Run(int start, int end)
@@ -95,7 +99,7 @@ public static unsafe partial class ConvolutionKernels
             int channels = shape.Channels, planeSize = shape.Height * shape.Width, positions = shape.Positions;
             for (int i = start; i < end; i++)
             {
-                int b = i / channels, c = i % channels;
+                int c = i / batch, b = i % batch;
                 float* sample = image + (long)b * channels * planeSize;
                 if (fold)
                 {
@@ -111,6 +115,7 @@ public static unsafe partial class ConvolutionKernels
     }
 
     /// <summary>Writes the k·k column rows of channel <paramref name="c"/> of one sample.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Im2ColPlane(float* sample, float* col, in ConvolutionShape shape, int c, int columnOffset, int rowStride)
     {
         var (_, height, width, kernel, stride, padTop, padLeft, outHeight, outWidth) = shape;
@@ -133,6 +138,15 @@ public static unsafe partial class ConvolutionKernels
                         continue;
                     }
                     float* inRow = plane + iy * width + kx - padLeft;
+                    if (stride == 1 && first == 0 && last == outWidth && outWidth <= 16 && Avx512F.IsSupported
+                        && oy * outWidth + 16 <= outHeight * outWidth && iy * width + kx - padLeft + 16 <= height * width)
+                    {
+                        // A short row (11 wide, say) as one unmasked vector whose extra lanes spill into the next rows of
+                        // this sample's segment, which the following iterations overwrite; the last row, and any row whose
+                        // read would pass the plane's end, takes the exact (masked) copy below.
+                        Vector512.Store(Vector512.Load(inRow), outRow);
+                        continue;
+                    }
                     for (int ox = 0; ox < first; ox++) outRow[ox] = 0f;
                     if (stride == 1) Copy(inRow + first, outRow + first, last - first);
                     else for (int ox = first; ox < last; ox++) outRow[ox] = inRow[ox * stride];
@@ -143,10 +157,16 @@ public static unsafe partial class ConvolutionKernels
     }
 
     /// <summary>Adds the k·k column rows of channel <paramref name="c"/> back onto that channel of one sample.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Col2ImPlane(float* sample, float* col, in ConvolutionShape shape, int c, int columnOffset, int rowStride)
     {
         var (_, height, width, kernel, stride, padTop, padLeft, outHeight, outWidth) = shape;
         float* plane = sample + (long)c * height * width;
+        if (stride == 1 && Avx512F.IsSupported)
+        {
+            GatherPlane(plane, col, shape, c, columnOffset, rowStride);
+            return;
+        }
         for (int ky = 0; ky < kernel; ky++)
         {
             for (int kx = 0; kx < kernel; kx++)
@@ -160,32 +180,108 @@ public static unsafe partial class ConvolutionKernels
                     if ((uint)iy >= (uint)height) continue;
                     float* inRow = plane + iy * width + kx - padLeft;
                     float* colRow = row + oy * outWidth;
-                    if (stride == 1) SimdLoops.Add(inRow + first, colRow + first, last - first);
+                    if (stride == 1) Add(inRow + first, colRow + first, last - first);
                     else for (int ox = first; ox < last; ox++) inRow[ox * stride] += colRow[ox];
                 }
             }
         }
     }
 
-    /// <summary>Copies <paramref name="n"/> floats with the widest vectors that fit, for the short rows of small images.</summary>
+    /// <summary>
+    /// Col2im of one channel at stride 1 with AVX-512, gathered rather than scattered: each vector of an input row sums
+    /// its contributions in registers, <c>dx[iy, ix] += Σ_{ky, kx} col[(c, ky, kx), iy + padTop - ky, ix + padLeft - kx]</c>,
+    /// loading each column row shifted by kx under a mask of the lanes that fall inside it, and is stored once. The
+    /// contributions are added in the same (ky, kx) order as the scattered loop, so the bits are the same.
+    /// </summary>
+    private static void GatherPlane(float* plane, float* col, in ConvolutionShape shape, int c, int columnOffset, int rowStride)
+    {
+        var (_, height, width, kernel, _, padTop, padLeft, outHeight, outWidth) = shape;
+        var lanes = Vector512<int>.Indices;
+        for (int iy = 0; iy < height; iy++)
+        {
+            float* dxRow = plane + iy * width;
+            for (int ix = 0; ix < width; ix += 16)
+            {
+                var inside = Vector512.LessThan(lanes, Vector512.Create(width - ix)).AsSingle();
+                var sum = Avx512F.MaskLoad(dxRow + ix, inside, Vector512<float>.Zero);
+                for (int ky = 0; ky < kernel; ky++)
+                {
+                    int oy = iy + padTop - ky;
+                    if ((uint)oy >= (uint)outHeight) continue;
+                    for (int kx = 0; kx < kernel; kx++)
+                    {
+                        // Lane l reads output column ix + l + padLeft - kx, which must lie in [0, outWidth).
+                        int first = kx - padLeft - ix;
+                        var mask = inside & (Vector512.GreaterThanOrEqual(lanes, Vector512.Create(first))
+                            & Vector512.LessThan(lanes, Vector512.Create(first + outWidth))).AsSingle();
+                        float* colRow = col + (long)((c * kernel + ky) * kernel + kx) * rowStride + columnOffset + oy * outWidth;
+                        var contribution = Avx512F.MaskLoad(colRow - first, mask, Vector512<float>.Zero);
+                        // Lanes outside add nothing at all (not even +0, which would turn -0 into +0).
+                        sum = Vector512.ConditionalSelect(mask, sum + contribution, sum);
+                    }
+                }
+                Avx512F.MaskStore(dxRow + ix, inside, sum);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="n"/> floats, for the short rows of small images (11 or 26 wide): whole vectors, then the
+    /// rest with one masked vector (AVX-512) or one vector that overlaps the previous one, never writing outside the
+    /// <paramref name="n"/> floats (a neighbouring row may belong to another thread).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Copy(float* source, float* destination, int n)
     {
         int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (Avx512F.IsSupported)
         {
             for (; i + 16 <= n; i += 16) Vector512.Store(Vector512.Load(source + i), destination + i);
+            if (i < n)
+            {
+                var mask = TailMask(n - i);
+                Avx512F.MaskStore(destination + i, mask, Avx512F.MaskLoad(source + i, mask, Vector512<float>.Zero));
+            }
+            return;
         }
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated && n >= 8)
         {
             for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.Load(source + i), destination + i);
+            if (i < n) Vector256.Store(Vector256.Load(source + n - 8), destination + n - 8);
+            return;
         }
-        if (Vector128.IsHardwareAccelerated)
+        if (Vector128.IsHardwareAccelerated && n >= 4)
         {
             for (; i + 4 <= n; i += 4) Vector128.Store(Vector128.Load(source + i), destination + i);
+            if (i < n) Vector128.Store(Vector128.Load(source + n - 4), destination + n - 4);
+            return;
         }
         for (; i < n; i++) destination[i] = source[i];
     }
+
+    /// <summary><c>y[i] += x[i]</c> for <paramref name="n"/> floats: <see cref="SimdLoops.Add"/> with a masked AVX-512 tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(float* y, float* x, int n)
+    {
+        if (!Avx512F.IsSupported)
+        {
+            SimdLoops.Add(y, x, n);
+            return;
+        }
+        int i = 0;
+        for (; i + 16 <= n; i += 16) Vector512.Store(Vector512.Load(y + i) + Vector512.Load(x + i), y + i);
+        if (i < n)
+        {
+            // Masked lanes are neither read (no fault past the row) nor written.
+            var mask = TailMask(n - i);
+            Avx512F.MaskStore(y + i, mask, Avx512F.MaskLoad(y + i, mask, Vector512<float>.Zero) + Avx512F.MaskLoad(x + i, mask, Vector512<float>.Zero));
+        }
+    }
+
+    /// <summary>All ones in the first <paramref name="count"/> lanes (1 to 15).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> TailMask(int count) =>
+        Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 
     private static int CeilDiv(int value, int divisor) => value <= 0 ? -(-value / divisor) : (value + divisor - 1) / divisor;
 

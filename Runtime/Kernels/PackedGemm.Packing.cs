@@ -12,6 +12,7 @@ internal static unsafe partial class PackedGemm
     /// Packs columns <c>j .. j + columns</c> of <c>op(B)[depth .. depth + kc, :]</c> into one panel: for each step of
     /// the depth, <see cref="TileColumns"/> floats (zero past <paramref name="columns"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(bool transpose, float* b, float* panel, int j, int columns, int depth, int kc, int n, int k)
     {
         int nr = TileColumns;
@@ -64,6 +65,7 @@ internal static unsafe partial class PackedGemm
     /// Packs rows <c>row .. row + mc</c> of <c>op(A)[:, depth .. depth + kc]</c> into panels of <see cref="TileRows"/>
     /// rows, depth-major (for each step of the depth, the panel's rows side by side), zero past <paramref name="m"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(bool transpose, float* a, float* packed, int row, int mc, int depth, int kc, int m, int k)
     {
         int mr = TileRows;

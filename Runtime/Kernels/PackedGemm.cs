@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Myelin.Kernels;
@@ -156,6 +157,7 @@ internal static unsafe partial class PackedGemm
             _c = null;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int part, int parts)
         {
             int columnGroup = part % _columnGroups, rowGroup = part / _columnGroups;

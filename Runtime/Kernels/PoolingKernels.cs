@@ -44,6 +44,7 @@ public static unsafe partial class PoolingKernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxPoolPlanes(ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, in PoolShape shape)
     {
         int h = shape.Height, w = shape.Width, oh = shape.OutHeight, ow = shape.OutWidth, k = shape.Kernel, s = shape.Stride;
@@ -96,6 +97,7 @@ public static unsafe partial class PoolingKernels
     /// PyTorch's order (top-left, top-right, bottom-left, bottom-right; strictly greater wins, NaN wins), carrying the
     /// winner's offset along. A ragged end recomputes an overlapping block of eight rather than falling back to scalars.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxPool2x2(ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, in PoolShape shape)
     {
         int h = shape.Height, w = shape.Width, oh = shape.OutHeight, ow = shape.OutWidth;
@@ -130,6 +132,7 @@ public static unsafe partial class PoolingKernels
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static void Take(ref Vector256<float> value, ref Vector256<int> offset, Vector256<float> candidate, int candidateOffset)
         {
             var take = Vector256.GreaterThan(candidate, value) | ~Vector256.Equals(candidate, candidate);
@@ -142,6 +145,7 @@ public static unsafe partial class PoolingKernels
     /// The 2x2, stride-2 window with 128-bit vectors (SSE, NEON, and x64 with AVX2 switched off), for rows of at least 4
     /// outputs (e.g. 11x11 -> 5x5): four outputs at a time, the ragged end recomputed as an overlapping block.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxPool2x2Narrow(ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, in PoolShape shape)
     {
         int h = shape.Height, w = shape.Width, oh = shape.OutHeight, ow = shape.OutWidth;
@@ -174,6 +178,7 @@ public static unsafe partial class PoolingKernels
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static void Take(ref Vector128<float> value, ref Vector128<int> offset, Vector128<float> candidate, int candidateOffset)
         {
             var take = Vector128.GreaterThan(candidate, value) | ~Vector128.Equals(candidate, candidate);

@@ -9,6 +9,13 @@ namespace Myelin.Kernels;
 /// than handled by scalar code. Every element thus goes through the same vector code wherever it sits in a span, so
 /// results do not depend on how a span is cut into parts for threads.
 /// </summary>
+/// <remarks>
+/// The kernels' inner methods are marked <see cref="MethodImplOptions.AggressiveOptimization"/>: compiled fully
+/// optimised at their first call rather than tiered, because a tier-0 body (and the on-stack-replacement versions of
+/// long loops) calls the small vector helpers instead of inlining them and ran several times slower for the first
+/// hundreds of calls, which made benchmark repetitions bimodal. The per-item bodies that take many vector helpers are
+/// also kept out of their callers (<see cref="MethodImplOptions.NoInlining"/>) so that each gets its own inlining budget.
+/// </remarks>
 internal static unsafe class SimdLoops
 {
     /// <summary>Floats per vector: 16 (AVX-512), 8 (AVX2), 4 (SSE, NEON) or 1 (no SIMD).</summary>
@@ -16,6 +23,7 @@ internal static unsafe class SimdLoops
         Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : Vector128.IsHardwareAccelerated ? 4 : 1;
 
     /// <summary><c>y[i] = f(x[i])</c> for <paramref name="n"/> floats (<paramref name="y"/> may be <paramref name="x"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<T>(float* x, float* y, int n, T f) where T : struct, IActivationOperator
     {
         int i = 0;
@@ -56,6 +64,7 @@ internal static unsafe class SimdLoops
     }
 
     /// <summary><c>m[i] = f(m[i] + bias[i])</c> for <paramref name="n"/> floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MapWithBias<T>(float* m, float* bias, int n, T f) where T : struct, IActivationOperator
     {
         int i = 0;
@@ -100,6 +109,7 @@ internal static unsafe class SimdLoops
     }
 
     /// <summary><c>dx[i] = dy[i] · f'(from y[i])</c> for <paramref name="n"/> floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyByDerivative<T>(float* y, float* dy, float* dx, int n, T f) where T : struct, IActivationOperator
     {
         int i = 0;
@@ -148,6 +158,7 @@ internal static unsafe class SimdLoops
     /// accumulator a sums the elements at <c>4·W·block + a·W + j</c>), combined pairwise, then across lanes; a fixed
     /// order that depends only on <paramref name="n"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Sum(float* x, int n)
     {
         int i = 0;
@@ -218,6 +229,7 @@ internal static unsafe class SimdLoops
     }
 
     /// <summary><c>y[i] += x[i]</c> for <paramref name="n"/> floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add(float* y, float* x, int n)
     {
         int i = 0;

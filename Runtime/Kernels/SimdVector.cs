@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Myelin.Kernels;
 
@@ -14,6 +15,9 @@ internal unsafe interface ISimdVector<TSelf> where TSelf : struct, ISimdVector<T
     static abstract int Count { get; }
 
     static abstract TSelf Load(float* source);
+
+    /// <summary>The first <paramref name="count"/> (fewer than <see cref="Count"/>) floats at <paramref name="source"/>, zero above; reads nothing past them.</summary>
+    static abstract TSelf LoadTail(float* source, int count);
 
     static abstract void Store(TSelf value, float* destination);
 
@@ -40,6 +44,10 @@ internal readonly unsafe struct Simd512(Vector512<float> value) : ISimdVector<Si
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512 Load(float* source) => new(Vector512.Load(source));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512 LoadTail(float* source, int count) =>
+        new(Avx512F.MaskLoad(source, Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle(), Vector512<float>.Zero));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Simd512 value, float* destination) => Vector512.Store(value._value, destination);
@@ -72,6 +80,15 @@ internal readonly unsafe struct Simd256(Vector256<float> value) : ISimdVector<Si
     public static Simd256 Load(float* source) => new(Vector256.Load(source));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256 LoadTail(float* source, int count)
+    {
+        if (Avx.IsSupported) return new(Avx.MaskLoad(source, Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle()));
+        float* padded = stackalloc float[16];
+        SimdLoops.Pad(source, count, padded);
+        return new(Vector256.Load(padded));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Simd256 value, float* destination) => Vector256.Store(value._value, destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -102,6 +119,15 @@ internal readonly unsafe struct Simd128(Vector128<float> value) : ISimdVector<Si
     public static Simd128 Load(float* source) => new(Vector128.Load(source));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128 LoadTail(float* source, int count)
+    {
+        if (Avx.IsSupported) return new(Avx.MaskLoad(source, Vector128.LessThan(Vector128<int>.Indices, Vector128.Create(count)).AsSingle()));
+        float* padded = stackalloc float[16];
+        SimdLoops.Pad(source, count, padded);
+        return new(Vector128.Load(padded));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Simd128 value, float* destination) => Vector128.Store(value._value, destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -129,6 +155,8 @@ internal readonly unsafe struct Simd1(float value) : ISimdVector<Simd1>
     public static int Count => 1;
 
     public static Simd1 Load(float* source) => new(*source);
+
+    public static Simd1 LoadTail(float* source, int count) => new(0f);
 
     public static void Store(Simd1 value, float* destination) => *destination = value._value;
 
