@@ -141,4 +141,47 @@ public sealed class BatchedConvolutionTests
         ConvolutionKernels.Backward(x, dz, weight, dw, default, default, shape, 4, 3);
         Assert.Contains(dw, v => v != 0);
     }
+
+    [Fact]
+    public void Whole_layer_direct_and_fused_kernels_allocate_nothing_after_their_first_call()
+    {
+        const int batch = 6, filters = 8;
+        var shape = DirectConvolutionTests.Shape(4, 12, 12, 3, 1, 0);
+        var first = DirectConvolutionTests.Shape(1, 12, 12, 3, 1, 0);
+        var pool = new PoolShape(batch * filters, 10, 10, 2, 2, 5, 5);
+        var random = new SeededRandom(6);
+        var x = RandomArray(batch * 4 * 144, ref random);
+        var weight = RandomArray(filters * 36, ref random);
+        var bias = RandomArray(filters, ref random);
+        var y = new float[batch * filters * 100];
+        var dz = RandomArray(y.Length, ref random);
+        var pooled = new float[batch * filters * 25];
+        var argmax = new int[pooled.Length];
+        var dw = new float[weight.Length];
+        var db = new float[filters];
+        var dx = new float[x.Length];
+        void Step()
+        {
+            ConvolutionKernels.Forward(x, weight, bias, y, shape, filters, batch, new ReLUOperator());
+            ConvolutionKernels.ForwardMaxPool(x, weight, bias, pooled, argmax, shape, filters, batch, pool, new ReLUOperator());
+            ConvolutionKernels.Backward(x, dz, weight, dw, db, dx, shape, filters, batch);
+            ConvolutionKernels.DirectForwardMaxPool(x, weight, bias, pooled, argmax, first, filters, batch, pool, new ReLUOperator());
+            ConvolutionKernels.DirectWeightGradient(x, dz, dw, db, first, filters, batch);
+            PoolingKernels.MaxPoolBackward(pooled, argmax, pooled, dz, pool, new ReLUOperator());
+        }
+
+        try
+        {
+            // On one thread, so that every allocation the kernels could make is this thread's.
+            KernelThreads.ForceSerial = true;
+            Step();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 3; i++) Step();
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        finally
+        {
+            KernelThreads.ForceSerial = false;
+        }
+    }
 }
