@@ -49,7 +49,7 @@ internal static class FmaPeak
         double v256 = Vector256.IsHardwareAccelerated ? Best(Loop256) : 0;
         double v128 = Best(Loop128);
         Func<double> widest = Vector512.IsHardwareAccelerated ? Loop512 : Vector256.IsHardwareAccelerated ? Loop256 : Loop128;
-        double perCore = Math.Max(v512, Math.Max(v256, v128));
+        double perCore = Vector512.IsHardwareAccelerated ? v512 : Vector256.IsHardwareAccelerated ? v256 : v128;
         double allCores = AllCores(widest);
         string name = (Vector512.IsHardwareAccelerated ? "Vector512" : Vector256.IsHardwareAccelerated ? "Vector256" : "Vector128")
             + (Fma.IsSupported ? " FMA" : " mul+add");
@@ -95,14 +95,21 @@ internal static class FmaPeak
         return best;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static double Loop512()
+    {
+        long started = Stopwatch.GetTimestamp();
+        Sink(Chains512(Iterations));
+        return Iterations * 12.0 * 16 * 2 / Stopwatch.GetElapsedTime(started).TotalSeconds / 1e9;
+    }
+
+    /// <summary>The multiply-adds alone, with no call inside: a call would make the JIT keep the accumulators in memory.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float Chains512(int iterations)
     {
         var b = Vector512.Create(0.9999999f);
         var c = Vector512.Create(1e-7f);
         Vector512<float> a0 = Vector512<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        long started = Stopwatch.GetTimestamp();
-        for (int i = 0; i < Iterations; i++)
+        for (int i = 0; i < iterations; i++)
         {
             a0 = Vector512.MultiplyAddEstimate(a0, b, c); a1 = Vector512.MultiplyAddEstimate(a1, b, c);
             a2 = Vector512.MultiplyAddEstimate(a2, b, c); a3 = Vector512.MultiplyAddEstimate(a3, b, c);
@@ -111,19 +118,24 @@ internal static class FmaPeak
             a8 = Vector512.MultiplyAddEstimate(a8, b, c); a9 = Vector512.MultiplyAddEstimate(a9, b, c);
             a10 = Vector512.MultiplyAddEstimate(a10, b, c); a11 = Vector512.MultiplyAddEstimate(a11, b, c);
         }
-        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        Sink(Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11));
-        return Iterations * 12.0 * 16 * 2 / seconds / 1e9;
+        return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static double Loop256()
+    {
+        long started = Stopwatch.GetTimestamp();
+        Sink(Chains256(Iterations));
+        return Iterations * 12.0 * 8 * 2 / Stopwatch.GetElapsedTime(started).TotalSeconds / 1e9;
+    }
+
+    /// <summary>The multiply-adds alone, with no call inside: a call would make the JIT keep the accumulators in memory.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float Chains256(int iterations)
     {
         var b = Vector256.Create(0.9999999f);
         var c = Vector256.Create(1e-7f);
         Vector256<float> a0 = Vector256<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        long started = Stopwatch.GetTimestamp();
-        for (int i = 0; i < Iterations; i++)
+        for (int i = 0; i < iterations; i++)
         {
             a0 = Vector256.MultiplyAddEstimate(a0, b, c); a1 = Vector256.MultiplyAddEstimate(a1, b, c);
             a2 = Vector256.MultiplyAddEstimate(a2, b, c); a3 = Vector256.MultiplyAddEstimate(a3, b, c);
@@ -132,19 +144,24 @@ internal static class FmaPeak
             a8 = Vector256.MultiplyAddEstimate(a8, b, c); a9 = Vector256.MultiplyAddEstimate(a9, b, c);
             a10 = Vector256.MultiplyAddEstimate(a10, b, c); a11 = Vector256.MultiplyAddEstimate(a11, b, c);
         }
-        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        Sink(Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11));
-        return Iterations * 12.0 * 8 * 2 / seconds / 1e9;
+        return Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static double Loop128()
+    {
+        long started = Stopwatch.GetTimestamp();
+        Sink(Chains128(Iterations));
+        return Iterations * 12.0 * 4 * 2 / Stopwatch.GetElapsedTime(started).TotalSeconds / 1e9;
+    }
+
+    /// <summary>The multiply-adds alone, with no call inside: a call would make the JIT keep the accumulators in memory.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float Chains128(int iterations)
     {
         var b = Vector128.Create(0.9999999f);
         var c = Vector128.Create(1e-7f);
         Vector128<float> a0 = Vector128<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        long started = Stopwatch.GetTimestamp();
-        for (int i = 0; i < Iterations; i++)
+        for (int i = 0; i < iterations; i++)
         {
             a0 = Vector128.MultiplyAddEstimate(a0, b, c); a1 = Vector128.MultiplyAddEstimate(a1, b, c);
             a2 = Vector128.MultiplyAddEstimate(a2, b, c); a3 = Vector128.MultiplyAddEstimate(a3, b, c);
@@ -153,9 +170,7 @@ internal static class FmaPeak
             a8 = Vector128.MultiplyAddEstimate(a8, b, c); a9 = Vector128.MultiplyAddEstimate(a9, b, c);
             a10 = Vector128.MultiplyAddEstimate(a10, b, c); a11 = Vector128.MultiplyAddEstimate(a11, b, c);
         }
-        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        Sink(Vector128.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11));
-        return Iterations * 12.0 * 4 * 2 / seconds / 1e9;
+        return Vector128.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
     }
 
     private static float s_sink;
