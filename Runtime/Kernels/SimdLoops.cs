@@ -23,133 +23,38 @@ internal static unsafe class SimdLoops
         Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : Vector128.IsHardwareAccelerated ? 4 : 1;
 
     /// <summary><c>y[i] = f(x[i])</c> for <paramref name="n"/> floats (<paramref name="y"/> may be <paramref name="x"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<T>(float* x, float* y, int n, T f) where T : struct, IActivationOperator
     {
-        int i = 0;
-        float* pad = stackalloc float[16];
         switch (Width)
         {
-            case 16:
-                for (; i + 16 <= n; i += 16) Vector512.Store(f.Apply(Vector512.Load(x + i)), y + i);
-                if (i < n)
-                {
-                    Pad(x + i, n - i, pad);
-                    Vector512.Store(f.Apply(Vector512.Load(pad)), pad);
-                    Unpad(pad, n - i, y + i);
-                }
-                break;
-            case 8:
-                for (; i + 8 <= n; i += 8) Vector256.Store(f.Apply(Vector256.Load(x + i)), y + i);
-                if (i < n)
-                {
-                    Pad(x + i, n - i, pad);
-                    Vector256.Store(f.Apply(Vector256.Load(pad)), pad);
-                    Unpad(pad, n - i, y + i);
-                }
-                break;
-            case 4:
-                for (; i + 4 <= n; i += 4) Vector128.Store(f.Apply(Vector128.Load(x + i)), y + i);
-                if (i < n)
-                {
-                    Pad(x + i, n - i, pad);
-                    Vector128.Store(f.Apply(Vector128.Load(pad)), pad);
-                    Unpad(pad, n - i, y + i);
-                }
-                break;
-            default:
-                for (; i < n; i++) y[i] = f.Apply(x[i]);
-                break;
+            case 16: Map<Simd512, T>(x, y, n, f); break;
+            case 8: Map<Simd256, T>(x, y, n, f); break;
+            case 4: Map<Simd128, T>(x, y, n, f); break;
+            default: Map<Simd1, T>(x, y, n, f); break;
         }
     }
 
     /// <summary><c>m[i] = f(m[i] + bias[i])</c> for <paramref name="n"/> floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MapWithBias<T>(float* m, float* bias, int n, T f) where T : struct, IActivationOperator
     {
-        int i = 0;
-        float* pad = stackalloc float[16];
-        float* padBias = stackalloc float[16];
         switch (Width)
         {
-            case 16:
-                for (; i + 16 <= n; i += 16) Vector512.Store(f.Apply(Vector512.Load(m + i) + Vector512.Load(bias + i)), m + i);
-                if (i < n)
-                {
-                    Pad(m + i, n - i, pad);
-                    Pad(bias + i, n - i, padBias);
-                    Vector512.Store(f.Apply(Vector512.Load(pad) + Vector512.Load(padBias)), pad);
-                    Unpad(pad, n - i, m + i);
-                }
-                break;
-            case 8:
-                for (; i + 8 <= n; i += 8) Vector256.Store(f.Apply(Vector256.Load(m + i) + Vector256.Load(bias + i)), m + i);
-                if (i < n)
-                {
-                    Pad(m + i, n - i, pad);
-                    Pad(bias + i, n - i, padBias);
-                    Vector256.Store(f.Apply(Vector256.Load(pad) + Vector256.Load(padBias)), pad);
-                    Unpad(pad, n - i, m + i);
-                }
-                break;
-            case 4:
-                for (; i + 4 <= n; i += 4) Vector128.Store(f.Apply(Vector128.Load(m + i) + Vector128.Load(bias + i)), m + i);
-                if (i < n)
-                {
-                    Pad(m + i, n - i, pad);
-                    Pad(bias + i, n - i, padBias);
-                    Vector128.Store(f.Apply(Vector128.Load(pad) + Vector128.Load(padBias)), pad);
-                    Unpad(pad, n - i, m + i);
-                }
-                break;
-            default:
-                for (; i < n; i++) m[i] = f.Apply(m[i] + bias[i]);
-                break;
+            case 16: MapWithBias<Simd512, T>(m, bias, n, f); break;
+            case 8: MapWithBias<Simd256, T>(m, bias, n, f); break;
+            case 4: MapWithBias<Simd128, T>(m, bias, n, f); break;
+            default: MapWithBias<Simd1, T>(m, bias, n, f); break;
         }
     }
 
     /// <summary><c>dx[i] = dy[i] · f'(from y[i])</c> for <paramref name="n"/> floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyByDerivative<T>(float* y, float* dy, float* dx, int n, T f) where T : struct, IActivationOperator
     {
-        int i = 0;
-        float* pad = stackalloc float[16];
-        float* padGradient = stackalloc float[16];
         switch (Width)
         {
-            case 16:
-                for (; i + 16 <= n; i += 16) Vector512.Store(Vector512.Load(dy + i) * f.DerivativeFromOutput(Vector512.Load(y + i)), dx + i);
-                if (i < n)
-                {
-                    Pad(y + i, n - i, pad);
-                    Pad(dy + i, n - i, padGradient);
-                    Vector512.Store(Vector512.Load(padGradient) * f.DerivativeFromOutput(Vector512.Load(pad)), pad);
-                    Unpad(pad, n - i, dx + i);
-                }
-                break;
-            case 8:
-                for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.Load(dy + i) * f.DerivativeFromOutput(Vector256.Load(y + i)), dx + i);
-                if (i < n)
-                {
-                    Pad(y + i, n - i, pad);
-                    Pad(dy + i, n - i, padGradient);
-                    Vector256.Store(Vector256.Load(padGradient) * f.DerivativeFromOutput(Vector256.Load(pad)), pad);
-                    Unpad(pad, n - i, dx + i);
-                }
-                break;
-            case 4:
-                for (; i + 4 <= n; i += 4) Vector128.Store(Vector128.Load(dy + i) * f.DerivativeFromOutput(Vector128.Load(y + i)), dx + i);
-                if (i < n)
-                {
-                    Pad(y + i, n - i, pad);
-                    Pad(dy + i, n - i, padGradient);
-                    Vector128.Store(Vector128.Load(padGradient) * f.DerivativeFromOutput(Vector128.Load(pad)), pad);
-                    Unpad(pad, n - i, dx + i);
-                }
-                break;
-            default:
-                for (; i < n; i++) dx[i] = dy[i] * f.DerivativeFromOutput(y[i]);
-                break;
+            case 16: MultiplyByDerivative<Simd512, T>(y, dy, dx, n, f); break;
+            case 8: MultiplyByDerivative<Simd256, T>(y, dy, dx, n, f); break;
+            case 4: MultiplyByDerivative<Simd128, T>(y, dy, dx, n, f); break;
+            default: MultiplyByDerivative<Simd1, T>(y, dy, dx, n, f); break;
         }
     }
 
@@ -158,93 +63,94 @@ internal static unsafe class SimdLoops
     /// accumulator a sums the elements at <c>4·W·block + a·W + j</c>), combined pairwise, then across lanes; a fixed
     /// order that depends only on <paramref name="n"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Sum(float* x, int n)
+    public static float Sum(float* x, int n) => Width switch
     {
-        int i = 0;
-        float* pad = stackalloc float[16];
+        16 => Sum<Simd512>(x, n),
+        8 => Sum<Simd256>(x, n),
+        4 => Sum<Simd128>(x, n),
+        _ => Sum<Simd1>(x, n),
+    };
+
+    /// <summary><c>y[i] += x[i]</c> for <paramref name="n"/> floats.</summary>
+    public static void Add(float* y, float* x, int n)
+    {
         switch (Width)
         {
-            case 16:
-            {
-                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                for (; i + 64 <= n; i += 64)
-                {
-                    a0 += Vector512.Load(x + i);
-                    a1 += Vector512.Load(x + i + 16);
-                    a2 += Vector512.Load(x + i + 32);
-                    a3 += Vector512.Load(x + i + 48);
-                }
-                for (; i + 16 <= n; i += 16) a0 += Vector512.Load(x + i);
-                if (i < n)
-                {
-                    Pad(x + i, n - i, pad);
-                    a1 += Vector512.Load(pad);
-                }
-                return Vector512.Sum((a0 + a1) + (a2 + a3));
-            }
-            case 8:
-            {
-                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                for (; i + 32 <= n; i += 32)
-                {
-                    a0 += Vector256.Load(x + i);
-                    a1 += Vector256.Load(x + i + 8);
-                    a2 += Vector256.Load(x + i + 16);
-                    a3 += Vector256.Load(x + i + 24);
-                }
-                for (; i + 8 <= n; i += 8) a0 += Vector256.Load(x + i);
-                if (i < n)
-                {
-                    Pad(x + i, n - i, pad);
-                    a1 += Vector256.Load(pad);
-                }
-                return Vector256.Sum((a0 + a1) + (a2 + a3));
-            }
-            case 4:
-            {
-                Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                for (; i + 16 <= n; i += 16)
-                {
-                    a0 += Vector128.Load(x + i);
-                    a1 += Vector128.Load(x + i + 4);
-                    a2 += Vector128.Load(x + i + 8);
-                    a3 += Vector128.Load(x + i + 12);
-                }
-                for (; i + 4 <= n; i += 4) a0 += Vector128.Load(x + i);
-                if (i < n)
-                {
-                    Pad(x + i, n - i, pad);
-                    a1 += Vector128.Load(pad);
-                }
-                return Vector128.Sum((a0 + a1) + (a2 + a3));
-            }
-            default:
-            {
-                float total = 0f;
-                for (; i < n; i++) total += x[i];
-                return total;
-            }
+            case 16: Add<Simd512>(y, x, n); break;
+            case 8: Add<Simd256>(y, x, n); break;
+            case 4: Add<Simd128>(y, x, n); break;
+            default: Add<Simd1>(y, x, n); break;
         }
     }
 
-    /// <summary><c>y[i] += x[i]</c> for <paramref name="n"/> floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Add(float* y, float* x, int n)
+    private static void Map<TV, T>(float* x, float* y, int n, T f) where TV : struct, ISimdVector<TV> where T : struct, IActivationOperator
     {
-        int i = 0;
-        switch (Width)
+        int i = 0, v = TV.Count;
+        for (; i + v <= n; i += v) TV.Store(TV.Activate(TV.Load(x + i), f), y + i);
+        if (i == n) return;
+        float* pad = stackalloc float[16];
+        Pad(x + i, n - i, pad);
+        TV.Store(TV.Activate(TV.Load(pad), f), pad);
+        Unpad(pad, n - i, y + i);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MapWithBias<TV, T>(float* m, float* bias, int n, T f) where TV : struct, ISimdVector<TV> where T : struct, IActivationOperator
+    {
+        int i = 0, v = TV.Count;
+        for (; i + v <= n; i += v) TV.Store(TV.Activate(TV.Add(TV.Load(m + i), TV.Load(bias + i)), f), m + i);
+        if (i == n) return;
+        float* pad = stackalloc float[16];
+        float* padBias = stackalloc float[16];
+        Pad(m + i, n - i, pad);
+        Pad(bias + i, n - i, padBias);
+        TV.Store(TV.Activate(TV.Add(TV.Load(pad), TV.Load(padBias)), f), pad);
+        Unpad(pad, n - i, m + i);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyByDerivative<TV, T>(float* y, float* dy, float* dx, int n, T f)
+        where TV : struct, ISimdVector<TV> where T : struct, IActivationOperator
+    {
+        int i = 0, v = TV.Count;
+        for (; i + v <= n; i += v) TV.Store(TV.Multiply(TV.Load(dy + i), TV.DerivativeFromOutput(TV.Load(y + i), f)), dx + i);
+        if (i == n) return;
+        float* pad = stackalloc float[16];
+        float* padGradient = stackalloc float[16];
+        Pad(y + i, n - i, pad);
+        Pad(dy + i, n - i, padGradient);
+        TV.Store(TV.Multiply(TV.Load(padGradient), TV.DerivativeFromOutput(TV.Load(pad), f)), pad);
+        Unpad(pad, n - i, dx + i);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float Sum<TV>(float* x, int n) where TV : struct, ISimdVector<TV>
+    {
+        int i = 0, v = TV.Count;
+        TV a0 = default, a1 = default, a2 = default, a3 = default;
+        for (; i + 4 * v <= n; i += 4 * v)
         {
-            case 16:
-                for (; i + 16 <= n; i += 16) Vector512.Store(Vector512.Load(y + i) + Vector512.Load(x + i), y + i);
-                break;
-            case 8:
-                for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.Load(y + i) + Vector256.Load(x + i), y + i);
-                break;
-            case 4:
-                for (; i + 4 <= n; i += 4) Vector128.Store(Vector128.Load(y + i) + Vector128.Load(x + i), y + i);
-                break;
+            a0 = TV.Add(a0, TV.Load(x + i));
+            a1 = TV.Add(a1, TV.Load(x + i + v));
+            a2 = TV.Add(a2, TV.Load(x + i + 2 * v));
+            a3 = TV.Add(a3, TV.Load(x + i + 3 * v));
         }
+        for (; i + v <= n; i += v) a0 = TV.Add(a0, TV.Load(x + i));
+        if (i < n)
+        {
+            float* pad = stackalloc float[16];
+            Pad(x + i, n - i, pad);
+            a1 = TV.Add(a1, TV.Load(pad));
+        }
+        return TV.Sum(TV.Add(TV.Add(a0, a1), TV.Add(a2, a3)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Add<TV>(float* y, float* x, int n) where TV : struct, ISimdVector<TV>
+    {
+        int i = 0, v = TV.Count;
+        for (; i + v <= n; i += v) TV.Store(TV.Add(TV.Load(y + i), TV.Load(x + i)), y + i);
         // Addition is exact per element whatever the width, so a scalar tail gives the same bits as a vector would.
         for (; i < n; i++) y[i] += x[i];
     }

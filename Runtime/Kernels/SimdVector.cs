@@ -28,11 +28,16 @@ internal unsafe interface ISimdVector<TSelf> where TSelf : struct, ISimdVector<T
 
     static abstract TSelf Add(TSelf a, TSelf b);
 
+    static abstract TSelf Multiply(TSelf a, TSelf b);
+
     /// <summary>The sum of the lanes.</summary>
     static abstract float Sum(TSelf value);
 
     /// <summary><c>f(v)</c>.</summary>
     static abstract TSelf Activate<TActivation>(TSelf value, TActivation activation) where TActivation : struct, IActivationOperator;
+
+    /// <summary><c>f'</c> from the output <c>y</c>.</summary>
+    static abstract TSelf DerivativeFromOutput<TActivation>(TSelf y, TActivation activation) where TActivation : struct, IActivationOperator;
 }
 
 /// <summary>Sixteen floats (AVX-512).</summary>
@@ -65,8 +70,15 @@ internal readonly unsafe struct Simd512(Vector512<float> value) : ISimdVector<Si
     public static float Sum(Simd512 value) => Vector512.Sum(value._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512 Multiply(Simd512 a, Simd512 b) => new(a._value * b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512 Activate<TActivation>(Simd512 value, TActivation activation) where TActivation : struct, IActivationOperator =>
         new(activation.Apply(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd512 DerivativeFromOutput<TActivation>(Simd512 y, TActivation activation) where TActivation : struct, IActivationOperator =>
+        new(activation.DerivativeFromOutput(y._value));
 }
 
 /// <summary>Eight floats (AVX2).</summary>
@@ -104,8 +116,15 @@ internal readonly unsafe struct Simd256(Vector256<float> value) : ISimdVector<Si
     public static float Sum(Simd256 value) => Vector256.Sum(value._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256 Multiply(Simd256 a, Simd256 b) => new(a._value * b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256 Activate<TActivation>(Simd256 value, TActivation activation) where TActivation : struct, IActivationOperator =>
         new(activation.Apply(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd256 DerivativeFromOutput<TActivation>(Simd256 y, TActivation activation) where TActivation : struct, IActivationOperator =>
+        new(activation.DerivativeFromOutput(y._value));
 }
 
 /// <summary>Four floats (SSE, NEON).</summary>
@@ -143,8 +162,15 @@ internal readonly unsafe struct Simd128(Vector128<float> value) : ISimdVector<Si
     public static float Sum(Simd128 value) => Vector128.Sum(value._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128 Multiply(Simd128 a, Simd128 b) => new(a._value * b._value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128 Activate<TActivation>(Simd128 value, TActivation activation) where TActivation : struct, IActivationOperator =>
         new(activation.Apply(value._value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Simd128 DerivativeFromOutput<TActivation>(Simd128 y, TActivation activation) where TActivation : struct, IActivationOperator =>
+        new(activation.DerivativeFromOutput(y._value));
 }
 
 /// <summary>One float: the portable fallback, with the same interface.</summary>
@@ -168,6 +194,11 @@ internal readonly unsafe struct Simd1(float value) : ISimdVector<Simd1>
 
     public static float Sum(Simd1 value) => value._value;
 
+    public static Simd1 Multiply(Simd1 a, Simd1 b) => new(a._value * b._value);
+
     public static Simd1 Activate<TActivation>(Simd1 value, TActivation activation) where TActivation : struct, IActivationOperator =>
         new(activation.Apply(value._value));
+
+    public static Simd1 DerivativeFromOutput<TActivation>(Simd1 y, TActivation activation) where TActivation : struct, IActivationOperator =>
+        new(activation.DerivativeFromOutput(y._value));
 }
