@@ -44,6 +44,7 @@ public static unsafe partial class ConvolutionKernels
         in ConvolutionShape shape, int filters, int batch, TActivation activation) where TActivation : struct, IActivationOperator
     {
         CheckDirect(x.Length, weight.Length, bias.Length, y.Length, shape, filters, batch, nameof(y));
+        _ = ChunkScratch(shape, filters, backward: false); // the caller's, in its first call, whichever chunks it runs
         fixed (float* px = x, pw = weight, pb = bias, py = y)
             RunChunks(new ForwardWork<TActivation>(px, pw, bias.IsEmpty ? null : pb, py, null, shape, filters, batch, default, activation), shape, batch);
     }
@@ -69,6 +70,8 @@ public static unsafe partial class ConvolutionKernels
     {
         CheckDirect(x.Length, weight.Length, bias.Length, int.MaxValue, shape, filters, batch, nameof(pooled));
         CheckPool(pooled.Length, argmax.Length, shape, filters, batch, pool);
+        _ = ChunkScratch(shape, filters, backward: false);
+        _ = PoolingKernels.PlaneBuffer(1, pool);
         fixed (float* px = x, pw = weight, pb = bias, po = pooled)
         fixed (int* pa = argmax)
         {
@@ -113,6 +116,7 @@ public static unsafe partial class ConvolutionKernels
         int chunk = ChunkSize(shape), chunks = (batch + chunk - 1) / chunk, slots = Math.Min(chunks, MaxSlots);
         int slotSize = filters * taps + filters; // weight then bias partial sums
         var partials = weights ? Scratch(ref s_slotGradients, slots * slotSize) : null;
+        _ = ChunkScratch(shape, filters, backward: true);
         fixed (float* px = x, pdz = dz, pw = weight, pdx = dx, pp = partials)
         {
             var work = new BackwardWork(px, pdz, pw, weights ? pp : null, input ? pdx : null, shape, filters, batch, chunk, slots);
@@ -134,6 +138,14 @@ public static unsafe partial class ConvolutionKernels
     /// <summary>Samples per chunk for a shape: as many as keep the chunk's columns within <see cref="ChunkBytes"/>.</summary>
     internal static int ChunkSize(in ConvolutionShape shape) =>
         (int)Math.Max(1, ChunkBytes / Math.Max(1L, (long)sizeof(float) * shape.ColumnRows * shape.Positions));
+
+    /// <summary>This thread's chunk buffers: im2col columns, products (or reordered gradients), and column gradients.</summary>
+    private static (float[] Columns, float[] Products, float[]? ColumnGradient) ChunkScratch(in ConvolutionShape shape, int filters, bool backward)
+    {
+        int chunk = ChunkSize(shape), width = chunk * shape.Positions;
+        return (Scratch(ref s_chunkColumns, shape.ColumnRows * width), Scratch(ref s_chunkProducts, filters * width),
+            backward ? Scratch(ref s_chunkGradient, shape.ColumnRows * width) : null);
+    }
 
     /// <summary>Runs the chunks: each on one thread when there are enough for every thread, else one after another, each split.</summary>
     private static void RunChunks<TWork>(in TWork work, in ConvolutionShape shape, int batch) where TWork : struct, IRangeWork
@@ -161,8 +173,7 @@ public static unsafe partial class ConvolutionKernels
         {
             int chunk = ChunkSize(shape), taps = shape.ColumnRows, positions = shape.Positions;
             long sample = (long)shape.Channels * shape.Height * shape.Width;
-            var columns = Scratch(ref s_chunkColumns, taps * chunk * positions);
-            var products = Scratch(ref s_chunkProducts, filters * chunk * positions);
+            var (columns, products, _) = ChunkScratch(shape, filters, backward: false);
             var biasSpan = bias is null ? default : new ReadOnlySpan<float>(bias, filters);
             for (int c = start; c < end; c++)
             {
@@ -192,9 +203,7 @@ public static unsafe partial class ConvolutionKernels
         {
             int taps = shape.ColumnRows, positions = shape.Positions, chunks = (batch + chunk - 1) / chunk;
             long sample = (long)shape.Channels * shape.Height * shape.Width;
-            var columns = Scratch(ref s_chunkColumns, taps * chunk * positions);
-            var channelsMajor = Scratch(ref s_chunkProducts, filters * chunk * positions);
-            var columnGradient = Scratch(ref s_chunkGradient, taps * chunk * positions);
+            var (columns, channelsMajor, columnGradient) = ChunkScratch(shape, filters, backward: true);
             var weights = new ReadOnlySpan<float>(weight, filters * taps);
             for (int slot = start; slot < end; slot++)
             {
@@ -215,8 +224,8 @@ public static unsafe partial class ConvolutionKernels
                         ElementwiseKernels.AddRowSums(gradient, filters, width, slotBias);
                     }
                     if (dx is null) continue;
-                    Gemm.MultiplyTransposedA(weights, gradient, columnGradient, taps, width, filters, accumulate: false);
-                    Col2ImBatch(columnGradient.AsSpan(0, taps * width), new Span<float>(dx + first * sample, (int)(samples * sample)), shape, samples);
+                    Gemm.MultiplyTransposedA(weights, gradient, columnGradient!, taps, width, filters, accumulate: false);
+                    Col2ImBatch(columnGradient!.AsSpan(0, taps * width), new Span<float>(dx + first * sample, (int)(samples * sample)), shape, samples);
                 }
             }
         }

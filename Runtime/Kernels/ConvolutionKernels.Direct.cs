@@ -71,7 +71,10 @@ public static unsafe partial class ConvolutionKernels
             throw new ArgumentException($"pooled has {pooled.Length} floats and argmax {argmax.Length}, but {pool.Planes} planes of {pool.OutHeight}x{pool.OutWidth} need {pooledLength}.", nameof(pooled));
         fixed (float* po = pooled)
         fixed (int* pa = argmax)
+        {
+            _ = PoolingKernels.PlaneBuffer(FilterBlock, pool); // the caller's, in its first call, whichever blocks it runs
             Direct(x, weight, bias, default, shape, filters, batch, activation, new PoolTarget(po, argmax.IsEmpty ? null : pa, pool));
+        }
     }
 
     /// <summary>Where a pooled direct convolution writes: the pooled outputs, the argmax positions (or null) and the pooling.</summary>

@@ -54,7 +54,10 @@ public static class KernelThreads
     private static Worker[] s_workers = [];
     private static int s_count;           // 0 until read from the environment or set
     private static int s_busy;            // 1 while a Run owns the workers (not re-entrant, unlike a Monitor)
-    private static int s_pending;         // workers still running parts of the current Run
+    private static long s_ticket;         // generation << 32 | next unclaimed part
+    private static int s_parts;           // parts of the current generation
+    private static IParallelWork? s_work; // the work of the current generation
+    private static int s_active;          // threads between a claim attempt and the end of the part they claimed
     private static int s_callerSleeping;  // 1 while the caller blocks on s_done
     private static Exception? s_failure;
 
@@ -105,6 +108,12 @@ public static class KernelThreads
     }
 
     /// <summary>Runs parts 0 .. <paramref name="parts"/> - 1 of <paramref name="work"/>, in parallel where it can.</summary>
+    /// <remarks>
+    /// Parts are claimed, not assigned: the caller and the woken workers each take the next unclaimed part until none
+    /// is left, and the caller then waits only for parts that a worker has actually started. A worker that is slow to
+    /// wake, or that the operating system has parked behind another process, therefore costs nothing: the caller does
+    /// its parts too. Which thread computes a part never changes its result.
+    /// </remarks>
     internal static void Run(IParallelWork work, int parts)
     {
         int threads = Math.Min(parts, Parallelism);
@@ -116,12 +125,17 @@ public static class KernelThreads
         try
         {
             var workers = Workers(threads - 1);
-            int helpers = threads - 1;
             s_failure = null;
-            Volatile.Write(ref s_pending, helpers);
-            for (int i = 0; i < helpers; i++) workers[i].Start(work, first: i + 1, threads, parts);
-            for (int part = 0; part < parts; part += threads) work.Execute(part, parts);
+            s_work = work;
+            s_parts = parts;
+            // A new generation with no part claimed; the exchange is a full fence, so the work and the count above are
+            // visible to any worker that claims a part of this generation.
+            long generation = (Volatile.Read(ref s_ticket) >> 32) + 1;
+            Interlocked.Exchange(ref s_ticket, generation << 32);
+            for (int i = 0; i < threads - 1; i++) workers[i].Wake(generation);
+            RunParts(generation);
             WaitForWorkers();
+            s_work = null;
             if (s_failure is not null) ExceptionDispatchInfo.Capture(s_failure).Throw();
         }
         finally
@@ -130,14 +144,50 @@ public static class KernelThreads
         }
     }
 
-    /// <summary>Splits <c>0 .. count</c> into at most <see cref="Parallelism"/> ranges of at least <paramref name="grain"/> items.</summary>
-    internal static int Parts(long count, long grain) => (int)Math.Clamp(count / Math.Max(grain, 1), 1, Parallelism);
+    /// <summary>
+    /// Splits <c>0 .. count</c> into parts of at least <paramref name="grain"/> items: up to four per thread, so that
+    /// claiming evens out threads that run slower than others.
+    /// </summary>
+    internal static int Parts(long count, long grain)
+    {
+        int threads = Parallelism;
+        return threads == 1 ? 1 : (int)Math.Clamp(count / Math.Max(grain, 1), 1, 4L * threads);
+    }
 
+    /// <summary>Claims and runs parts of <paramref name="generation"/> until none is left; the caller and every worker run this.</summary>
+    private static void RunParts(long generation)
+    {
+        while (true)
+        {
+            // Counted as active before the claim, so that the caller, which waits for no active worker, cannot miss a
+            // part that is claimed but not finished.
+            Interlocked.Increment(ref s_active);
+            long ticket = Volatile.Read(ref s_ticket);
+            int part = (int)(ticket & 0xFFFF_FFFF);
+            bool claimed = ticket >> 32 == generation && part < Volatile.Read(ref s_parts)
+                && Interlocked.CompareExchange(ref s_ticket, ticket + 1, ticket) == ticket;
+            if (claimed)
+            {
+                try
+                {
+                    s_work!.Execute(part, s_parts);
+                }
+                catch (Exception exception)
+                {
+                    s_failure = exception;
+                }
+            }
+            if (Interlocked.Decrement(ref s_active) == 0 && Volatile.Read(ref s_callerSleeping) == 1) s_done.Set();
+            if (!claimed && (ticket >> 32 != generation || part >= Volatile.Read(ref s_parts))) return;
+        }
+    }
+
+    /// <summary>Waits until no worker is running a part: spinning first, then blocking on <c>s_done</c>.</summary>
     private static void WaitForWorkers()
     {
         long start = Stopwatch.GetTimestamp();
         int spins = 0;
-        while (Volatile.Read(ref s_pending) != 0)
+        while (Volatile.Read(ref s_active) != 0)
         {
             if (Stopwatch.GetTimestamp() - start < s_spinTicks)
             {
@@ -148,7 +198,7 @@ public static class KernelThreads
             // and signals. A signal that nobody waits for leaves the event set; a later wait then returns at once and the
             // loop simply re-checks the count.
             Interlocked.Exchange(ref s_callerSleeping, 1);
-            if (Volatile.Read(ref s_pending) != 0) s_done.WaitOne();
+            if (Volatile.Read(ref s_active) != 0) s_done.WaitOne();
             Interlocked.Exchange(ref s_callerSleeping, 0);
         }
     }
@@ -183,20 +233,11 @@ public static class KernelThreads
         }
     }
 
-    private static void Finished()
-    {
-        if (Interlocked.Decrement(ref s_pending) == 0 && Volatile.Read(ref s_callerSleeping) == 1) s_done.Set();
-    }
-
     private sealed class Worker
     {
         private readonly AutoResetEvent _wake = new(false);
-        private IParallelWork? _work;
-        private int _first;
-        private int _stride;
-        private int _parts;
-        private int _generation; // incremented by the caller for each hand-off
-        private int _sleeping;   // 1 while the worker blocks on _wake
+        private long _generation; // the generation the worker was last woken for
+        private int _sleeping;    // 1 while the worker blocks on _wake
 
         public Worker(int index)
         {
@@ -204,44 +245,31 @@ public static class KernelThreads
             thread.Start();
         }
 
-        public void Start(IParallelWork work, int first, int stride, int parts)
+        public void Wake(long generation)
         {
-            _work = work;
-            _first = first;
-            _stride = stride;
-            _parts = parts;
-            // The increment is a full fence: the fields above are visible before the new generation, and the read of
-            // _sleeping below cannot move before it (the worker's side is the mirror image, see WaitForWork).
-            Interlocked.Increment(ref _generation);
+            // The exchange is a full fence: the read of _sleeping below cannot move before it (the worker's side is
+            // the mirror image, see WaitForWork), so a worker about to block always gets the signal.
+            Interlocked.Exchange(ref _generation, generation);
             if (Volatile.Read(ref _sleeping) == 1) _wake.Set();
         }
 
         private void Loop()
         {
-            int seen = 0;
+            long seen = 0;
             while (true)
             {
                 seen = WaitForWork(seen);
-                try
-                {
-                    for (int part = _first; part < _parts; part += _stride) _work!.Execute(part, _parts);
-                }
-                catch (Exception exception)
-                {
-                    s_failure = exception;
-                }
-                _work = null;
-                Finished();
+                RunParts(seen);
             }
         }
 
-        private int WaitForWork(int seen)
+        private long WaitForWork(long seen)
         {
             long start = Stopwatch.GetTimestamp();
             int spins = 0;
             while (true)
             {
-                int generation = Volatile.Read(ref _generation);
+                long generation = Volatile.Read(ref _generation);
                 if (generation != seen) return generation;
                 if (Stopwatch.GetTimestamp() - start < s_spinTicks)
                 {

@@ -94,8 +94,12 @@ internal static unsafe partial class PackedGemm
         int rowTiles = (m + TileRows - 1) / TileRows;
         int slices = (k + MaxDepthBlock - 1) / MaxDepthBlock;
         int depthBlock = (k + slices - 1) / slices;
-        var (columnGroups, rowGroups) = Split(panels, rowTiles, KernelThreads.Parts((long)m * n * k, MinWorkPerPart));
+        // One part per thread: more parts would pack A or B again in each of them.
+        int threads = Math.Min(KernelThreads.Parts((long)m * n * k, MinWorkPerPart), KernelThreads.Parallelism);
+        var (columnGroups, rowGroups) = Split(panels, rowTiles, threads);
 
+        // The calling thread's buffers now, in its first call, whichever parts it ends up claiming.
+        _ = Scratch(rowTiles, depthBlock);
         fixed (float* pa = a, pb = b, pc = c)
         {
             var work = s_work ??= new TileWork();
@@ -167,10 +171,8 @@ internal static unsafe partial class PackedGemm
             int rowStart = tileStart * TileRows, rowEnd = Math.Min(_m, tileEnd * TileRows);
 
             int mr = TileRows, nr = TileColumns;
-            int rowBlock = Math.Max(mr, RowBlockBytes / (sizeof(float) * _depthBlock) / mr * mr);
-            // Slack after packed A: the vectorised packing writes groups of 8 for panels of fewer rows.
-            var packedA = Scratch(ref s_packedA, Math.Min(rowBlock, (tileEnd - tileStart) * mr) * _depthBlock + 8);
-            var packedB = Scratch(ref s_packedB, nr * _depthBlock);
+            int rowBlock = RowBlock(_depthBlock);
+            var (packedA, packedB) = Scratch(_rowTiles, _depthBlock);
             fixed (float* packA = packedA, packB = packedB)
             {
                 for (int depth = 0; depth < _k; depth += _depthBlock)
@@ -195,6 +197,17 @@ internal static unsafe partial class PackedGemm
             }
         }
     }
+
+    /// <summary>Rows of A packed at once: as many tiles as keep the packed block within <see cref="RowBlockBytes"/>.</summary>
+    private static int RowBlock(int depthBlock) => Math.Max(TileRows, RowBlockBytes / (sizeof(float) * depthBlock) / TileRows * TileRows);
+
+    /// <summary>
+    /// This thread's packing buffers, sized for any part of a product with these row tiles and depth slices, so that the
+    /// size does not depend on how the product is split (nor, then, a reallocation on which thread gets which part).
+    /// The packed A block has slack after it: the vectorised packing writes groups of 8 for panels of fewer rows.
+    /// </summary>
+    private static (float[] PackedA, float[] PackedB) Scratch(int rowTiles, int depthBlock) =>
+        (Scratch(ref s_packedA, Math.Min(RowBlock(depthBlock), rowTiles * TileRows) * depthBlock + 8), Scratch(ref s_packedB, TileColumns * depthBlock));
 
     private static float[] Scratch(ref float[]? buffer, int length)
     {

@@ -28,6 +28,7 @@ public static unsafe partial class PoolingKernels
         int channels, int batch, in PoolShape shape, TActivation activation) where TActivation : struct, IActivationOperator
     {
         CheckFused(products.Length, pooled.Length, argmax.Length, bias.Length, channels, batch, shape);
+        _ = PlaneBuffer(1, shape); // the caller's, in its first call, whichever planes it runs
         fixed (float* pp = products, po = pooled, pb = bias)
         fixed (int* pa = argmax)
         {
