@@ -47,6 +47,12 @@ public static class KernelThreads
     internal const int SpinMicroseconds = 200;
 
     private static readonly long s_spinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
+
+    /// <summary>
+    /// A gap this long between two steps of a spin means the spinning thread was descheduled: its core is shared (with
+    /// the caller, or another process), where spinning only takes time from the thread it waits for, so it blocks.
+    /// </summary>
+    private static readonly long s_preemptedTicks = Stopwatch.Frequency * 30 / 1_000_000;
     private static readonly object s_growGate = new();
     // Kernel events rather than SemaphoreSlim/ManualResetEventSlim: their blocking waits go through Monitor.Wait, which
     // allocates now and then, and a training step must allocate nothing.
@@ -185,13 +191,11 @@ public static class KernelThreads
     /// <summary>Waits until no worker is running a part: spinning first, then blocking on <c>s_done</c>.</summary>
     private static void WaitForWorkers()
     {
-        long start = Stopwatch.GetTimestamp();
-        int spins = 0;
+        var spin = new Spin(Stopwatch.GetTimestamp());
         while (Volatile.Read(ref s_active) != 0)
         {
-            if (Stopwatch.GetTimestamp() - start < s_spinTicks)
+            if (spin.Continue())
             {
-                Pause(ref spins);
                 continue;
             }
             // Announce the sleep, then re-check: a worker that brings the count to zero after the announcement sees it
@@ -204,14 +208,27 @@ public static class KernelThreads
     }
 
     /// <summary>
-    /// One step of a spin: a short pause, and every few microseconds a yield of the processor, so that a spinning thread
-    /// never keeps a thread it waits for (or the JIT's background compiler, or another process) off a busy core for a
-    /// whole scheduler slice. Without the yields, a 2-core machine with one more runnable thread ran some steps 10x slower.
+    /// A bounded spin: <see cref="Continue"/> pauses briefly (yielding the processor every few microseconds) and says
+    /// whether to keep spinning: not after <see cref="SpinMicroseconds"/>, and not once the thread has been descheduled
+    /// (see <c>s_preemptedTicks</c>).
     /// </summary>
-    private static void Pause(ref int spins)
+    private struct Spin(long start)
     {
-        if (++spins % 16 == 0) Thread.Yield();
-        else Thread.SpinWait(4);
+        private readonly long _start = start;
+        private long _last = start;
+        private int _count;
+
+        public bool Continue()
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (now - _start >= s_spinTicks || now - _last >= s_preemptedTicks) return false;
+            _last = now;
+            // Yielding now and then lets a thread that shares this core (the one being waited for, or the JIT's
+            // background compiler) run without waiting for a whole scheduler slice.
+            if (++_count % 16 == 0) Thread.Yield();
+            else Thread.SpinWait(4);
+            return true;
+        }
     }
 
     private static Worker[] Workers(int needed)
@@ -265,21 +282,16 @@ public static class KernelThreads
 
         private long WaitForWork(long seen)
         {
-            long start = Stopwatch.GetTimestamp();
-            int spins = 0;
+            var spin = new Spin(Stopwatch.GetTimestamp());
             while (true)
             {
                 long generation = Volatile.Read(ref _generation);
                 if (generation != seen) return generation;
-                if (Stopwatch.GetTimestamp() - start < s_spinTicks)
-                {
-                    Pause(ref spins);
-                    continue;
-                }
+                if (spin.Continue()) continue;
                 Interlocked.Exchange(ref _sleeping, 1);
                 if (Volatile.Read(ref _generation) == seen) _wake.WaitOne();
                 Interlocked.Exchange(ref _sleeping, 0);
-                start = Stopwatch.GetTimestamp();
+                spin = new Spin(Stopwatch.GetTimestamp());
             }
         }
     }
