@@ -69,6 +69,8 @@ internal static unsafe class ParameterUpdate
     }
 
     /// <summary>The update of <paramref name="length"/> elements; a null state pointer is a stream the optimizer does not keep.</summary>
+    /// <remarks>Compiled fully optimised at once, not tiered: see <see cref="SimdLoops"/>.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Apply<TUpdate>(in TUpdate update, float* parameters, float* gradients, float* state0, float* state1, float* state2, int length)
         where TUpdate : struct, IParameterUpdate
     {
