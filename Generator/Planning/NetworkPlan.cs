@@ -147,7 +147,20 @@ internal sealed record ActivationOp(
     bool AbsorbedByLoss)
     : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape);
 
-/// <summary>A 2-D convolution with bias and an element-wise activation fused in.</summary>
+/// <summary>How the CPU computes a convolution.</summary>
+internal enum ConvolutionAlgorithm
+{
+    /// <summary>im2col and a matrix product, a few samples at a time so that the columns stay in cache.</summary>
+    Chunked = 0,
+
+    /// <summary>Directly, for few taps per output (<c>C·k·k</c> small), where im2col and packing cost more than the multiply-adds.</summary>
+    Direct = 1,
+}
+
+/// <summary>
+/// A 2-D convolution with bias and an element-wise activation fused in. Its backward pass reads its input (the weight
+/// gradient redoes im2col chunk by chunk rather than keeping the whole batch's columns).
+/// </summary>
 internal sealed record Conv2DOp(
     string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape,
     int KernelSize, int Stride, int PadTop, int PadLeft, int Weight, int Bias, int OwnerLayer)
@@ -155,6 +168,13 @@ internal sealed record Conv2DOp(
 {
     public override int ParameterLayer => OwnerLayer;
     public override bool CanFuseActivation => true;
+    public override bool BackwardReadsInputs => true;
+
+    /// <summary>The CPU algorithm: direct for up to <see cref="DirectTaps"/> taps per output, chunked im2col otherwise.</summary>
+    public ConvolutionAlgorithm Algorithm { get; init; }
+
+    /// <summary>The most taps per output (<c>C·k·k</c>) for which the direct convolution beats im2col and a product.</summary>
+    public const int DirectTaps = 32;
 
     /// <summary>Rows of the im2col matrix per sample: input channels times the kernel's area.</summary>
     public int ColumnRows => InputShape.Channels * KernelSize * KernelSize;

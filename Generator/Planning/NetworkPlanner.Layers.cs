@@ -159,7 +159,12 @@ internal static partial class NetworkPlanner
             string description = $"{name}: Conv2D {shape} -> {output}, {k}x{k} kernel, stride {conv.Stride}, padding {padding}{(conv.Bias ? " + bias" : "")}{ActivationSuffix(conv.Activation)}";
             int value = AddValue(id + "Output", output, name);
             var node = AddOp(new Conv2DOp(id, EquatableArray.Create(index), description, Reads(x), value, output,
-                k, conv.Stride, padBefore, padBefore, weight, bias, index) { Activation = conv.Activation, NegativeSlope = conv.NegativeSlope }, name, index);
+                k, conv.Stride, padBefore, padBefore, weight, bias, index)
+            {
+                Activation = conv.Activation,
+                NegativeSlope = conv.NegativeSlope,
+                Algorithm = (long)c * k * k <= Conv2DOp.DirectTaps ? ConvolutionAlgorithm.Direct : ConvolutionAlgorithm.Chunked,
+            }, name, index);
             int parameters = conv.Filters * fanIn + (conv.Bias ? conv.Filters : 0);
             AddLayer(index, name, id, "Conv2D", $"Conv2D({conv.Filters}, {k}x{k}{ActivationSuffix(conv.Activation)})", output, parameters, new[] { x },
                 new LayerSettings(conv.Activation, conv.NegativeSlope, k, conv.Stride, padBefore, padBefore, padAfter, padAfter));

@@ -156,7 +156,13 @@ public static unsafe partial class ConvolutionKernels
     {
         paddedHeight = (shape.OutHeight - 1) * shape.Stride + shape.Kernel;
         paddedWidth = (shape.OutWidth - 1) * shape.Stride + shape.Kernel;
-        if (!always && shape.PadTop == 0 && shape.PadLeft == 0 && paddedHeight <= shape.Height && paddedWidth == shape.Width) return null;
+        if (!always && shape.PadTop == 0 && shape.PadLeft == 0 && paddedHeight <= shape.Height && paddedWidth == shape.Width)
+        {
+            // The input's own planes serve: their rows are the input's height apart, even where the last windows end
+            // above the last row (a stride that does not divide the height).
+            paddedHeight = shape.Height;
+            return null;
+        }
         int planes = batch * shape.Channels, planeSize = paddedHeight * paddedWidth;
         var padded = Scratch(ref s_paddedImage, planes * planeSize + 16);
         fixed (float* pp = padded)

@@ -11,6 +11,8 @@ public sealed class DirectConvolutionTests
         // vector plus an overlapping one), RGB with same padding, a ragged filter block, strides, rows under 4 wide
         { 1, 28, 28, 3, 1, 0, 32 }, { 1, 13, 13, 3, 1, 0, 6 }, { 3, 9, 9, 3, 1, 1, 11 }, { 2, 10, 10, 5, 2, 2, 4 },
         { 1, 5, 5, 3, 1, 0, 3 }, { 3, 7, 20, 3, 1, 1, 8 }, { 1, 8, 8, 1, 1, 0, 2 },
+        // a stride that leaves the last rows unread, without padding: the input's own planes are read in place
+        { 2, 6, 7, 1, 3, 0, 2 }, { 3, 11, 9, 3, 2, 0, 5 },
     };
 
     [Theory]
