@@ -173,6 +173,12 @@ internal sealed record Conv2DOp(
     /// <summary>The CPU algorithm: direct for up to <see cref="DirectTaps"/> taps per output, chunked im2col otherwise.</summary>
     public ConvolutionAlgorithm Algorithm { get; init; }
 
+    /// <summary>
+    /// Whether the max pool that alone reads this convolution's output runs in its epilogue on the CPU (see
+    /// <see cref="PoolOp.ConvolutionEpilogue"/>); a backend without that fusion runs the two ops one after the other.
+    /// </summary>
+    public bool PoolEpilogue { get; init; }
+
     /// <summary>The most taps per output (<c>C·k·k</c>) for which the direct convolution beats im2col and a product.</summary>
     public const int DirectTaps = 32;
 
@@ -189,7 +195,24 @@ internal sealed record Conv2DOp(
 internal sealed record PoolOp(
     string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape,
     PoolKind Pool, int KernelSize, int Stride)
-    : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape);
+    : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape)
+{
+    /// <summary>
+    /// A max pool over non-overlapping windows that alone reads a convolution's output: the CPU computes it in the
+    /// convolution's epilogue (the convolution writes this op's output and argmax), and this op's backward applies the
+    /// convolution's activation derivative (<see cref="ProducerActivation"/>) while it scatters, writing dLoss/dz.
+    /// </summary>
+    public bool ConvolutionEpilogue { get; init; }
+
+    /// <summary>The activation of the convolution this pool is fused with, or None.</summary>
+    public ActivationKind ProducerActivation { get; init; }
+
+    /// <summary>The LeakyReLU slope of <see cref="ProducerActivation"/>.</summary>
+    public float ProducerSlope { get; init; }
+
+    /// <summary>The fused backward differentiates the convolution's activation from the pooled outputs.</summary>
+    public override bool BackwardReadsOutput => ConvolutionEpilogue;
+}
 
 /// <summary>Inverted dropout; identity in eval mode.</summary>
 /// <param name="Stream">The layer's own random stream: FNV-1a of its name.</param>

@@ -30,6 +30,7 @@ internal static partial class CpuEmitter
         string geometry = N.GeometryField(op.Identifier);
         string biasSpan = bias is null ? "default" : bias.Identifier;
 
+        var pool = op.PoolEpilogue ? EpiloguePool(plan, op) : null;
         w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}.</summary>");
         w.Line("/// <remarks>");
         w.Line(direct
@@ -38,13 +39,26 @@ internal static partial class CpuEmitter
         w.Line(direct
             ? $"/// {I(op.ColumnRows)} taps per output are too few for im2col and a packed product to pay."
             : "/// each chunk's columns stay in cache, and the output is written in NCHW with the epilogue in the same pass.");
+        if (pool is not null)
+            w.Line($"/// Then {CodeWriter.Xml(pool.Description)}, in the same pass: only the pooled values{(plan.IsTrainable ? " and where each maximum came from" : "")} reach memory.");
         w.Line("/// </remarks>");
         w.Line($"/// <param name=\"x\">{BatchShape(input)}</param>");
-        w.Line($"/// <param name=\"y\">{BatchShape(output)}</param>");
+        w.Line(pool is null
+            ? $"/// <param name=\"y\">{BatchShape(output)}</param>"
+            : $"/// <param name=\"y\">{BatchShape(pool.OutputShape)}, the output of {pool.Identifier}</param>");
         using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({ForwardParameters(op)})"))
         {
             w.Line($"const int F = {I(output.Channels)}; // output channels");
-            w.Line($"{N.ConvolutionKernels}.{(direct ? "DirectForward" : "Forward")}(x, {weight.Identifier}, {biasSpan}, y, {geometry}, F, batch, {Operator(op.Activation, op.NegativeSlope)});");
+            if (pool is null)
+            {
+                w.Line($"{N.ConvolutionKernels}.{(direct ? "DirectForward" : "Forward")}(x, {weight.Identifier}, {biasSpan}, y, {geometry}, F, batch, {Operator(op.Activation, op.NegativeSlope)});");
+            }
+            else
+            {
+                string argmax = plan.IsTrainable ? N.ArgmaxField(pool.Identifier) : "default";
+                w.Line($"{N.ConvolutionKernels}.{(direct ? "DirectForwardMaxPool" : "ForwardMaxPool")}(x, {weight.Identifier}, {biasSpan}, y, {argmax}, {geometry}, F, batch,");
+                w.Line($"    {N.GeometryField(pool.Identifier)} with {{ Planes = batch * F }}, {Operator(op.Activation, op.NegativeSlope)});");
+            }
         }
         w.Line();
         if (!plan.HasBackward(op)) return;
@@ -53,13 +67,15 @@ internal static partial class CpuEmitter
         string biasGradient = bias is null ? "default" : bias.Identifier + "Gradient";
         w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}.</summary>");
         w.Line("/// <remarks>");
-        w.Line("/// <c>dz = dy * f'(z)</c> in place; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;");
+        w.Line(op.PoolEpilogue
+            ? "/// <c>dz</c> comes from the max pool's backward, which already applied <c>f'(z)</c>; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;"
+            : "/// <c>dz = dy * f'(z)</c> in place; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;");
         w.Line($"/// <c>dx {(add ? "+=" : "=")} col2im(W^T . dz)</c>{(add ? ", through a buffer of its own, since another reader of x already wrote its gradient" : "")}.");
         w.Line("/// </remarks>");
         using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({BackwardParameters(op, dyWritable: true)})"))
         {
             w.Line(constants);
-            WriteActivationBackwardInPlace(w, op.Activation, op.NegativeSlope, "batch * S");
+            if (!op.PoolEpilogue) WriteActivationBackwardInPlace(w, op.Activation, op.NegativeSlope, "batch * S");
             w.Line($"{N.ReadOnlySpan} dz = dy.Slice(0, batch * S);");
             string inputGradient = add ? $"new {N.Span}({N.InputGradientField(op.Identifier)})" : "dx";
             if (direct)
