@@ -8,7 +8,7 @@ using Myelin.Benchmarks.Performance;
 using Myelin.Benchmarks.Torch;
 using Myelin.Kernels;
 using Myelin.Optimizers;
-using Sequential = TorchSharp.Modules.Sequential;
+using TorchModule = TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>;
 
 namespace Myelin.Benchmarks;
 
@@ -66,7 +66,7 @@ public abstract class NetworkBenchmarks<TNetwork> where TNetwork : class, ITrain
     protected abstract TNetwork CreateNetwork(int seed, int maxBatchSize);
 
     /// <summary>Creates the same architecture in TorchSharp, with Myelin's layer names.</summary>
-    protected abstract Sequential CreateTorchModel();
+    protected abstract TorchModule CreateTorchModel();
 
     /// <summary>Builds both networks on the same weights, checks they agree, and sets both thread counts.</summary>
     [GlobalSetup]
@@ -116,9 +116,14 @@ public abstract class NetworkBenchmarks<TNetwork> where TNetwork : class, ITrain
     [Benchmark(Baseline = true), BenchmarkCategory(InferCategory)]
     public void InferTorchSharp() => _torch.Infer(_outputs);
 
-    /// <summary>Forward only in Myelin. These networks have no dropout or batch norm, so training and eval mode run the same code.</summary>
+    /// <summary>Forward only in Myelin, in eval mode as TorchSharp's side (batch norm on its running statistics).</summary>
     [Benchmark, BenchmarkCategory(InferCategory)]
-    public void InferMyelin() => _network.Forward(_inputs, _outputs, Batch);
+    public void InferMyelin()
+    {
+        _network.IsTraining = false;
+        _network.Forward(_inputs, _outputs, Batch);
+        _network.IsTraining = true;
+    }
 }
 
 /// <summary>The MLP 784-128-10.</summary>
@@ -128,7 +133,7 @@ public class MlpBenchmarks : NetworkBenchmarks<Mlp>
     protected override Mlp CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
 
     /// <inheritdoc />
-    protected override Sequential CreateTorchModel() => TorchModels.Mlp();
+    protected override TorchModule CreateTorchModel() => TorchModels.Mlp();
 }
 
 /// <summary>LeNet-5 with 3x3 kernels.</summary>
@@ -138,7 +143,7 @@ public class LeNet5Benchmarks : NetworkBenchmarks<LeNet5>
     protected override LeNet5 CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
 
     /// <inheritdoc />
-    protected override Sequential CreateTorchModel() => TorchModels.LeNet5();
+    protected override TorchModule CreateTorchModel() => TorchModels.LeNet5();
 }
 
 /// <summary>The three-convolution CNN.</summary>
@@ -148,5 +153,15 @@ public class CnnBenchmarks : NetworkBenchmarks<Cnn>
     protected override Cnn CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
 
     /// <inheritdoc />
-    protected override Sequential CreateTorchModel() => TorchModels.Cnn();
+    protected override TorchModule CreateTorchModel() => TorchModels.Cnn();
+}
+
+/// <summary>The three-block ResNet of the MNIST CLI: batch norm, projection shortcuts, global average pooling.</summary>
+public class ResNetBenchmarks : NetworkBenchmarks<ResNet>
+{
+    /// <inheritdoc />
+    protected override ResNet CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
+
+    /// <inheritdoc />
+    protected override TorchModule CreateTorchModel() => TorchModels.ResNet();
 }

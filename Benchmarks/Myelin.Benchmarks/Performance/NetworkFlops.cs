@@ -6,7 +6,7 @@ namespace Myelin.Benchmarks.Performance;
 /// <summary>
 /// Floating-point operations of a network's pass, counted from its parameter and layer tables (the generator does not
 /// emit the count yet): the multiply-adds of its dense and convolution layers, two FLOPs each. Element-wise work,
-/// pooling, the loss and the optimizer are left out, as BLAS-style FLOP counts leave them out.
+/// pooling, batch norm, residual sums, the loss and the optimizer are left out, as BLAS-style FLOP counts leave them out.
 /// </summary>
 internal static class NetworkFlops
 {
@@ -53,8 +53,9 @@ internal static class NetworkFlops
     {
         foreach (var layer in network.Layers)
         {
-            if (layer.ParameterCount > 0 && layer.Kind is not ("Dense" or "Conv2D"))
-                throw new InvalidOperationException($"NetworkFlops counts dense and convolution layers only, but layer {layer.Name} is a {layer.Kind} with parameters.");
+            // Batch norm's scale and shift are element-wise work, left out like pooling and the sums of residual blocks.
+            if (layer.ParameterCount > 0 && layer.Kind is not ("Dense" or "Conv2D" or "BatchNorm1D" or "BatchNorm2D"))
+                throw new InvalidOperationException($"NetworkFlops counts dense and convolution layers (and leaves out batch norm), but layer {layer.Name} is a {layer.Kind} with parameters.");
         }
     }
 }
