@@ -52,7 +52,8 @@ internal static class EquivalenceGuard
         twin.ZeroGradients();
     }
 
-    private static void Compare(string network, string what, ReadOnlySpan<float> myelin, ReadOnlySpan<float> torch)
+    /// <summary>Throws when two arrays differ by more than <see cref="Tolerance"/>, naming the network, the quantity and the index.</summary>
+    internal static void Compare(string network, string what, ReadOnlySpan<float> myelin, ReadOnlySpan<float> torch)
     {
         if (myelin.Length != torch.Length)
             throw new InvalidOperationException($"{network}: {what} has {myelin.Length} values in Myelin but {torch.Length} in TorchSharp.");
