@@ -163,7 +163,7 @@ internal static partial class NetworkPlanner
             {
                 Activation = conv.Activation,
                 NegativeSlope = conv.NegativeSlope,
-                Algorithm = (long)c * k * k <= Conv2DOp.DirectTaps ? ConvolutionAlgorithm.Direct : ConvolutionAlgorithm.Chunked,
+                Algorithm = (long)c * k * k <= Conv2DOp.DirectTaps && k > 1 ? ConvolutionAlgorithm.Direct : ConvolutionAlgorithm.Chunked,
             }, name, index);
             int parameters = conv.Filters * fanIn + (conv.Bias ? conv.Filters : 0);
             AddLayer(index, name, id, "Conv2D", $"Conv2D({conv.Filters}, {k}x{k}{ActivationSuffix(conv.Activation)})", output, parameters, new[] { x },

@@ -599,41 +599,9 @@ namespace Demo
             {
                 throw new global::System.InvalidOperationException(NetworkName + ": bn1 needs more than one value per channel in training mode, but the batch has " + count + ". Use a larger batch or switch to eval mode (IsTraining = false).");
             }
-            for (int c = 0; c < C; c++)
-            {
-                float channelMean, channelInverseStd;
-                if (_isTraining)
-                {
-                    // Batch statistics in double: one pass for the mean, one for the (biased) variance.
-                    double sum = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) sum += value;
-                    double batchMean = sum / count;
-                    double squares = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) squares += (value - batchMean) * (value - batchMean);
-                    double biasedVariance = squares / count;
-                    channelMean = (float)batchMean;
-                    channelInverseStd = (float)(1.0 / global::System.Math.Sqrt(biasedVariance + Epsilon));
-                    runningMean[c] = (1f - Momentum) * runningMean[c] + Momentum * channelMean;
-                    runningVar[c] = (1f - Momentum) * runningVar[c] + Momentum * (float)(squares / (count - 1));
-                }
-                else
-                {
-                    channelMean = runningMean[c];
-                    channelInverseStd = 1f / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
-                }
-                inverseStd[c] = channelInverseStd;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                    {
-                        float hat = (x[s] - channelMean) * channelInverseStd;
-                        normalized[s] = hat;
-                        float z = gamma[c] * hat + beta[c];
-                        y[s] = z > 0f ? z : 0f;
-                    }
-                }
-            }
+            // Per channel: two-pass batch statistics (or the running ones), then y = f(gamma x-hat + beta), in SIMD.
+            global::Myelin.Kernels.NormalizationKernels.BatchNormForward(x.Slice(0, batch * C * S), y, normalized, inverseStd, gamma, beta, runningMean, runningVar,
+                C, S, batch, _isTraining, Momentum, Epsilon, new global::Myelin.Kernels.ReLUOperator());
             if (_isTraining) Bn1NumBatchesTracked[0] += 1f; // bn1.num_batches_tracked
         }
 
@@ -647,34 +615,10 @@ namespace Demo
             const int C = 8, S = 256; // channels, positions per channel
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
             global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * C * S), dy.Slice(0, batch * C * S), new global::Myelin.Kernels.ReLUOperator());
-            global::System.ReadOnlySpan<float> gamma = Bn1Weight;
             global::System.Span<float> dGamma = Bn1WeightGradient, dBeta = Bn1BiasGradient;
-            float[] normalized = _bn1Normalized, inverseStd = _bn1InverseStd;
-            int count = batch * S;
-            for (int c = 0; c < C; c++)
-            {
-                double sumDz = 0, sumDzHat = 0;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++) { sumDz += dy[s]; sumDzHat += dy[s] * normalized[s]; }
-                }
-                if (weightGradients)
-                {
-                    dGamma[c] += (float)sumDzHat;
-                    dBeta[c] += (float)sumDz;
-                }
-                if (!inputGradient) continue;
-                float scale = gamma[c] * inverseStd[c];
-                bool batchStatistics = _bn1UsedBatchStatistics;
-                float meanDz = (float)(sumDz / count), meanDzHat = (float)(sumDzHat / count);
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                        dx[s] = batchStatistics ? scale * (dy[s] - meanDz - normalized[s] * meanDzHat) : scale * dy[s];
-                }
-            }
+            global::Myelin.Kernels.NormalizationKernels.BatchNormBackward(dy.Slice(0, batch * C * S), _bn1Normalized, _bn1InverseStd, Bn1Weight,
+                weightGradients ? dGamma : default, weightGradients ? dBeta : default, inputGradient ? dx : default, C, S, batch,
+                batchStatistics: _bn1UsedBatchStatistics, weightGradients, accumulate: false);
         }
 
         /// <summary>maxpool1: max pool 8x16x16 -&gt; 8x8x8, 2x2 window, stride 2: <c>y[b, c, oy, ox] = max over the window of x[b, c, oy*stride + ky, ox*stride + kx]</c>.</summary>
@@ -742,41 +686,9 @@ namespace Demo
             {
                 throw new global::System.InvalidOperationException(NetworkName + ": bn2 needs more than one value per channel in training mode, but the batch has " + count + ". Use a larger batch or switch to eval mode (IsTraining = false).");
             }
-            for (int c = 0; c < C; c++)
-            {
-                float channelMean, channelInverseStd;
-                if (_isTraining)
-                {
-                    // Batch statistics in double: one pass for the mean, one for the (biased) variance.
-                    double sum = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) sum += value;
-                    double batchMean = sum / count;
-                    double squares = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) squares += (value - batchMean) * (value - batchMean);
-                    double biasedVariance = squares / count;
-                    channelMean = (float)batchMean;
-                    channelInverseStd = (float)(1.0 / global::System.Math.Sqrt(biasedVariance + Epsilon));
-                    runningMean[c] = (1f - Momentum) * runningMean[c] + Momentum * channelMean;
-                    runningVar[c] = (1f - Momentum) * runningVar[c] + Momentum * (float)(squares / (count - 1));
-                }
-                else
-                {
-                    channelMean = runningMean[c];
-                    channelInverseStd = 1f / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
-                }
-                inverseStd[c] = channelInverseStd;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                    {
-                        float hat = (x[s] - channelMean) * channelInverseStd;
-                        normalized[s] = hat;
-                        float z = gamma[c] * hat + beta[c];
-                        y[s] = z > 0f ? z : 0f;
-                    }
-                }
-            }
+            // Per channel: two-pass batch statistics (or the running ones), then y = f(gamma x-hat + beta), in SIMD.
+            global::Myelin.Kernels.NormalizationKernels.BatchNormForward(x.Slice(0, batch * C * S), y, normalized, inverseStd, gamma, beta, runningMean, runningVar,
+                C, S, batch, _isTraining, Momentum, Epsilon, new global::Myelin.Kernels.ReLUOperator());
             if (_isTraining) Bn2NumBatchesTracked[0] += 1f; // bn2.num_batches_tracked
         }
 
@@ -790,34 +702,10 @@ namespace Demo
             const int C = 32, S = 1; // channels, positions per channel
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
             global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * C * S), dy.Slice(0, batch * C * S), new global::Myelin.Kernels.ReLUOperator());
-            global::System.ReadOnlySpan<float> gamma = Bn2Weight;
             global::System.Span<float> dGamma = Bn2WeightGradient, dBeta = Bn2BiasGradient;
-            float[] normalized = _bn2Normalized, inverseStd = _bn2InverseStd;
-            int count = batch * S;
-            for (int c = 0; c < C; c++)
-            {
-                double sumDz = 0, sumDzHat = 0;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++) { sumDz += dy[s]; sumDzHat += dy[s] * normalized[s]; }
-                }
-                if (weightGradients)
-                {
-                    dGamma[c] += (float)sumDzHat;
-                    dBeta[c] += (float)sumDz;
-                }
-                if (!inputGradient) continue;
-                float scale = gamma[c] * inverseStd[c];
-                bool batchStatistics = _bn2UsedBatchStatistics;
-                float meanDz = (float)(sumDz / count), meanDzHat = (float)(sumDzHat / count);
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                        dx[s] = batchStatistics ? scale * (dy[s] - meanDz - normalized[s] * meanDzHat) : scale * dy[s];
-                }
-            }
+            global::Myelin.Kernels.NormalizationKernels.BatchNormBackward(dy.Slice(0, batch * C * S), _bn2Normalized, _bn2InverseStd, Bn2Weight,
+                weightGradients ? dGamma : default, weightGradients ? dBeta : default, inputGradient ? dx : default, C, S, batch,
+                batchStatistics: _bn2UsedBatchStatistics, weightGradients, accumulate: false);
         }
 
         /// <summary>dropout1: dropout p = 0.5: in training <c>y = x * mask</c> with <c>mask = 0</c> (probability p) or <c>1/(1 - p)</c>; in eval <c>y = x</c>.</summary>

@@ -665,41 +665,9 @@ namespace Demo
             {
                 throw new global::System.InvalidOperationException(NetworkName + ": bn1 needs more than one value per channel in training mode, but the batch has " + count + ". Use a larger batch or switch to eval mode (IsTraining = false).");
             }
-            for (int c = 0; c < C; c++)
-            {
-                float channelMean, channelInverseStd;
-                if (_isTraining)
-                {
-                    // Batch statistics in double: one pass for the mean, one for the (biased) variance.
-                    double sum = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) sum += value;
-                    double batchMean = sum / count;
-                    double squares = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) squares += (value - batchMean) * (value - batchMean);
-                    double biasedVariance = squares / count;
-                    channelMean = (float)batchMean;
-                    channelInverseStd = (float)(1.0 / global::System.Math.Sqrt(biasedVariance + Epsilon));
-                    runningMean[c] = (1f - Momentum) * runningMean[c] + Momentum * channelMean;
-                    runningVar[c] = (1f - Momentum) * runningVar[c] + Momentum * (float)(squares / (count - 1));
-                }
-                else
-                {
-                    channelMean = runningMean[c];
-                    channelInverseStd = 1f / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
-                }
-                inverseStd[c] = channelInverseStd;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                    {
-                        float hat = (x[s] - channelMean) * channelInverseStd;
-                        normalized[s] = hat;
-                        float z = gamma[c] * hat + beta[c];
-                        y[s] = z > 0f ? z : 0f;
-                    }
-                }
-            }
+            // Per channel: two-pass batch statistics (or the running ones), then y = f(gamma x-hat + beta), in SIMD.
+            global::Myelin.Kernels.NormalizationKernels.BatchNormForward(x.Slice(0, batch * C * S), y, normalized, inverseStd, gamma, beta, runningMean, runningVar,
+                C, S, batch, _isTraining, Momentum, Epsilon, new global::Myelin.Kernels.ReLUOperator());
             if (_isTraining) Bn1NumBatchesTracked[0] += 1f; // bn1.num_batches_tracked
         }
 
@@ -713,34 +681,10 @@ namespace Demo
             const int C = 4, S = 64; // channels, positions per channel
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
             global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * C * S), dy.Slice(0, batch * C * S), new global::Myelin.Kernels.ReLUOperator());
-            global::System.ReadOnlySpan<float> gamma = Bn1Weight;
             global::System.Span<float> dGamma = Bn1WeightGradient, dBeta = Bn1BiasGradient;
-            float[] normalized = _bn1Normalized, inverseStd = _bn1InverseStd;
-            int count = batch * S;
-            for (int c = 0; c < C; c++)
-            {
-                double sumDz = 0, sumDzHat = 0;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++) { sumDz += dy[s]; sumDzHat += dy[s] * normalized[s]; }
-                }
-                if (weightGradients)
-                {
-                    dGamma[c] += (float)sumDzHat;
-                    dBeta[c] += (float)sumDz;
-                }
-                if (!inputGradient) continue;
-                float scale = gamma[c] * inverseStd[c];
-                bool batchStatistics = _bn1UsedBatchStatistics;
-                float meanDz = (float)(sumDz / count), meanDzHat = (float)(sumDzHat / count);
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                        dx[s] = batchStatistics ? scale * (dy[s] - meanDz - normalized[s] * meanDzHat) : scale * dy[s];
-                }
-            }
+            global::Myelin.Kernels.NormalizationKernels.BatchNormBackward(dy.Slice(0, batch * C * S), _bn1Normalized, _bn1InverseStd, Bn1Weight,
+                weightGradients ? dGamma : default, weightGradients ? dBeta : default, inputGradient ? dx : default, C, S, batch,
+                batchStatistics: _bn1UsedBatchStatistics, weightGradients, accumulate: false);
         }
 
         /// <summary>conv2: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
@@ -789,41 +733,9 @@ namespace Demo
             {
                 throw new global::System.InvalidOperationException(NetworkName + ": bn2 needs more than one value per channel in training mode, but the batch has " + count + ". Use a larger batch or switch to eval mode (IsTraining = false).");
             }
-            for (int c = 0; c < C; c++)
-            {
-                float channelMean, channelInverseStd;
-                if (_isTraining)
-                {
-                    // Batch statistics in double: one pass for the mean, one for the (biased) variance.
-                    double sum = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) sum += value;
-                    double batchMean = sum / count;
-                    double squares = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) squares += (value - batchMean) * (value - batchMean);
-                    double biasedVariance = squares / count;
-                    channelMean = (float)batchMean;
-                    channelInverseStd = (float)(1.0 / global::System.Math.Sqrt(biasedVariance + Epsilon));
-                    runningMean[c] = (1f - Momentum) * runningMean[c] + Momentum * channelMean;
-                    runningVar[c] = (1f - Momentum) * runningVar[c] + Momentum * (float)(squares / (count - 1));
-                }
-                else
-                {
-                    channelMean = runningMean[c];
-                    channelInverseStd = 1f / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
-                }
-                inverseStd[c] = channelInverseStd;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                    {
-                        float hat = (x[s] - channelMean) * channelInverseStd;
-                        normalized[s] = hat;
-                        float z = gamma[c] * hat + beta[c];
-                        y[s] = z > 0f ? z : 0f;
-                    }
-                }
-            }
+            // Per channel: two-pass batch statistics (or the running ones), then y = f(gamma x-hat + beta), in SIMD.
+            global::Myelin.Kernels.NormalizationKernels.BatchNormForward(x.Slice(0, batch * C * S), y, normalized, inverseStd, gamma, beta, runningMean, runningVar,
+                C, S, batch, _isTraining, Momentum, Epsilon, new global::Myelin.Kernels.ReLUOperator());
             if (_isTraining) Bn2NumBatchesTracked[0] += 1f; // bn2.num_batches_tracked
         }
 
@@ -837,34 +749,10 @@ namespace Demo
             const int C = 4, S = 64; // channels, positions per channel
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
             global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * C * S), dy.Slice(0, batch * C * S), new global::Myelin.Kernels.ReLUOperator());
-            global::System.ReadOnlySpan<float> gamma = Bn2Weight;
             global::System.Span<float> dGamma = Bn2WeightGradient, dBeta = Bn2BiasGradient;
-            float[] normalized = _bn2Normalized, inverseStd = _bn2InverseStd;
-            int count = batch * S;
-            for (int c = 0; c < C; c++)
-            {
-                double sumDz = 0, sumDzHat = 0;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++) { sumDz += dy[s]; sumDzHat += dy[s] * normalized[s]; }
-                }
-                if (weightGradients)
-                {
-                    dGamma[c] += (float)sumDzHat;
-                    dBeta[c] += (float)sumDz;
-                }
-                if (!inputGradient) continue;
-                float scale = gamma[c] * inverseStd[c];
-                bool batchStatistics = _bn2UsedBatchStatistics;
-                float meanDz = (float)(sumDz / count), meanDzHat = (float)(sumDzHat / count);
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                        dx[s] = batchStatistics ? scale * (dy[s] - meanDz - normalized[s] * meanDzHat) : scale * dy[s];
-                }
-            }
+            global::Myelin.Kernels.NormalizationKernels.BatchNormBackward(dy.Slice(0, batch * C * S), _bn2Normalized, _bn2InverseStd, Bn2Weight,
+                weightGradients ? dGamma : default, weightGradients ? dBeta : default, inputGradient ? dx : default, C, S, batch,
+                batchStatistics: _bn2UsedBatchStatistics, weightGradients, accumulate: false);
         }
 
         /// <summary>conv3: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
@@ -911,41 +799,9 @@ namespace Demo
             {
                 throw new global::System.InvalidOperationException(NetworkName + ": block_branch needs more than one value per channel in training mode, but the batch has " + count + ". Use a larger batch or switch to eval mode (IsTraining = false).");
             }
-            for (int c = 0; c < C; c++)
-            {
-                float channelMean, channelInverseStd;
-                if (_isTraining)
-                {
-                    // Batch statistics in double: one pass for the mean, one for the (biased) variance.
-                    double sum = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) sum += value;
-                    double batchMean = sum / count;
-                    double squares = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) squares += (value - batchMean) * (value - batchMean);
-                    double biasedVariance = squares / count;
-                    channelMean = (float)batchMean;
-                    channelInverseStd = (float)(1.0 / global::System.Math.Sqrt(biasedVariance + Epsilon));
-                    runningMean[c] = (1f - Momentum) * runningMean[c] + Momentum * channelMean;
-                    runningVar[c] = (1f - Momentum) * runningVar[c] + Momentum * (float)(squares / (count - 1));
-                }
-                else
-                {
-                    channelMean = runningMean[c];
-                    channelInverseStd = 1f / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
-                }
-                inverseStd[c] = channelInverseStd;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                    {
-                        float hat = (x[s] - channelMean) * channelInverseStd;
-                        normalized[s] = hat;
-                        float z = gamma[c] * hat + beta[c];
-                        y[s] = z;
-                    }
-                }
-            }
+            // Per channel: two-pass batch statistics (or the running ones), then y = f(gamma x-hat + beta), in SIMD.
+            global::Myelin.Kernels.NormalizationKernels.BatchNormForward(x.Slice(0, batch * C * S), y, normalized, inverseStd, gamma, beta, runningMean, runningVar,
+                C, S, batch, _isTraining, Momentum, Epsilon, new global::Myelin.Kernels.IdentityOperator());
             if (_isTraining) Block_branchNumBatchesTracked[0] += 1f; // block_branch.num_batches_tracked
         }
 
@@ -957,34 +813,10 @@ namespace Demo
         private void Block_branchBackward(global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int C = 4, S = 64; // channels, positions per channel
-            global::System.ReadOnlySpan<float> gamma = Block_branchWeight;
             global::System.Span<float> dGamma = Block_branchWeightGradient, dBeta = Block_branchBiasGradient;
-            float[] normalized = _block_branchNormalized, inverseStd = _block_branchInverseStd;
-            int count = batch * S;
-            for (int c = 0; c < C; c++)
-            {
-                double sumDz = 0, sumDzHat = 0;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++) { sumDz += dy[s]; sumDzHat += dy[s] * normalized[s]; }
-                }
-                if (weightGradients)
-                {
-                    dGamma[c] += (float)sumDzHat;
-                    dBeta[c] += (float)sumDz;
-                }
-                if (!inputGradient) continue;
-                float scale = gamma[c] * inverseStd[c];
-                bool batchStatistics = _block_branchUsedBatchStatistics;
-                float meanDz = (float)(sumDz / count), meanDzHat = (float)(sumDzHat / count);
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                        dx[s] = batchStatistics ? scale * (dy[s] - meanDz - normalized[s] * meanDzHat) : scale * dy[s];
-                }
-            }
+            global::Myelin.Kernels.NormalizationKernels.BatchNormBackward(dy.Slice(0, batch * C * S), _block_branchNormalized, _block_branchInverseStd, Block_branchWeight,
+                weightGradients ? dGamma : default, weightGradients ? dBeta : default, inputGradient ? dx : default, C, S, batch,
+                batchStatistics: _block_branchUsedBatchStatistics, weightGradients, accumulate: false);
         }
 
         /// <summary>add1: sum of block_in + block_branch, 4x8x8, ReLU: <c>y = max(z, 0) with z = x0 + x1</c>.</summary>
