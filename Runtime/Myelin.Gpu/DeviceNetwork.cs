@@ -286,19 +286,13 @@ public abstract class DeviceNetwork : IDisposable
         return _outputsHost.AsSpan(0, count);
     }
 
-    /// <summary>
-    /// Outputs per thread along each side of a generated product tile: 8 x 8 in registers. The generator writes the
-    /// kernels with the same number (<c>GpuEmitter.PerThread</c>).
-    /// </summary>
-    protected const int OutputsPerThread = 8;
-
-    /// <summary>A launch of a matrix-product kernel over an <paramref name="rows"/> x <paramref name="columns"/> output, <see cref="OutputsPerThread"/> squared outputs per thread.</summary>
+    /// <summary>A launch of a matrix-product kernel over an <paramref name="rows"/> x <paramref name="columns"/> output, 4x4 outputs per thread.</summary>
     /// <param name="rows">Output rows.</param>
     /// <param name="columns">Output columns.</param>
     /// <param name="splits">Slices of the reduction dimension, each its own group (split-K), along the grid's third axis.</param>
     protected KernelConfig TileLaunch(long rows, long columns, int splits = 1)
     {
-        int side = OutputsPerThread * TileThreads;
+        int side = 4 * TileThreads;
         return new KernelConfig(
             new Index3D((int)((columns + side - 1) / side), (int)((rows + side - 1) / side), splits),
             new Index3D(TileThreads, TileThreads, 1));

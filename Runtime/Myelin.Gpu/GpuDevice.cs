@@ -21,8 +21,8 @@ namespace Myelin.Gpu;
 /// </para>
 /// <para>
 /// The generated kernels take their group shape at launch: matrix products run <see cref="TileThreads"/> squared
-/// threads per group, each computing an 8x8 block of outputs, and reductions <see cref="ReductionThreads"/> threads.
-/// On a GPU these are 16 (256 threads, 128x128 tiles) and 256; on the CPU simulator, which runs every thread of a group
+/// threads per group, each computing a 4x4 block of outputs, and reductions <see cref="ReductionThreads"/> threads.
+/// On a GPU these are 16 (256 threads, 64x64 tiles) and 256; on the CPU simulator, which runs every thread of a group
 /// as a thread of its own, 4 and 16, which keeps the tests fast.
 /// </para>
 /// </remarks>

@@ -191,35 +191,25 @@ internal static partial class GpuEmitter
         Func<string, string, string> LoadB, bool BAlongColumns,
         Func<string, string, string, string> Store, int DepthSlice = 0);
 
-    /// <summary>
-    /// Outputs per thread along each side of a product tile. The runtime's <c>DeviceNetwork.TileLaunch</c> sizes the grid
-    /// with the same number (<c>OutputsPerThread</c>); the GPU tests fail if the two ever differ.
-    /// </summary>
-    private const int PerThread = 8;
-
-    /// <summary>The largest tile side: 16 threads of <see cref="PerThread"/> outputs (the device's <c>TileThreads</c> is at most 16).</summary>
-    private const int TileSide = 16 * PerThread;
+    /// <summary>The largest tile side: 16 threads of 4 outputs (the device's <c>TileThreads</c> is at most 16).</summary>
+    private const int TileSide = 64;
 
     /// <summary>The depth staged in shared memory per step.</summary>
     private const int TileDepth = 16;
 
     /// <summary>
-    /// Writes a tiled matrix product: each group computes a (8 x threads.y) x (8 x threads.x) tile of outputs, each
-    /// thread 8 x 8 of them in registers, so that every value read from shared memory feeds eight multiply-adds (4 x 4
-    /// fed four, and shared-memory bandwidth bounded the kernel at 28% of cuBLAS); the depth advances 16 at a time
-    /// through shared memory, A's slice stored transposed and padded by one column so that neither the stores nor the
-    /// reads conflict on banks. The group shape comes from the launch (16 x 16 on a GPU, 4 x 4 on the CPU simulator),
-    /// the shared arrays are sized for the largest.
+    /// Writes a tiled matrix product: each group computes a (4 x threads.y) x (4 x threads.x) tile of outputs, each
+    /// thread 4 x 4 of them in registers; the depth advances 16 at a time through shared memory, A's slice stored
+    /// transposed and padded by one column so that neither the stores nor the reads conflict on banks. The group shape
+    /// comes from the launch (16 x 16 on a GPU, 4 x 4 on the CPU simulator), the shared arrays are sized for the largest.
     /// </summary>
     private static void WriteProduct(CodeWriter w, Product p)
     {
-        const int R = PerThread;
-        var range = Enumerable.Range(0, R).ToArray();
-        w.Line($"const int Slice = {I(TileDepth)}, Side = {I(TileSide)}; // depth per stage; the largest tile side (16 threads x {I(R)} outputs)");
+        w.Line($"const int Slice = {I(TileDepth)}, Side = {I(TileSide)}; // depth per stage; the largest tile side (16 threads x 4 outputs)");
         w.Line($"var tileA = {N.SharedMemory}.Allocate<float>(Slice * (Side + 1)); // [Slice, Side + 1]: A's slice, transposed and padded");
         w.Line($"var tileB = {N.SharedMemory}.Allocate<float>(Slice * Side); // [Slice, Side]: B's slice");
         w.Line($"int tx = {N.Group}.IdxX, ty = {N.Group}.IdxY, width = {N.Group}.DimX, height = {N.Group}.DimY;");
-        w.Line($"int thread = ty * width + tx, threads = width * height, tileRows = {I(R)} * height, tileColumns = {I(R)} * width;");
+        w.Line("int thread = ty * width + tx, threads = width * height, tileRows = 4 * height, tileColumns = 4 * width;");
         w.Line($"int row0 = {N.Grid}.IdxY * tileRows, column0 = {N.Grid}.IdxX * tileColumns;");
         w.Line($"int rows = {p.Rows}, columns = {p.Columns};");
         if (p.DepthSlice > 0)
@@ -231,7 +221,7 @@ internal static partial class GpuEmitter
         {
             w.Line($"int depthBegin = 0, depthEnd = {p.Depth};");
         }
-        foreach (int i in range) w.Line("float " + string.Join(", ", range.Select(j => $"c{i}{j} = 0f")) + ";");
+        for (int i = 0; i < 4; i++) w.Line("float " + string.Join(", ", Enumerable.Range(0, 4).Select(j => $"c{i}{j} = 0f")) + ";");
         using (w.Block("for (int k0 = depthBegin; k0 < depthEnd; k0 += Slice)"))
         {
             using (w.Block("for (int l = thread; l < tileRows * Slice; l += threads)"))
@@ -250,20 +240,20 @@ internal static partial class GpuEmitter
             using (w.Block("for (int kk = 0; kk < Slice; kk++)"))
             {
                 w.Line("int a = kk * (Side + 1) + ty, b = kk * Side + tx;");
-                w.Line("float " + string.Join(", ", range.Select(i => i == 0 ? "a0 = tileA[a]" : $"a{i} = tileA[a + {I(i)} * height]")) + ";");
-                w.Line("float " + string.Join(", ", range.Select(j => j == 0 ? "b0 = tileB[b]" : $"b{j} = tileB[b + {I(j)} * width]")) + ";");
-                foreach (int i in range) w.Line(string.Join(" ", range.Select(j => $"c{i}{j} += a{i} * b{j};")));
+                w.Line("float a0 = tileA[a], a1 = tileA[a + height], a2 = tileA[a + 2 * height], a3 = tileA[a + 3 * height];");
+                w.Line("float b0 = tileB[b], b1 = tileB[b + width], b2 = tileB[b + 2 * width], b3 = tileB[b + 3 * width];");
+                for (int i = 0; i < 4; i++) w.Line(string.Join(" ", Enumerable.Range(0, 4).Select(j => $"c{i}{j} += a{i} * b{j};")));
             }
             w.Line($"{N.Group}.Barrier();");
         }
         w.Line("// Epilogue: this thread holds rows row0 + ty + i * height and columns column0 + tx + j * width.");
-        w.Line("int " + string.Join(", ", range.Select(i => i == 0 ? "m0 = row0 + ty" : $"m{i} = m{i - 1} + height")) + ";");
-        w.Line("int " + string.Join(", ", range.Select(j => j == 0 ? "n0 = column0 + tx" : $"n{j} = n{j - 1} + width")) + ";");
-        foreach (int i in range)
+        w.Line("int m0 = row0 + ty, m1 = m0 + height, m2 = m1 + height, m3 = m2 + height;");
+        w.Line("int n0 = column0 + tx, n1 = n0 + width, n2 = n1 + width, n3 = n2 + width;");
+        for (int i = 0; i < 4; i++)
         {
             using (w.Block($"if (m{i} < rows)"))
             {
-                foreach (int j in range) w.Line($"if (n{j} < columns) {p.Store($"m{i}", $"n{j}", $"c{i}{j}")}");
+                for (int j = 0; j < 4; j++) w.Line($"if (n{j} < columns) {p.Store($"m{i}", $"n{j}", $"c{i}{j}")}");
             }
         }
     }
