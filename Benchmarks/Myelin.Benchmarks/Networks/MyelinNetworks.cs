@@ -22,3 +22,4 @@ public partial class Mlp;
 [Dense(64, Activation.ReLU)]
 [Dense(10)]
 public partial class Cnn;
+

@@ -87,7 +87,11 @@ public sealed partial class DiagnosticDocumentationTests
         Assert.True(examples.TryGetValue("Bad", out string? bad), $"{id} has no '// Bad' csharp block");
         Assert.True(examples.TryGetValue("Fixed", out string? fixedSource), $"{id} has no '// Fixed' csharp block");
 
-        var badRun = GeneratorHarness.Run(DiagnosticAssert.Network(bad!));
+        // A bad example that starts "// In a project that references Myelin.Gpu" is compiled with that reference.
+        var badCompilation = GeneratorHarness.CreateCompilation(DiagnosticAssert.Network(bad!));
+        if (bad!.StartsWith("// In a project that references Myelin.Gpu", StringComparison.Ordinal))
+            badCompilation = Incremental.GpuEmissionCachingTests.WithGpu(badCompilation);
+        var badRun = GeneratorHarness.Run(badCompilation);
         Assert.True(badRun.MyelinDiagnostics.Any(d => d.Id == id),
             $"The bad example of {id} reports {string.Join(", ", badRun.MyelinDiagnostics.Select(d => d.Id))} instead:\n{bad}");
         Assert.Empty(badRun.Input.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));

@@ -94,15 +94,13 @@ public sealed partial class DiagnosticTests
         {input}
         [Dense(2)]
         public partial class Net;
-        """), "MYL0007", $"[Input] must give one to three sizes (features, or channels, height and width), but gives {count}", Error);
+        """), "MYL0007", $"[Input] must give one to three sizes (features; steps and features for a sequence; or channels, height and width), but gives {count}", Error);
 
     [Theory]
     [InlineData("[Input(1, 28, 28)] [Conv2D(6, 3)] [[|Dense(10)|]]",
         "Dense 'dense1' needs a 1-D input, but 'conv1' produces 6x26x26; add [Flatten] before it")]
     [InlineData("[Input(1, 8, 8)] [MaxPool2D(2)] [[|Softmax|]]",
         "Softmax 'softmax1' needs a 1-D input, but 'maxpool1' produces 1x4x4; add [Flatten] before it")]
-    [InlineData("[Input(3, 4)] [[|Dense(2)|]]",
-        "Dense 'dense1' needs a 1-D input, but 'input' produces 3x4; add [Flatten] before it")]
     public void MYL0008_a_layer_that_needs_a_vector_after_an_image_names_the_producer_and_its_shape(string layers, string message) => Single(Network($"""
         [Network]
         {layers}
