@@ -12,12 +12,16 @@ namespace Myelin.Samples.Mnist;
 /// <param name="NetworkType">The generated class, to recognise checkpoints that lack the <c>model</c> metadata.</param>
 /// <param name="DefaultBatchSize">The batch size <c>train</c> uses when <c>--batch</c> is not given.</param>
 /// <param name="CosineSchedule">Whether <c>train</c> decays the learning rate along a half cosine to 0 over the run by default.</param>
+/// <param name="RawPixels">
+/// Whether <c>train</c> feeds raw pixels in [0, 1] by default, as the recipe of the model's PyTorch baseline does (the
+/// sequential-MNIST LSTM and GRU), instead of <c>(x - 0.1307) / 0.3081</c>.
+/// </param>
 /// <param name="CreateOnDevice">
 /// Builds the generated device twin (<c>Model.Gpu</c>) on a device from the seed and a batch capacity, for
 /// <c>train --device gpu</c>; null for a model without device code.
 /// </param>
 internal sealed record ModelInfo(string Name, string Description, Func<int, ITrainableNetwork> Create, Type NetworkType, int DefaultBatchSize,
-    bool CosineSchedule = false, Func<GpuDevice, int, int, ITrainableNetwork>? CreateOnDevice = null);
+    bool CosineSchedule = false, Func<GpuDevice, int, int, ITrainableNetwork>? CreateOnDevice = null, bool RawPixels = false);
 
 /// <summary>A pair for the <c>transfer</c> command: a network for the digits 0–4 and one for 5–9 that share their body's layer names.</summary>
 /// <param name="Name">The name used with <c>transfer --model</c>.</param>
@@ -46,9 +50,12 @@ internal static class ModelCatalog
         // over the run makes the last epochs both the best and stable.
         new("resnet", "ResNet: three residual blocks with batch norm", seed => new MnistResNet(seed), typeof(MnistResNet), DefaultBatchSize: 64,
             CosineSchedule: true, CreateOnDevice: (device, seed, batch) => new MnistResNet.Gpu(device, seed, batch)),
-        // Sequential MNIST: 28 steps of one 28-pixel row each, the recipe of PyTorch's nn.LSTM / nn.GRU baselines.
-        new("lstm", "LSTM(128) over 28 rows, last step -> Dense(10)", seed => new MnistLstm(seed), typeof(MnistLstm), DefaultBatchSize: 32),
-        new("gru", "GRU(128) over 28 rows, last step -> Dense(10)", seed => new MnistGru(seed), typeof(MnistGru), DefaultBatchSize: 32),
+        // Sequential MNIST: 28 steps of one 28-pixel row each, with the recipe of PyTorch's nn.LSTM / nn.GRU baselines
+        // (Adam 1e-3, batch 32, raw pixels in [0, 1]). CPU only: the GPU backend has no recurrent kernels (MYL0103).
+        new("lstm", "LSTM(128) over 28 rows, last step -> Dense(10)", seed => new MnistLstm(seed), typeof(MnistLstm), DefaultBatchSize: 32,
+            RawPixels: true),
+        new("gru", "GRU(128) over 28 rows, last step -> Dense(10)", seed => new MnistGru(seed), typeof(MnistGru), DefaultBatchSize: 32,
+            RawPixels: true),
     ];
 
     /// <summary>The pairs of <c>transfer</c>.</summary>

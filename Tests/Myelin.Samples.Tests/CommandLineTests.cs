@@ -57,6 +57,24 @@ public class CommandLineTests
     public void The_schedule_defaults_per_model_and_can_be_chosen(string[] args, string schedule) =>
         Assert.Equal(schedule, Parse<TrainOptions>(args).Schedule);
 
+    [Theory]
+    [InlineData(new[] { "--model", "mlp" }, true)]
+    [InlineData(new[] { "--model", "mlp", "--no-normalize" }, false)]
+    [InlineData(new[] { "--model", "lstm" }, false)]
+    [InlineData(new[] { "--model", "gru" }, false)]
+    public void The_sequence_models_read_raw_pixels_as_their_PyTorch_recipe_does(string[] args, bool normalize)
+    {
+        var options = Parse<TrainOptions>(args);
+        Assert.Equal(normalize, options.Normalize);
+        Assert.Equal(32, options.BatchSize);
+    }
+
+    [Theory]
+    [InlineData("lstm")]
+    [InlineData("gru")]
+    public void The_sequence_models_are_refused_on_a_device_before_training_starts(string model) =>
+        Assert.Equal($"Model {model} has no device code; train it with --device cpu.", ParseFails("train", "--model", model, "--device", "gpu").Message);
+
     [Fact]
     public void A_cosine_schedule_decays_the_learning_rate_over_the_epochs_of_the_run()
     {
@@ -111,8 +129,8 @@ public class CommandLineTests
     [InlineData("--weight-decay", "-1", "Invalid value '-1' for --weight-decay: expected a number of at least 0, such as 0.9.")]
     [InlineData("--seed", "1.5", "Invalid value '1.5' for --seed: expected a whole number.")]
     [InlineData("--early-stopping", "-1", "Invalid value '-1' for --early-stopping: expected a whole number of at least 0.")]
-    [InlineData("--model", "lenett", "Unknown model 'lenett' for --model (did you mean 'lenet'?); the models are mlp, lenet, cnn, resnet.")]
-    [InlineData("--model", "transformer", "Unknown model 'transformer' for --model; the models are mlp, lenet, cnn, resnet.")]
+    [InlineData("--model", "lenett", "Unknown model 'lenett' for --model (did you mean 'lenet'?); the models are mlp, lenet, cnn, resnet, lstm, gru.")]
+    [InlineData("--model", "transformer", "Unknown model 'transformer' for --model; the models are mlp, lenet, cnn, resnet, lstm, gru.")]
     [InlineData("--optimizer", "adagrad", "Unknown optimizer 'adagrad' for --optimizer; the optimizers are adam, adamw, sgd, rmsprop.")]
     [InlineData("--plot", "curves.jpg", "Invalid value 'curves.jpg' for --plot: the curves are written as a PNG, so the path must end in .png.")]
     [InlineData("--momentum", "0.9", "Option --momentum applies to sgd and rmsprop, not adam; drop it or choose --optimizer sgd.")]

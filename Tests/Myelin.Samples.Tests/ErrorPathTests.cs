@@ -32,7 +32,7 @@ public class ErrorPathTests
     {
         var lines = ErrorLines(AppHarness.Run("train", "--model", "vgg"), exitCode: 2);
 
-        Assert.Equal(["error: Unknown model 'vgg' for --model; the models are mlp, lenet, cnn, resnet."], lines);
+        Assert.Equal(["error: Unknown model 'vgg' for --model; the models are mlp, lenet, cnn, resnet, lstm, gru."], lines);
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public class ErrorPathTests
 
         var lines = ErrorLines(AppHarness.Run("evaluate", "--load", path), exitCode: 1);
 
-        Assert.Equal([$"error: Checkpoint '{path}' holds model 'resnet50', which this app does not know; the models are mlp, lenet, cnn, resnet."], lines);
+        Assert.Equal([$"error: Checkpoint '{path}' holds model 'resnet50', which this app does not know; the models are mlp, lenet, cnn, resnet, lstm, gru."], lines);
     }
 
     [Fact]

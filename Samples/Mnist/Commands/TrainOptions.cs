@@ -66,7 +66,7 @@ internal sealed record TrainOptions(
             new("--plot", "PATH", "Write training and validation loss and accuracy curves to a PNG."),
             new("--data", "DIR", "A folder with the official MNIST files (train-/t10k- images and labels, optionally .gz). Default: the 10,000 bundled digits, 8,000 to train and 2,000 held out."),
             new("--early-stopping", "PATIENCE", "Stop after PATIENCE epochs without a lower validation loss, keeping the best epoch's weights."),
-            new("--no-normalize", null, "Feed raw pixels in [0, 1] instead of (x - 0.1307) / 0.3081."),
+            new("--no-normalize", null, "Feed raw pixels in [0, 1] instead of (x - 0.1307) / 0.3081 (lstm and gru always do)."),
             new("--device", "NAME", "cpu (the generated SIMD code), gpu (CUDA, then OpenCL, through ILGPU; an error lists the devices when there is none) or ilgpu-cpu (ILGPU's CPU simulator: the GPU kernels, slowly). Default cpu."),
         ],
         [
@@ -129,7 +129,7 @@ internal sealed record TrainOptions(
             PlotPath: plot,
             DataDirectory: options.Text("--data"),
             EarlyStoppingPatience: options.Has("--early-stopping") ? options.Int("--early-stopping", 0, min: 0) : null,
-            Normalize: !options.Flag("--no-normalize"),
+            Normalize: !options.Flag("--no-normalize") && !ModelCatalog.Get(model).RawPixels,
             Schedule: options.Choice("--schedule", ModelCatalog.Get(model).CosineSchedule ? "cosine" : "constant", Schedules, "schedule"),
             Device: ChooseDevice(options, model));
     }
