@@ -297,62 +297,62 @@ namespace Demo
         /// <summary>The gradient of <c>dense1.bias</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Dense1BiasGradient => new global::System.Span<float>(_gradients, Dense1BiasOffset, Dense1BiasLength);
 
-        /// <summary><c>lstm1.weight_ih_l0</c>, [20, 4] (out, in), row-major.</summary>
+        /// <summary><c>lstm1.weight_ih_l0</c>, [20, 4] (gate blocks of hidden rows, in), row-major.</summary>
         public global::System.Span<float> Lstm1WeightIhL0 => new global::System.Span<float>(_parameters, Lstm1WeightIhL0Offset, Lstm1WeightIhL0Length);
         /// <summary>The gradient of <c>lstm1.weight_ih_l0</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Lstm1WeightIhL0Gradient => new global::System.Span<float>(_gradients, Lstm1WeightIhL0Offset, Lstm1WeightIhL0Length);
 
-        /// <summary><c>lstm1.weight_hh_l0</c>, [20, 5] (out, in), row-major.</summary>
+        /// <summary><c>lstm1.weight_hh_l0</c>, [20, 5] (gate blocks of hidden rows, in), row-major.</summary>
         public global::System.Span<float> Lstm1WeightHhL0 => new global::System.Span<float>(_parameters, Lstm1WeightHhL0Offset, Lstm1WeightHhL0Length);
         /// <summary>The gradient of <c>lstm1.weight_hh_l0</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Lstm1WeightHhL0Gradient => new global::System.Span<float>(_gradients, Lstm1WeightHhL0Offset, Lstm1WeightHhL0Length);
 
-        /// <summary><c>lstm1.bias_ih_l0</c>, [20].</summary>
+        /// <summary><c>lstm1.bias_ih_l0</c>, [20], gate blocks of hidden.</summary>
         public global::System.Span<float> Lstm1BiasIhL0 => new global::System.Span<float>(_parameters, Lstm1BiasIhL0Offset, Lstm1BiasIhL0Length);
         /// <summary>The gradient of <c>lstm1.bias_ih_l0</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Lstm1BiasIhL0Gradient => new global::System.Span<float>(_gradients, Lstm1BiasIhL0Offset, Lstm1BiasIhL0Length);
 
-        /// <summary><c>lstm1.bias_hh_l0</c>, [20].</summary>
+        /// <summary><c>lstm1.bias_hh_l0</c>, [20], gate blocks of hidden.</summary>
         public global::System.Span<float> Lstm1BiasHhL0 => new global::System.Span<float>(_parameters, Lstm1BiasHhL0Offset, Lstm1BiasHhL0Length);
         /// <summary>The gradient of <c>lstm1.bias_hh_l0</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Lstm1BiasHhL0Gradient => new global::System.Span<float>(_gradients, Lstm1BiasHhL0Offset, Lstm1BiasHhL0Length);
 
-        /// <summary><c>lstm1.weight_ih_l0_reverse</c>, [20, 4] (out, in), row-major.</summary>
+        /// <summary><c>lstm1.weight_ih_l0_reverse</c>, [20, 4] (gate blocks of hidden rows, in), row-major.</summary>
         public global::System.Span<float> Lstm1WeightIhL0Reverse => new global::System.Span<float>(_parameters, Lstm1WeightIhL0ReverseOffset, Lstm1WeightIhL0ReverseLength);
         /// <summary>The gradient of <c>lstm1.weight_ih_l0_reverse</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Lstm1WeightIhL0ReverseGradient => new global::System.Span<float>(_gradients, Lstm1WeightIhL0ReverseOffset, Lstm1WeightIhL0ReverseLength);
 
-        /// <summary><c>lstm1.weight_hh_l0_reverse</c>, [20, 5] (out, in), row-major.</summary>
+        /// <summary><c>lstm1.weight_hh_l0_reverse</c>, [20, 5] (gate blocks of hidden rows, in), row-major.</summary>
         public global::System.Span<float> Lstm1WeightHhL0Reverse => new global::System.Span<float>(_parameters, Lstm1WeightHhL0ReverseOffset, Lstm1WeightHhL0ReverseLength);
         /// <summary>The gradient of <c>lstm1.weight_hh_l0_reverse</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Lstm1WeightHhL0ReverseGradient => new global::System.Span<float>(_gradients, Lstm1WeightHhL0ReverseOffset, Lstm1WeightHhL0ReverseLength);
 
-        /// <summary><c>lstm1.bias_ih_l0_reverse</c>, [20].</summary>
+        /// <summary><c>lstm1.bias_ih_l0_reverse</c>, [20], gate blocks of hidden.</summary>
         public global::System.Span<float> Lstm1BiasIhL0Reverse => new global::System.Span<float>(_parameters, Lstm1BiasIhL0ReverseOffset, Lstm1BiasIhL0ReverseLength);
         /// <summary>The gradient of <c>lstm1.bias_ih_l0_reverse</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Lstm1BiasIhL0ReverseGradient => new global::System.Span<float>(_gradients, Lstm1BiasIhL0ReverseOffset, Lstm1BiasIhL0ReverseLength);
 
-        /// <summary><c>lstm1.bias_hh_l0_reverse</c>, [20].</summary>
+        /// <summary><c>lstm1.bias_hh_l0_reverse</c>, [20], gate blocks of hidden.</summary>
         public global::System.Span<float> Lstm1BiasHhL0Reverse => new global::System.Span<float>(_parameters, Lstm1BiasHhL0ReverseOffset, Lstm1BiasHhL0ReverseLength);
         /// <summary>The gradient of <c>lstm1.bias_hh_l0_reverse</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Lstm1BiasHhL0ReverseGradient => new global::System.Span<float>(_gradients, Lstm1BiasHhL0ReverseOffset, Lstm1BiasHhL0ReverseLength);
 
-        /// <summary><c>gru1.weight_ih_l0</c>, [12, 10] (out, in), row-major.</summary>
+        /// <summary><c>gru1.weight_ih_l0</c>, [12, 10] (gate blocks of hidden rows, in), row-major.</summary>
         public global::System.Span<float> Gru1WeightIhL0 => new global::System.Span<float>(_parameters, Gru1WeightIhL0Offset, Gru1WeightIhL0Length);
         /// <summary>The gradient of <c>gru1.weight_ih_l0</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Gru1WeightIhL0Gradient => new global::System.Span<float>(_gradients, Gru1WeightIhL0Offset, Gru1WeightIhL0Length);
 
-        /// <summary><c>gru1.weight_hh_l0</c>, [12, 4] (out, in), row-major.</summary>
+        /// <summary><c>gru1.weight_hh_l0</c>, [12, 4] (gate blocks of hidden rows, in), row-major.</summary>
         public global::System.Span<float> Gru1WeightHhL0 => new global::System.Span<float>(_parameters, Gru1WeightHhL0Offset, Gru1WeightHhL0Length);
         /// <summary>The gradient of <c>gru1.weight_hh_l0</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Gru1WeightHhL0Gradient => new global::System.Span<float>(_gradients, Gru1WeightHhL0Offset, Gru1WeightHhL0Length);
 
-        /// <summary><c>gru1.bias_ih_l0</c>, [12].</summary>
+        /// <summary><c>gru1.bias_ih_l0</c>, [12], gate blocks of hidden.</summary>
         public global::System.Span<float> Gru1BiasIhL0 => new global::System.Span<float>(_parameters, Gru1BiasIhL0Offset, Gru1BiasIhL0Length);
         /// <summary>The gradient of <c>gru1.bias_ih_l0</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Gru1BiasIhL0Gradient => new global::System.Span<float>(_gradients, Gru1BiasIhL0Offset, Gru1BiasIhL0Length);
 
-        /// <summary><c>gru1.bias_hh_l0</c>, [12].</summary>
+        /// <summary><c>gru1.bias_hh_l0</c>, [12], gate blocks of hidden.</summary>
         public global::System.Span<float> Gru1BiasHhL0 => new global::System.Span<float>(_parameters, Gru1BiasHhL0Offset, Gru1BiasHhL0Length);
         /// <summary>The gradient of <c>gru1.bias_hh_l0</c> from the last ForwardBackward.</summary>
         public global::System.Span<float> Gru1BiasHhL0Gradient => new global::System.Span<float>(_gradients, Gru1BiasHhL0Offset, Gru1BiasHhL0Length);
@@ -593,13 +593,13 @@ namespace Demo
             global::Myelin.Kernels.RecurrentKernels.ToTimeMajor(x.Slice(0, batch * Steps * In), inputs, batch, Steps, In);
             Lstm1L0Forward(inputs, batch);
             Lstm1L0ReverseForward(inputs, batch);
-            // y[batch, 0..] of every step = the forward states of steps 0..Steps-1 (slots 1..Steps)
+            // y[b, t, 0..Hidden] = the forward state after step t (slot t + 1)
             global::Myelin.Kernels.RecurrentKernels.FromTimeMajor(new global::System.ReadOnlySpan<float>(_lstm1StatesL0, state, Steps * state), y, batch, Steps, Hidden, Width, 0, accumulate: false);
-            // y[batch, Hidden..] of every step = the reverse states of steps 0..Steps-1 (slots 0..Steps-1)
+            // y[b, t, Hidden..] = the reverse state after step t (slot t)
             global::Myelin.Kernels.RecurrentKernels.FromTimeMajor(new global::System.ReadOnlySpan<float>(_lstm1StatesL0Reverse, 0, Steps * state), y, batch, Steps, Hidden, Width, Hidden, accumulate: false);
         }
 
-        /// <summary>Lstm1, forward direction: the input projection of every step in one product, then per step <c>h_prev · W_hh^T</c> and the LSTM cell in one pass.</summary>
+        /// <summary>lstm1, forward direction: the input projection of every step in one product, then per step <c>h_prev · W_hh^T</c> and the LSTM cell in one pass.</summary>
         /// <param name="inputs">[Steps, batch, In], the input time-major</param>
         private void Lstm1L0Forward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
@@ -625,7 +625,7 @@ namespace Demo
             }
         }
 
-        /// <summary>Lstm1, reverse direction (steps Steps-1 down to 0): the input projection of every step in one product, then per step <c>h_prev · W_hh^T</c> and the LSTM cell in one pass.</summary>
+        /// <summary>lstm1, reverse direction (steps Steps-1 down to 0): the input projection of every step in one product, then per step <c>h_prev · W_hh^T</c> and the LSTM cell in one pass.</summary>
         /// <param name="inputs">[Steps, batch, In], the input time-major</param>
         private void Lstm1L0ReverseForward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
@@ -668,7 +668,7 @@ namespace Demo
             global::Myelin.Kernels.RecurrentKernels.FromTimeMajor(inputs, dx, batch, Steps, In, In, 0, accumulate: false);
         }
 
-        /// <summary>Backward through time of Lstm1's forward direction: the steps in the opposite order of the forward pass, each step's gates overwritten with dLoss/dz; then the weight gradients of all steps, each in one product.</summary>
+        /// <summary>Backward through time of lstm1's forward direction: the steps in the opposite order of the forward pass, each step's gates overwritten with dLoss/dz; then the weight gradients of all steps, each in one product.</summary>
         /// <param name="dy">[batch, 6, 10], dLoss/dy; this direction's columns start at 0</param>
         /// <param name="inputs">[Steps, batch, In], the input time-major</param>
         private void Lstm1L0Backward(global::System.ReadOnlySpan<float> dy, global::System.ReadOnlySpan<float> inputs, int batch, bool weightGradients)
@@ -685,7 +685,7 @@ namespace Demo
             dc.Clear();
             for (int t = Steps - 1; t >= 0; t--)
             {
-                int previous = t * state, next = (t + 1) * state;
+                int previous = t * state;
                 global::Myelin.Kernels.RecurrentKernels.AddStep(dy, dh, batch, t, Steps, Hidden, Width, 0); // + dLoss/dy of this step
                 global::System.Span<float> step = gates.Slice(t * batch * Gates, batch * Gates);
                 // step <- dLoss/dz of i, f, g, o; dc <- its part of dLoss/dc_prev.
@@ -701,7 +701,7 @@ namespace Demo
             global::Myelin.Kernels.ElementwiseKernels.AddColumnSums(gates, Steps * batch, Gates, Lstm1BiasHhL0Gradient);
         }
 
-        /// <summary>Backward through time of Lstm1's reverse direction: the steps in the opposite order of the forward pass, each step's gates overwritten with dLoss/dz; then the weight gradients of all steps, each in one product.</summary>
+        /// <summary>Backward through time of lstm1's reverse direction: the steps in the opposite order of the forward pass, each step's gates overwritten with dLoss/dz; then the weight gradients of all steps, each in one product.</summary>
         /// <param name="dy">[batch, 6, 10], dLoss/dy; this direction's columns start at Hidden</param>
         /// <param name="inputs">[Steps, batch, In], the input time-major</param>
         private void Lstm1L0ReverseBackward(global::System.ReadOnlySpan<float> dy, global::System.ReadOnlySpan<float> inputs, int batch, bool weightGradients)
@@ -718,7 +718,7 @@ namespace Demo
             dc.Clear();
             for (int t = 0; t < Steps; t++)
             {
-                int previous = (t + 1) * state, next = t * state; // this direction reads the state of step t + 1
+                int previous = (t + 1) * state; // this direction reads the state of step t + 1
                 global::Myelin.Kernels.RecurrentKernels.AddStep(dy, dh, batch, t, Steps, Hidden, Width, Hidden); // + dLoss/dy of this step
                 global::System.Span<float> step = gates.Slice(t * batch * Gates, batch * Gates);
                 // step <- dLoss/dz of i, f, g, o; dc <- its part of dLoss/dc_prev.
@@ -749,7 +749,7 @@ namespace Demo
             global::Myelin.Kernels.RecurrentKernels.FromTimeMajor(new global::System.ReadOnlySpan<float>(_gru1StatesL0, Steps * state, state), y, batch, 1, Hidden, Width, 0, accumulate: false);
         }
 
-        /// <summary>Gru1, forward direction: the input projection of every step in one product, then per step <c>h_prev · W_hh^T</c> and the GRU cell in one pass.</summary>
+        /// <summary>gru1, forward direction: the input projection of every step in one product, then per step <c>h_prev · W_hh^T</c> and the GRU cell in one pass.</summary>
         /// <param name="inputs">[Steps, batch, In], the input time-major</param>
         private void Gru1L0Forward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
@@ -789,7 +789,7 @@ namespace Demo
             global::Myelin.Kernels.RecurrentKernels.FromTimeMajor(inputs, dx, batch, Steps, In, In, 0, accumulate: false);
         }
 
-        /// <summary>Backward through time of Gru1's forward direction: the steps in the opposite order of the forward pass, each step's gates overwritten with dLoss/dz; then the weight gradients of all steps, each in one product.</summary>
+        /// <summary>Backward through time of gru1's forward direction: the steps in the opposite order of the forward pass, each step's gates overwritten with dLoss/dz; then the weight gradients of all steps, each in one product.</summary>
         /// <param name="dy">[batch, 4], dLoss/dy; this direction's columns start at 0</param>
         /// <param name="inputs">[Steps, batch, In], the input time-major</param>
         private void Gru1L0Backward(global::System.ReadOnlySpan<float> dy, global::System.ReadOnlySpan<float> inputs, int batch, bool weightGradients)
@@ -806,7 +806,7 @@ namespace Demo
             global::Myelin.Kernels.RecurrentKernels.AddStep(dy, dh, batch, 0, 1, Hidden, Width, 0);
             for (int t = Steps - 1; t >= 0; t--)
             {
-                int previous = t * state, next = (t + 1) * state;
+                int previous = t * state;
                 global::System.Span<float> step = gates.Slice(t * batch * Gates, batch * Gates);
                 // step <- dLoss/dz of the input projection, hiddenGates <- of h_prev . W_hh^T + b_hh; dh <- dh * z.
                 global::System.Span<float> hiddenStep = hiddenGates.Slice(t * batch * Gates, batch * Gates);
