@@ -4,6 +4,8 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Myelin.Benchmarks.Data;
 using Myelin.Benchmarks.Networks;
+using MnistGru = Myelin.Samples.Mnist.MnistGru;
+using MnistLstm = Myelin.Samples.Mnist.MnistLstm;
 using MnistResNet = Myelin.Samples.Mnist.MnistResNet;
 using Myelin.Benchmarks.Performance;
 using Myelin.Benchmarks.Torch;
@@ -165,4 +167,34 @@ public class ResNetBenchmarks : NetworkBenchmarks<MnistResNet>
 
     /// <inheritdoc />
     protected override TorchModule CreateTorchModel() => TorchModels.ResNet();
+}
+
+/// <summary>The sequential-MNIST LSTM of the MNIST CLI against <c>nn.LSTM(batch_first=True)</c>: 28 steps, 128 units.</summary>
+public class LstmBenchmarks : NetworkBenchmarks<MnistLstm>
+{
+    /// <inheritdoc />
+    protected override MnistLstm CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
+
+    /// <inheritdoc />
+    protected override TorchModule CreateTorchModel() => TorchModels.Lstm();
+}
+
+/// <summary>The sequential-MNIST GRU of the MNIST CLI against <c>nn.GRU(batch_first=True)</c>.</summary>
+public class GruBenchmarks : NetworkBenchmarks<MnistGru>
+{
+    /// <inheritdoc />
+    protected override MnistGru CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
+
+    /// <inheritdoc />
+    protected override TorchModule CreateTorchModel() => TorchModels.Gru();
+}
+
+/// <summary>A tanh SimpleRNN(128) on sequential MNIST against <c>nn.RNN(batch_first=True)</c>.</summary>
+public class RnnBenchmarks : NetworkBenchmarks<MnistRnn>
+{
+    /// <inheritdoc />
+    protected override MnistRnn CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
+
+    /// <inheritdoc />
+    protected override TorchModule CreateTorchModel() => TorchModels.Rnn();
 }

@@ -23,3 +23,10 @@ public partial class Mlp;
 [Dense(10)]
 public partial class Cnn;
 
+
+/// <summary>Sequential MNIST with an Elman RNN: 28 rows of 28 pixels, SimpleRNN(128) (tanh), last step -> Dense(10).</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(28, 28)]
+[SimpleRNN(128)]
+[Dense(10)]
+public partial class MnistRnn;

@@ -5,24 +5,22 @@ namespace Myelin.Benchmarks.Performance;
 
 /// <summary>
 /// Floating-point operations of a network's pass, counted from its parameter and layer tables (the generator does not
-/// emit the count yet): the multiply-adds of its dense and convolution layers, two FLOPs each. Element-wise work,
+/// emit the count yet): the multiply-adds of its dense, convolution and recurrent layers, two FLOPs each. Element-wise work,
 /// pooling, batch norm, residual sums, the loss and the optimizer are left out, as BLAS-style FLOP counts leave them out.
 /// </summary>
 internal static class NetworkFlops
 {
     /// <summary>
     /// FLOPs of one forward pass of one sample: <c>2·in·out</c> per dense layer, <c>2·C·k·k·F·OH·OW</c> per convolution
-    /// (the weight's element count times the output positions).
+    /// (the weight's element count times the output positions), <c>2·steps·gates·H·(in + H)</c> per recurrent layer (both
+    /// weights at every step).
     /// </summary>
     public static double ForwardPerSample(INetwork network)
     {
         double flops = 0;
         foreach (var tensor in network.Tensors.Where(t => t.Kind == TensorKind.Parameter && t.Shape.Count >= 2))
         {
-            var layer = network.Layers[tensor.LayerIndex];
-            // Positions per filter: the output's spatial size for a convolution ([F, OH, OW]), 1 for a dense layer ([out]).
-            long positions = layer.OutputShape.Skip(1).Aggregate(1L, (a, b) => a * b);
-            flops += 2.0 * tensor.Length * positions;
+            flops += 2.0 * tensor.Length * Positions(network, tensor.LayerIndex);
         }
         return flops;
     }
@@ -36,12 +34,24 @@ internal static class NetworkFlops
         double forward = ForwardPerSample(network);
         var first = network.Tensors.FirstOrDefault(t => t.Kind == TensorKind.Parameter && t.Shape.Count >= 2);
         double firstLayer = 0;
-        if (first is not null)
-        {
-            long positions = network.Layers[first.LayerIndex].OutputShape.Skip(1).Aggregate(1L, (a, b) => a * b);
-            firstLayer = 2.0 * first.Length * positions;
-        }
+        if (first is not null) firstLayer = 2.0 * first.Length * Positions(network, first.LayerIndex);
         return 3 * forward - firstLayer;
+    }
+
+    /// <summary>
+    /// How often a layer's weights are applied per sample: the output's spatial size for a convolution ([F, OH, OW]), the
+    /// steps for a recurrent layer or a dense layer on a sequence ([steps, units]), 1 for a dense layer ([out]).
+    /// </summary>
+    private static long Positions(INetwork network, int layerIndex)
+    {
+        var layer = network.Layers[layerIndex];
+        if (layer.Kind is "SimpleRNN" or "LSTM" or "GRU")
+        {
+            string input = layer.Inputs.Count > 0 ? layer.Inputs[0] : "input";
+            return input == "input" ? network.InputShape[0] : network.Layers.First(l => l.Name == input).OutputShape[0];
+        }
+        if (layer.Kind == "Dense") return layer.OutputShape.Count == 2 ? layer.OutputShape[0] : 1;
+        return layer.OutputShape.Skip(1).Aggregate(1L, (a, b) => a * b);
     }
 
     /// <summary>FLOPs of one benchmark call: a pass over <paramref name="batch"/> samples.</summary>
@@ -54,8 +64,8 @@ internal static class NetworkFlops
         foreach (var layer in network.Layers)
         {
             // Batch norm's scale and shift are element-wise work, left out like pooling and the sums of residual blocks.
-            if (layer.ParameterCount > 0 && layer.Kind is not ("Dense" or "Conv2D" or "BatchNorm1D" or "BatchNorm2D"))
-                throw new InvalidOperationException($"NetworkFlops counts dense and convolution layers (and leaves out batch norm), but layer {layer.Name} is a {layer.Kind} with parameters.");
+            if (layer.ParameterCount > 0 && layer.Kind is not ("Dense" or "Conv2D" or "BatchNorm1D" or "BatchNorm2D" or "SimpleRNN" or "LSTM" or "GRU"))
+                throw new InvalidOperationException($"NetworkFlops counts dense, convolution and recurrent layers (and leaves out batch norm), but layer {layer.Name} is a {layer.Kind} with parameters.");
         }
     }
 }

@@ -46,4 +46,13 @@ internal static class TorchModels
 
     /// <summary>The three-block ResNet: the twin of <see cref="Samples.Mnist.MnistResNet"/> (a module of its own: its forward adds shortcuts).</summary>
     public static nn.Module<Tensor, Tensor> ResNet() => new TorchResNet();
+
+    /// <summary>nn.LSTM(28, 128, batch_first=True), last step -> Linear(128, 10): the twin of <see cref="Samples.Mnist.MnistLstm"/>.</summary>
+    public static nn.Module<Tensor, Tensor> Lstm() => TorchSequenceClassifier.Lstm(28, 128, 10);
+
+    /// <summary>nn.GRU(28, 128, batch_first=True), last step -> Linear(128, 10): the twin of <see cref="Samples.Mnist.MnistGru"/>.</summary>
+    public static nn.Module<Tensor, Tensor> Gru() => TorchSequenceClassifier.Gru(28, 128, 10);
+
+    /// <summary>nn.RNN(28, 128, batch_first=True), last step -> Linear(128, 10): the twin of <see cref="Networks.MnistRnn"/>.</summary>
+    public static nn.Module<Tensor, Tensor> Rnn() => TorchSequenceClassifier.Rnn(28, 128, 10);
 }
