@@ -5,7 +5,7 @@ namespace Myelin.Generator.Tests.Numerics;
 /// <summary>
 /// Seeded random recurrent networks: a sequence input of 1 to 5 steps of 1 to 4 features, sometimes a dense layer on
 /// every step first, one or two recurrent layers (any cell, tanh or ReLU for the SimpleRNN, either direction setting,
-/// the first returning sequences when a second follows), sometimes a dense layer on every step of the last one's
+/// the first returning sequences when a second follows; 1 to 6 units, sometimes 8 to 19), sometimes a dense layer on every step of the last one's
 /// sequence, and a dense head that fits the loss (after a Flatten when the last layer returns sequences).
 /// </summary>
 internal static class RandomRecurrentNetworks
@@ -27,7 +27,9 @@ internal static class RandomRecurrentNetworks
         {
             var cell = Cells[(seed + d) % Cells.Length];
             sequences = d < depth - 1 || random.Next(3) == 0;
-            layers.Add(new RefRecurrent(cell, random.Next(1, 7), cell == RefCell.SimpleRNN && random.Next(2) == 0 ? Activation.ReLU : Activation.Tanh,
+            // Mostly 1 to 6 units (the kernels' scalar loops), sometimes 8 to 19 (their 8-wide SIMD loops and a tail).
+            int units = random.Next(4) == 0 ? random.Next(8, 20) : random.Next(1, 7);
+            layers.Add(new RefRecurrent(cell, units, cell == RefCell.SimpleRNN && random.Next(2) == 0 ? Activation.ReLU : Activation.Tanh,
                 ReturnSequences: sequences, Bidirectional: random.Next(2) == 0));
         }
         if (sequences)

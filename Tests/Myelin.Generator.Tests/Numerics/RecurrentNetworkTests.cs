@@ -62,6 +62,9 @@ public sealed class RecurrentNetworkTests
             }
         }
         Assert.Contains(recurrent, r => r is { Cell: RefCell.SimpleRNN, Activation: Activation.ReLU });
+        // The cell kernels run 8 units at a time with SIMD and the rest one by one: both paths, for each gated cell.
+        Assert.Contains(recurrent, r => r is { Cell: RefCell.LSTM, Units: > 8 } && r.Units % 8 != 0);
+        Assert.Contains(recurrent, r => r is { Cell: RefCell.GRU, Units: > 8 } && r.Units % 8 != 0);
         Assert.Contains(networks, n => n.Layers.Count(l => l is RefRecurrent) == 2);
         Assert.Contains(networks, n => n.Layers[0] is RefDense);
         Assert.Contains(networks, n => n.Layers.Zip(n.Layers.Skip(1)).Any(p => p.First is RefRecurrent { ReturnSequences: true } && p.Second is RefDense));
