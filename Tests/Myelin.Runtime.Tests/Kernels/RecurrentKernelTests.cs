@@ -79,10 +79,7 @@ public sealed class RecurrentKernelTests
     public void The_GRU_cell_forward_keeps_b_hn_inside_the_reset_gate(int hidden)
     {
         var random = new SeededRandom(200 + hidden);
-        var inputs = KernelTesting.RandomArray(Batch * 3 * hidden, ref random, 2f);
-        var products = KernelTesting.RandomArray(Batch * 3 * hidden, ref random, 2f);
-        var biasHn = KernelTesting.RandomArray(hidden, ref random);
-        var previous = KernelTesting.RandomArray(Batch * hidden, ref random);
+        var (inputs, products, biasHn, previous) = GruOperands(ref random, hidden);
         var (gates, hiddenProducts, state) = RunGruForward(inputs, products, biasHn, previous, hidden);
 
         for (int b = 0; b < Batch; b++)
@@ -107,10 +104,7 @@ public sealed class RecurrentKernelTests
     public void The_GRU_cell_backward_equals_central_differences_of_the_double_forward(int hidden)
     {
         var random = new SeededRandom(300 + hidden);
-        var inputs = KernelTesting.RandomArray(Batch * 3 * hidden, ref random, 2f);
-        var products = KernelTesting.RandomArray(Batch * 3 * hidden, ref random, 2f);
-        var biasHn = KernelTesting.RandomArray(hidden, ref random);
-        var previous = KernelTesting.RandomArray(Batch * hidden, ref random);
+        var (inputs, products, biasHn, previous) = GruOperands(ref random, hidden);
         var dh = KernelTesting.RandomArray(Batch * hidden, ref random);
         var (gates, hiddenProducts, _) = RunGruForward(inputs, products, biasHn, previous, hidden);
         var hiddenGradient = (float[])dh.Clone();
@@ -227,6 +221,11 @@ public sealed class RecurrentKernelTests
         RecurrentKernels.LstmCellForward(gates, cellPrevious, cell, cellTanh, state, Batch, hidden);
         return (gates, cell, cellTanh, state);
     }
+
+    // A GRU step's operands: the input projection and the hidden products (both [Batch, 3 * hidden]), b_hn, h_prev.
+    private static (float[] Inputs, float[] Products, float[] BiasHn, float[] Previous) GruOperands(ref SeededRandom random, int hidden) =>
+        (KernelTesting.RandomArray(Batch * 3 * hidden, ref random, 2f), KernelTesting.RandomArray(Batch * 3 * hidden, ref random, 2f),
+            KernelTesting.RandomArray(hidden, ref random), KernelTesting.RandomArray(Batch * hidden, ref random));
 
     private static (float[] Gates, float[] HiddenProducts, float[] Hidden) RunGruForward(float[] inputs, float[] products, float[] biasHn, float[] previous,
         int hidden)
