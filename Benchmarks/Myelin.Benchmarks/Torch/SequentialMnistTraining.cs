@@ -82,9 +82,9 @@ internal static class SequentialMnistTraining
             }
             accuracy = Accuracy(network, testX, testY);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Epoch {epoch,2}/{epochs}  loss {lossSum / train.Count:F4}  val_accuracy {accuracy:P2}  {clock.Elapsed.TotalSeconds:F2} s"));
+                $"Epoch {epoch,2}/{epochs}  loss {lossSum / train.Count:F4}  val_accuracy {accuracy * 100:F2}%  {clock.Elapsed.TotalSeconds:F2} s"));
         }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Held-out accuracy: {accuracy:P2}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Held-out accuracy: {accuracy * 100:F2}%"));
         return 0;
     }
 
