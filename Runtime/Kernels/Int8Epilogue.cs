@@ -49,11 +49,18 @@ internal readonly unsafe struct FloatStore(float* y) : IEpilogueStore
 /// The epilogue of an int8 dense or convolution product: <c>y = f(acc · scale[ch] + bias[ch])</c> per element, with the
 /// channel <c>ch</c> the row (convolution: one row per output channel) or the column (dense: one column per output).
 /// <c>scale[ch]</c> is the input's scale times the channel's weight scale, so <c>acc · scale</c> is the real-valued
-/// product. The multiply and the add are separate roundings on every path (no fused multiply-add), so the vector and
-/// scalar loops give the same bits for ReLU, LeakyReLU and no activation.
+/// product. The multiply and the add are separate roundings on every path (no fused multiply-add), and every activation
+/// is evaluated by the operator's eight-lane form (<see cref="Apply{TActivation}"/>), also for the scalar tails, so that
+/// an element's result does not depend on where it falls in a row: a reference that evaluates each element the same way
+/// gets the same bits for every activation.
 /// </summary>
 internal static unsafe class Int8Epilogue
 {
+    /// <summary><c>f(z)</c> by the operator's eight-lane form, the way every int8 kernel evaluates activations.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static float Apply<TActivation>(TActivation activation, float z) where TActivation : struct, IActivationOperator =>
+        activation.Apply(Vector256.Create(z)).ToScalar();
+
     /// <summary>Rows <c>0 .. rows - 1</c> of <c>acc</c> (row stride <paramref name="accStride"/>), channel = row, into rows of <paramref name="cols"/>.</summary>
     public static void PerRow<TActivation, TStore>(int* acc, int accStride, int rows, int cols, float* scale, float* bias, TActivation activation, TStore store)
         where TActivation : struct, IActivationOperator where TStore : struct, IEpilogueStore
@@ -74,7 +81,7 @@ internal static unsafe class Int8Epilogue
                     store.Store(low, high, target + c);
                 }
             }
-            for (; c < cols; c++) store.Store(activation.Apply((float)source[c] * s + b), target + c);
+            for (; c < cols; c++) store.Store(Apply(activation, (float)source[c] * s + b), target + c);
         }
     }
 
@@ -97,7 +104,7 @@ internal static unsafe class Int8Epilogue
                     store.Store(low, high, target + c);
                 }
             }
-            for (; c < cols; c++) store.Store(activation.Apply((float)source[c] * scale[c] + (bias is null ? 0f : bias[c])), target + c);
+            for (; c < cols; c++) store.Store(Apply(activation, (float)source[c] * scale[c] + (bias is null ? 0f : bias[c])), target + c);
         }
     }
 
@@ -111,7 +118,7 @@ internal static unsafe class Int8Epilogue
             for (; i + 16 <= count; i += 16)
                 store.Store(activation.Apply(Vector256.Load(z + i)), activation.Apply(Vector256.Load(z + i + 8)), i);
         }
-        for (; i < count; i++) store.Store(activation.Apply(z[i]), i);
+        for (; i < count; i++) store.Store(Apply(activation, z[i]), i);
     }
 
     /// <summary>Checks an epilogue's per-channel spans: <paramref name="channels"/> scales, and as many biases or none.</summary>

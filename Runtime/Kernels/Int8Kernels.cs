@@ -7,7 +7,8 @@ namespace Myelin.Kernels;
 /// <summary>
 /// The element-wise and pooling kernels of int8 inference. Values are symmetric int8: a value <c>q</c> with scale
 /// <c>s</c> stands for <c>q · s</c>, with <c>q</c> in [-127, 127] (zero point 0). Every kernel that leaves int8 rounds
-/// the same way, <see cref="Quantize(float)"/>: half to even, then clamped.
+/// the same way, <see cref="Quantize(float)"/>: half to even, then clamped. Activations are evaluated by the operators'
+/// eight-lane form everywhere, also one element at a time, so a result never depends on where an element falls.
 /// </summary>
 public static class Int8Kernels
 {
@@ -72,7 +73,7 @@ public static class Int8Kernels
         where TActivation : struct, IActivationOperator
     {
         if (table.Length < TableLength) throw new ArgumentException($"An activation table holds {TableLength} values.", nameof(table));
-        for (int q = -128; q <= 127; q++) table[q + 128] = Quantize(activation.Apply(q * inputScale) * inverseOutputScale);
+        for (int q = -128; q <= 127; q++) table[q + 128] = Quantize(Int8Epilogue.Apply(activation, q * inputScale) * inverseOutputScale);
     }
 
     /// <summary>The float form of <see cref="BuildTable{TActivation}(Span{sbyte}, float, float, TActivation)"/>: <c>table[q + 128] = f(q · inputScale)</c>, for a layer whose output is float.</summary>
@@ -80,7 +81,7 @@ public static class Int8Kernels
         where TActivation : struct, IActivationOperator
     {
         if (table.Length < TableLength) throw new ArgumentException($"An activation table holds {TableLength} values.", nameof(table));
-        for (int q = -128; q <= 127; q++) table[q + 128] = activation.Apply(q * inputScale);
+        for (int q = -128; q <= 127; q++) table[q + 128] = Int8Epilogue.Apply(activation, q * inputScale);
     }
 
     /// <summary><c>y[i] = table[x[i] + 128]</c>.</summary>
@@ -131,7 +132,7 @@ public static class Int8Kernels
             for (int c = 0; c < channels; c++)
             {
                 float s = scale[c], t = shift[c];
-                for (int p = 0; p < spatial; p++, i++) store.Store(activation.Apply(x[i] * s + t), i);
+                for (int p = 0; p < spatial; p++, i++) store.Store(Int8Epilogue.Apply(activation, x[i] * s + t), i);
             }
         }
     }

@@ -53,7 +53,7 @@ public sealed class Int8LayerTests
 
     public static TheoryData<int, int, int, int> DenseShapes => new()
     {
-        { 1, 784, 128, 0 }, { 64, 784, 128, 0 }, { 3, 37, 10, 1 }, { 64, 400, 120, 0 }, { 5, 9, 3, 2 },
+        { 1, 784, 128, 0 }, { 64, 784, 128, 0 }, { 3, 37, 10, 1 }, { 64, 400, 120, 0 }, { 5, 9, 3, 2 }, { 7, 50, 21, 3 }, { 2, 30, 40, 4 },
     };
 
     [Theory]
@@ -83,9 +83,17 @@ public sealed class Int8LayerTests
                 Int8Layers.Dense(x, y, batch, inputs, outputs, packed, sums, scale, bias, inverse, new IdentityOperator());
                 Int8Layers.Dense(x, floats, batch, inputs, outputs, packed, sums, scale, bias, new IdentityOperator());
                 break;
-            default:
+            case 2:
                 Int8Layers.Dense(x, y, batch, inputs, outputs, packed, sums, scale, bias, inverse, new LeakyReLUOperator(0.1f));
                 Int8Layers.Dense(x, floats, batch, inputs, outputs, packed, sums, scale, bias, new LeakyReLUOperator(0.1f));
+                break;
+            case 3:
+                Int8Layers.Dense(x, y, batch, inputs, outputs, packed, sums, scale, bias, inverse, new SigmoidOperator());
+                Int8Layers.Dense(x, floats, batch, inputs, outputs, packed, sums, scale, bias, new SigmoidOperator());
+                break;
+            default:
+                Int8Layers.Dense(x, y, batch, inputs, outputs, packed, sums, scale, bias, inverse, new TanhOperator());
+                Int8Layers.Dense(x, floats, batch, inputs, outputs, packed, sums, scale, bias, new TanhOperator());
                 break;
         }
 
@@ -93,7 +101,15 @@ public sealed class Int8LayerTests
         for (int o = 0; o < outputs; o++)
         {
             float z = (float)acc[b * outputs + o] * scale[o] + bias[o];
-            float f = activation switch { 0 => MathF.Max(z, 0f), 1 => z, _ => z > 0f ? z : 0.1f * z };
+            // Sigmoid and tanh by the operators' eight-lane form, as every int8 kernel evaluates them (one element at a time included).
+            float f = activation switch
+            {
+                0 => MathF.Max(z, 0f),
+                1 => z,
+                2 => z > 0f ? z : 0.1f * z,
+                3 => Lane(new SigmoidOperator(), z),
+                _ => Lane(new TanhOperator(), z),
+            };
             Assert.Equal(f, floats[b * outputs + o]);
             Assert.Equal(Int8Kernels.Quantize(f * inverse), y[b * outputs + o]);
         }
@@ -198,7 +214,7 @@ public sealed class Int8LayerTests
         Int8Kernels.Lookup(x, y, table);
 
         for (int i = 0; i < 256; i++)
-            Assert.Equal(Int8Kernels.Quantize(1f / (1f + MathF.Exp(-x[i] * 0.05f)) * 127f), y[i]);
+            Assert.Equal(Int8Kernels.Quantize(Lane(new SigmoidOperator(), x[i] * 0.05f) * 127f), y[i]);
     }
 
     [Fact]
@@ -233,6 +249,10 @@ public sealed class Int8LayerTests
         Int8Kernels.Requantize(x, y, 1f);
         Assert.Equal(x, y);
     }
+
+    /// <summary>An activation of one value by the operator's eight-lane form.</summary>
+    private static float Lane<T>(T activation, float z) where T : struct, IActivationOperator =>
+        System.Runtime.Intrinsics.Vector256.ToScalar(activation.Apply(System.Runtime.Intrinsics.Vector256.Create(z)));
 
     /// <summary>The im2col columns of one sample as <c>[positions, depth]</c> rows (column j of the product is position j).</summary>
     private static sbyte[] Columns(sbyte[] x, ConvolutionShape shape)
