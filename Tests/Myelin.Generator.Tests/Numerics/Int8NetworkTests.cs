@@ -32,6 +32,19 @@ public sealed class Int8NetworkTests
     }
 
     [Fact]
+    public void Thirty_random_graphs_and_the_graph_examples_in_int8_match_the_integer_reference()
+    {
+        // Residual sums of differently scaled inputs, concatenations requantised to one scale, values read by several layers.
+        var networks = Enumerable.Range(0, 15).Select(i => RandomGraphs.Dense(seed: 9000 + i, className: "GraphMlp" + i, loss: Losses[i % 3]))
+            .Concat(Enumerable.Range(0, 15).Select(i => RandomGraphs.Conv(seed: 9100 + i, className: "GraphCnn" + i, loss: Losses[i % 3])))
+            .Concat(GraphExamples.All)
+            .ToList();
+        Assert.Contains(networks, n => n.Layers.Any(l => l is RefAdd));
+        Assert.Contains(networks, n => n.Layers.Any(l => l is RefConcat));
+        CompareAll(networks, seed: 90);
+    }
+
+    [Fact]
     public void Networks_with_a_softmax_that_other_layers_read_are_refused_with_MYL0040_and_the_rest_are_not()
     {
         var networks = Enumerable.Range(0, 40).Select(i => RandomNetworks.Dense(seed: 7000 + i, className: "Mlp" + i, loss: Losses[i % 3])).ToList();

@@ -185,10 +185,35 @@ internal static class Int8Reference
                         else y.Q = f.Select(v => (int)Int8Kernels.Quantize(v * outInverse)).ToArray();
                     }
                     break;
+                case RefAdd:
+                    // The sum in real units, input by input in the layer's order: z = q0 s0 + q1 s1 + ...
+                    for (int k = 0; k < op.Inputs.Length; k++)
+                    {
+                        var term = Read(op.Inputs[k]);
+                        for (int i = 0; i < z.Length; i++) z[i] = k == 0 ? term.Q![i] * term.Scale : z[i] + term.Q![i] * term.Scale;
+                    }
+                    break;
+                case RefConcat:
+                {
+                    // Each sample is its inputs' samples one after another, each moved to the output's scale.
+                    var q = new int[batch * size];
+                    int offset = 0;
+                    foreach (int source in op.Inputs)
+                    {
+                        var part = Read(source);
+                        float ratio = part.Scale / y.Scale;
+                        for (int b = 0; b < batch; b++)
+                        for (int i = 0; i < part.Size; i++)
+                            q[b * size + offset + i] = ratio == 1f ? part.Q![b * part.Size + i] : Int8Kernels.Quantize(part.Q![b * part.Size + i] * ratio);
+                        offset += part.Size;
+                    }
+                    y.Q = q;
+                    break;
+                }
                 default:
                     throw new InvalidOperationException($"The int8 reference has no {layer.GetType().Name}.");
             }
-            if (layer is RefDense or RefConv2D or RefBatchNorm)
+            if (layer is RefDense or RefConv2D or RefBatchNorm or RefAdd)
             {
                 // The epilogue: the op's activation (its own, or one fused in), then float or requantised.
                 var activated = z.Select(v => Lane(op.Activation, op.Slope, v)).ToArray();
