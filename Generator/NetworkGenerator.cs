@@ -76,14 +76,15 @@ public sealed class NetworkGenerator : IIncrementalGenerator
 
     /// <summary>
     /// The int8 backend, for networks that ask for it (<c>[Network(Int8 = true)]</c>): the int8 decisions on top of the
-    /// float plan (with their own diagnostics, MYL0040), then the nested int8 class. Networks without the flag never
-    /// reach these steps.
+    /// float plan (with their own diagnostics, MYL0040), then the nested int8 class. Like the GPU step, every step runs
+    /// (and caches) for every network; for one without the flag it plans nothing and emits nothing.
     /// </summary>
     private static void RegisterInt8(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ParseResult> parsed)
     {
         IncrementalValuesProvider<QuantizationResult> quantized = parsed
-            .Where(static result => result.Spec is { Int8: true })
-            .Select(static (result, ct) => SafeQuantize(result, ct))
+            .Select(static (result, ct) => result.Spec is { Int8: true }
+                ? SafeQuantize(result, ct)
+                : new QuantizationResult(null, result.ClassName, EquatableArray<DiagnosticInfo>.Empty))
             .WithTrackingName(TrackingNames.PlanInt8);
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = quantized
             .Select(static (result, _) => result.Diagnostics)
@@ -93,8 +94,9 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             foreach (var item in items) spc.ReportDiagnostic(item.ToDiagnostic());
         });
         IncrementalValuesProvider<EmitResult> emitted = quantized
-            .Where(static result => result.Plan is not null)
-            .Select(static (result, _) => SafeEmitInt8(result))
+            .Select(static (result, _) => result.Plan is null
+                ? new EmitResult(null, EquatableArray<DiagnosticInfo>.Empty, result.ClassName)
+                : SafeEmitInt8(result))
             .WithTrackingName(TrackingNames.EmitInt8);
         context.RegisterSourceOutput(emitted, static (spc, result) => AddSource(spc, result));
     }
