@@ -184,14 +184,16 @@ public static partial class Int8Gemm
         fixed (sbyte* a = activations, b = packedWeights)
         fixed (int* sums = weightSums, pc = c)
         {
-            var product = new Product(set, activationsInA: true, a, lda: k, k, b, sums, m, n, pc);
+            var product = new Product(set, activationsInA: true, a, lda: k, k, b, sums, m, n);
+            var sink = new Int32Sink(pc, n);
             if ((long)m * n * k < ParallelThreshold || m < 8)
             {
-                product.Rows(0, m);
+                product.Rows(sink, 0, m);
                 return;
             }
             var work = s_work ??= new ProductWork();
             work.Product = product;
+            work.Sink = sink;
             KernelThreads.Run(work, Math.Min(KernelThreads.Parallelism, (m + 3) / 4));
         }
     }
@@ -207,11 +209,23 @@ public static partial class Int8Gemm
         Require(packedActivations.Length >= PackedLength(n, k), nameof(packedActivations), "shorter than PackedLength(n, k)");
         Require(c.Length >= m * n, nameof(c), "shorter than m * n");
         if (m == 0 || n == 0) return;
+        fixed (int* pc = c) MultiplyWeightsByActivations(weightRows, weightSums, m, k, packedActivations, n, new Int32Sink(pc, n), set);
+    }
+
+    /// <summary>
+    /// As <see cref="MultiplyWeightsByActivations(ReadOnlySpan{sbyte}, ReadOnlySpan{int}, int, int, ReadOnlySpan{sbyte}, int, Span{int})"/>,
+    /// with each tile's sums handed to <paramref name="sink"/> (a convolution's epilogue) instead of stored. The caller has
+    /// checked the lengths.
+    /// </summary>
+    internal static unsafe void MultiplyWeightsByActivations<TSink>(ReadOnlySpan<sbyte> weightRows, ReadOnlySpan<int> weightSums, int m, int k,
+        ReadOnlySpan<sbyte> packedActivations, int n, TSink sink, Int8InstructionSet set) where TSink : struct, ITileSink
+    {
         fixed (sbyte* a = weightRows, b = packedActivations)
-        fixed (int* sums = weightSums, pc = c)
+        fixed (int* sums = weightSums)
         {
             // The rows are padded with zeros, so the whole padded depth can be read four bytes at a time.
-            new Product(set, activationsInA: false, a, lda: kp, kp, b, sums, m, n, pc).Rows(0, m);
+            int kp = PaddedDepth(k);
+            new Product(set, activationsInA: false, a, lda: kp, kp, b, sums, m, n).Rows(sink, 0, m);
         }
     }
 
@@ -221,12 +235,13 @@ public static partial class Int8Gemm
     private sealed class ProductWork : IParallelWork
     {
         public Product Product;
+        public Int32Sink Sink;
 
         public void Execute(int part, int parts)
         {
             int blocks = (Product.M + 3) / 4;
             int first = blocks * part / parts * 4, last = Math.Min(Product.M, blocks * (part + 1) / parts * 4);
-            if (first < last) Product.Rows(first, last);
+            if (first < last) Product.Rows(Sink, first, last);
         }
     }
 
@@ -234,7 +249,7 @@ public static partial class Int8Gemm
     /// One product with its operands pinned: A is read by rows (four bytes at a time, broadcast), B is packed in panels.
     /// <see cref="ActivationsInA"/> says which of the two holds the activations, and so which sums the VNNI path subtracts.
     /// </summary>
-    private readonly unsafe struct Product(Int8InstructionSet set, bool activationsInA, sbyte* a, int lda, int k, sbyte* b, int* sums, int m, int n, int* c)
+    private readonly unsafe struct Product(Int8InstructionSet set, bool activationsInA, sbyte* a, int lda, int k, sbyte* b, int* sums, int m, int n)
     {
         public readonly Int8InstructionSet Set = set;
         public readonly bool ActivationsInA = activationsInA;
@@ -245,42 +260,46 @@ public static partial class Int8Gemm
         public readonly int* Sums = sums;
         public readonly int M = m;
         public readonly int N = n;
-        public readonly int* C = c;
 
-        /// <summary>Computes rows <paramref name="first"/> .. <paramref name="last"/> - 1 of C.</summary>
-        public void Rows(int first, int last)
+        /// <summary>Computes rows <paramref name="first"/> .. <paramref name="last"/> - 1 of the product into <paramref name="sink"/>.</summary>
+        public void Rows<TSink>(TSink sink, int first, int last) where TSink : struct, ITileSink
         {
             switch (Set)
             {
-                case Int8InstructionSet.AvxVnni when ActivationsInA: Tiles<VnniDot, ActivationRows>(first, last); break;
-                case Int8InstructionSet.AvxVnni: Tiles<VnniDot, ActivationColumns>(first, last); break;
-                case Int8InstructionSet.Avx2 when ActivationsInA: Tiles<Avx2Dot, ActivationRows>(first, last); break;
-                case Int8InstructionSet.Avx2: Tiles<Avx2Dot, ActivationColumns>(first, last); break;
-                default: Portable(first, last); break;
+                case Int8InstructionSet.AvxVnni when ActivationsInA: Tiles<VnniDot, ActivationRows, TSink>(sink, first, last); break;
+                case Int8InstructionSet.AvxVnni: Tiles<VnniDot, ActivationColumns, TSink>(sink, first, last); break;
+                case Int8InstructionSet.Avx2 when ActivationsInA: Tiles<Avx2Dot, ActivationRows, TSink>(sink, first, last); break;
+                case Int8InstructionSet.Avx2: Tiles<Avx2Dot, ActivationColumns, TSink>(sink, first, last); break;
+                default: Portable(sink, first, last); break;
             }
         }
 
-        /// <summary>Four rows against one panel where it can; the remaining rows one at a time against four panels, then one.</summary>
-        private void Tiles<TDot, TOrder>(int first, int last) where TDot : struct, IInt8Dot where TOrder : struct, IOperandOrder
+        /// <summary>Four rows against two panels, then one, where it can; the remaining rows one at a time against four panels, then one.</summary>
+        private void Tiles<TDot, TOrder, TSink>(TSink sink, int first, int last)
+            where TDot : struct, IInt8Dot where TOrder : struct, IOperandOrder where TSink : struct, ITileSink
         {
             int panels = (N + PanelWidth - 1) / PanelWidth;
             int panelBytes = PaddedDepth(K) / 4 * GroupBytes;
             int row = first;
             for (; row + 4 <= last; row += 4)
             {
-                for (int panel = 0; panel < panels; panel++)
-                    Kernel4x1<TDot, TOrder>(A + (long)row * Lda, Lda, K, B + (long)panel * panelBytes, SumsFor<TOrder>(row, panel),
-                        C + (long)row * N + panel * PanelWidth, N, Math.Min(PanelWidth, N - panel * PanelWidth));
+                int panel = 0;
+                for (; panel + 2 <= panels; panel += 2)
+                    Kernel4x2<TDot, TOrder, TSink>(A + (long)row * Lda, Lda, K, B + (long)panel * panelBytes, panelBytes, SumsFor<TOrder>(row, panel),
+                        sink, row, panel * PanelWidth, Math.Min(2 * PanelWidth, N - panel * PanelWidth));
+                for (; panel < panels; panel++)
+                    Kernel4x1<TDot, TOrder, TSink>(A + (long)row * Lda, Lda, K, B + (long)panel * panelBytes, SumsFor<TOrder>(row, panel),
+                        sink, row, panel * PanelWidth, Math.Min(PanelWidth, N - panel * PanelWidth));
             }
             for (; row < last; row++)
             {
                 int panel = 0;
                 for (; panel + 4 <= panels; panel += 4)
-                    Kernel1x4<TDot, TOrder>(A + (long)row * Lda, K, B + (long)panel * panelBytes, panelBytes, SumsFor<TOrder>(row, panel),
-                        C + (long)row * N + panel * PanelWidth, Math.Min(4 * PanelWidth, N - panel * PanelWidth));
+                    Kernel1x4<TDot, TOrder, TSink>(A + (long)row * Lda, K, B + (long)panel * panelBytes, panelBytes, SumsFor<TOrder>(row, panel),
+                        sink, row, panel * PanelWidth, Math.Min(4 * PanelWidth, N - panel * PanelWidth));
                 for (; panel < panels; panel++)
-                    Kernel1x1<TDot, TOrder>(A + (long)row * Lda, K, B + (long)panel * panelBytes, SumsFor<TOrder>(row, panel),
-                        C + (long)row * N + panel * PanelWidth, Math.Min(PanelWidth, N - panel * PanelWidth));
+                    Kernel1x1<TDot, TOrder, TSink>(A + (long)row * Lda, K, B + (long)panel * panelBytes, SumsFor<TOrder>(row, panel),
+                        sink, row, panel * PanelWidth, Math.Min(PanelWidth, N - panel * PanelWidth));
             }
         }
 
@@ -289,7 +308,7 @@ public static partial class Int8Gemm
             TOrder.ActivationsInA ? Sums + panel * PanelWidth : Sums + row;
 
         /// <summary>The reference loops, on the packed layout itself.</summary>
-        private void Portable(int first, int last)
+        private void Portable<TSink>(TSink sink, int first, int last) where TSink : struct, ITileSink
         {
             int groups = PaddedDepth(K) / 4;
             for (int i = first; i < last; i++)
@@ -300,7 +319,7 @@ public static partial class Int8Gemm
                     sbyte* column = B + (long)(j / PanelWidth) * groups * GroupBytes + j % PanelWidth * 4;
                     int sum = 0;
                     for (int d = 0; d < K; d++) sum += aRow[d] * column[d / 4 * GroupBytes + d % 4];
-                    C[(long)i * N + j] = sum;
+                    sink.Store(i, j, sum);
                 }
             }
         }

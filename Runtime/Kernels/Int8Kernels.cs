@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Myelin.Kernels;
 
@@ -10,7 +11,7 @@ namespace Myelin.Kernels;
 /// the same way, <see cref="Quantize(float)"/>: half to even, then clamped. Activations are evaluated by the operators'
 /// eight-lane form everywhere, also one element at a time, so a result never depends on where an element falls.
 /// </summary>
-public static class Int8Kernels
+public static partial class Int8Kernels
 {
     /// <summary>Entries of an activation table: one per int8 value.</summary>
     public const int TableLength = 256;
@@ -39,7 +40,19 @@ public static class Int8Kernels
         fixed (float* px = x)
         fixed (sbyte* pq = q)
         {
-            Int8Epilogue.Elements(px, x.Length, new IdentityOperator(), new Int8Store(pq, inverseScale));
+            int done = 0;
+            if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+            {
+                // Sixteen at a time; vpmovdb narrows the clamped int32 lanes to bytes in one instruction.
+                var scale = Vector512.Create(inverseScale);
+                for (; done + 16 <= x.Length; done += 16)
+                {
+                    var v = Vector512.Round(Vector512.Load(px + done) * scale);
+                    v = Vector512.Min(Vector512.Max(v, Vector512.Create(-127f)), Vector512.Create(127f));
+                    Avx512F.ConvertToVector128SByte(Vector512.ConvertToInt32(v)).Store(pq + done);
+                }
+            }
+            Int8Epilogue.Elements(px + done, x.Length - done, new IdentityOperator(), new Int8Store(pq + done, inverseScale));
         }
     }
 
@@ -174,6 +187,11 @@ public static class Int8Kernels
     {
         CheckPool(x.Length, y.Length, shape);
         int h = shape.Height, w = shape.Width, oh = shape.OutHeight, ow = shape.OutWidth, k = shape.Kernel, s = shape.Stride;
+        if (k == 2 && s == 2)
+        {
+            MaxPool2x2(x, y, shape);
+            return;
+        }
         for (int plane = 0; plane < shape.Planes; plane++)
         {
             var source = x.Slice(plane * h * w, h * w);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System;
 
 namespace Myelin.Kernels;
@@ -13,13 +15,42 @@ namespace Myelin.Kernels;
 /// <c>[F, P]</c> output, already NCHW. Samples are split across cores when the batch is large enough; each core has its
 /// own scratch, so results do not depend on the number of cores. Scratch arrays are per thread and grow on first use only.
 /// </remarks>
-public static class Int8Layers
+public static partial class Int8Layers
 {
     /// <summary>Multiply-adds of a batch from which a convolution's samples are split across cores.</summary>
     private const long ParallelThreshold = 1L << 21;
 
     [ThreadStatic] private static int[]? s_sums;
     [ThreadStatic] private static sbyte[]? s_columns;
+
+    /// <summary>
+    /// The epilogue of a convolution on a register tile's sums: row = output channel, so <c>z = acc · scale[row] + bias[row]</c>,
+    /// the activation, and the store, written at <c>row · positions + column</c> (the sample's NCHW output).
+    /// </summary>
+    private readonly unsafe struct ConvolutionSink<TActivation, TStore>(float* scale, float* bias, TActivation activation, TStore store, int positions)
+        : ITileSink where TActivation : struct, IActivationOperator where TStore : struct, IEpilogueStore
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store(int row, int column, Vector256<int> low, Vector256<int> high, int count)
+        {
+            if (count <= 0) return;
+            var s = Vector256.Create(scale[row]);
+            var b = Vector256.Create(bias is null ? 0f : bias[row]);
+            var zLow = activation.Apply(Vector256.ConvertToSingle(low) * s + b);
+            var zHigh = activation.Apply(Vector256.ConvertToSingle(high) * s + b);
+            int index = row * positions + column;
+            if (count >= Int8Gemm.PanelWidth)
+            {
+                store.Store(zLow, zHigh, index);
+                return;
+            }
+            // The last panel of a row: only its first positions are real, and a whole store would reach the next row.
+            for (int i = 0; i < count; i++) store.Store(i < 8 ? Vector256.GetElement(zLow, i) : Vector256.GetElement(zHigh, i - 8), index + i);
+        }
+
+        public void Store(int row, int column, int sum) =>
+            store.Store(Int8Epilogue.Apply(activation, (float)sum * scale[row] + (bias is null ? 0f : bias[row])), row * positions + column);
+    }
 
     /// <summary>
     /// <c>y[b, o] = Quantize(f(Σ_i x[b, i] W[o, i] · scale[o] + bias[o]) · inverseOutputScale)</c>.
@@ -83,18 +114,26 @@ public static class Int8Layers
     /// <param name="bias">[F], or empty for none.</param>
     /// <param name="inverseOutputScale">One over the output's scale.</param>
     /// <param name="activation">The activation applied before requantising.</param>
-    public static unsafe void Convolution<TActivation>(ReadOnlySpan<sbyte> x, Span<sbyte> y, int batch, in ConvolutionShape shape, int filters,
+    public static void Convolution<TActivation>(ReadOnlySpan<sbyte> x, Span<sbyte> y, int batch, in ConvolutionShape shape, int filters,
         ReadOnlySpan<sbyte> weightRows, ReadOnlySpan<int> weightSums, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias,
         float inverseOutputScale, TActivation activation)
+        where TActivation : struct, IActivationOperator =>
+        Convolution(x, y, batch, shape, filters, weightRows, weightSums, scale, bias, inverseOutputScale, activation, Int8Gemm.InstructionSet);
+
+    /// <summary>As the public overload, on the instruction set given (tests force each one).</summary>
+    internal static unsafe void Convolution<TActivation>(ReadOnlySpan<sbyte> x, Span<sbyte> y, int batch, in ConvolutionShape shape, int filters,
+        ReadOnlySpan<sbyte> weightRows, ReadOnlySpan<int> weightSums, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias,
+        float inverseOutputScale, TActivation activation, Int8InstructionSet set)
         where TActivation : struct, IActivationOperator
     {
+        if (!Int8Gemm.IsSupported(set)) throw new PlatformNotSupportedException($"This CPU has no {set} instructions.");
         CheckConvolution(x.Length, y.Length, batch, shape, filters, weightRows.Length, weightSums.Length, scale, bias);
         fixed (sbyte* px = x, py = y, pw = weightRows)
         fixed (int* psums = weightSums)
         fixed (float* ps = scale, pb = bias)
         {
             var work = ConvolutionWork<TActivation>.Instance;
-            work.Set(px, py, isFloat: false, batch, shape, filters, pw, psums, ps, pb, inverseOutputScale, activation);
+            work.Set(px, py, isFloat: false, batch, shape, filters, pw, psums, ps, pb, inverseOutputScale, activation, set);
             Run(work, batch, (long)batch * filters * shape.ColumnRows * shape.Positions);
         }
     }
@@ -112,7 +151,7 @@ public static class Int8Layers
         fixed (float* ps = scale, pb = bias)
         {
             var work = ConvolutionWork<TActivation>.Instance;
-            work.Set(px, py, isFloat: true, batch, shape, filters, pw, psums, ps, pb, 1f, activation);
+            work.Set(px, py, isFloat: true, batch, shape, filters, pw, psums, ps, pb, 1f, activation, Int8Gemm.InstructionSet);
             Run(work, batch, (long)batch * filters * shape.ColumnRows * shape.Positions);
         }
     }
@@ -121,43 +160,6 @@ public static class Int8Layers
     {
         int parts = multiplyAdds >= ParallelThreshold ? Math.Min(KernelThreads.Parallelism, batch) : 1;
         KernelThreads.Run(work, parts);
-    }
-
-    /// <summary>
-    /// im2col of one int8 sample straight into the panel layout of <see cref="Int8Gemm"/>: column <c>p</c> (an output
-    /// position) and depth <c>k = (c·kh + ky)·kw + kx</c> go to byte <c>((p / 16)·groups + k / 4)·64 + (p % 16)·4 + k % 4</c>,
-    /// and every position outside the input (padding), past the last position or past the last depth step is zero.
-    /// </summary>
-    /// <param name="x">[C, H, W].</param>
-    /// <param name="packed"><see cref="Int8Gemm.PackedLength"/>(positions, C·k·k) bytes.</param>
-    /// <param name="shape">The convolution's geometry.</param>
-    public static void Im2ColPacked(ReadOnlySpan<sbyte> x, Span<sbyte> packed, in ConvolutionShape shape)
-    {
-        int h = shape.Height, w = shape.Width, kernel = shape.Kernel, stride = shape.Stride;
-        int oh = shape.OutHeight, ow = shape.OutWidth, depth = shape.ColumnRows;
-        int groups = Int8Gemm.PaddedDepth(depth) / 4;
-        Int8Kernels.CheckLengths(shape.Channels * h * w, x.Length, nameof(x));
-        Int8Kernels.CheckLengths(Int8Gemm.PackedLength(shape.Positions, depth), packed.Length, nameof(packed));
-        packed.Slice(0, Int8Gemm.PackedLength(shape.Positions, depth)).Clear();
-        for (int k = 0; k < depth; k++)
-        {
-            int c = k / (kernel * kernel), ky = k / kernel % kernel, kx = k % kernel;
-            var plane = x.Slice(c * h * w, h * w);
-            int groupOffset = k / 4 * 64 + k % 4;
-            for (int oy = 0; oy < oh; oy++)
-            {
-                int iy = oy * stride + ky - shape.PadTop;
-                if ((uint)iy >= (uint)h) continue;
-                var row = plane.Slice(iy * w, w);
-                for (int ox = 0; ox < ow; ox++)
-                {
-                    int ix = ox * stride + kx - shape.PadLeft;
-                    if ((uint)ix >= (uint)w) continue;
-                    int p = oy * ow + ox;
-                    packed[(p >> 4) * groups * 64 + groupOffset + (p & 15) * 4] = row[ix];
-                }
-            }
-        }
     }
 
     private static void CheckConvolution(int xLength, int yLength, int batch, in ConvolutionShape shape, int filters, int weightLength, int sumsLength,
@@ -195,10 +197,12 @@ public static class Int8Layers
         private float* _scale, _bias;
         private float _inverseOutputScale;
         private TActivation _activation;
+        private Int8InstructionSet _set;
 
         public void Set(sbyte* x, void* y, bool isFloat, int batch, in ConvolutionShape shape, int filters, sbyte* weights, int* sums,
-            float* scale, float* bias, float inverseOutputScale, TActivation activation)
+            float* scale, float* bias, float inverseOutputScale, TActivation activation, Int8InstructionSet set)
         {
+            _set = set;
             _x = x;
             _y = y;
             _isFloat = isFloat;
@@ -216,23 +220,20 @@ public static class Int8Layers
             if (first == last) return;
             int depth = _shape.ColumnRows, positions = _shape.Positions;
             int inputSize = _shape.Channels * _shape.Height * _shape.Width, outputSize = _filters * positions;
-            int padded = Int8Gemm.PaddedColumns(positions);
             var columns = Scratch(ref s_columns, Int8Gemm.PackedLength(positions, depth));
-            var sums = Scratch(ref s_sums, _filters * padded);
             var weights = new ReadOnlySpan<sbyte>(_weights, _filters * Int8Gemm.PaddedDepth(depth));
             var weightSums = new ReadOnlySpan<int>(_sums, _filters);
-            fixed (int* acc = sums)
+            var set = _set;
+            for (int b = first; b < last; b++)
             {
-                for (int b = first; b < last; b++)
-                {
-                    Im2ColPacked(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, inputSize), columns, _shape);
-                    // Sums over every padded position (ldc = padded): the product stores whole panels, the epilogue reads P of them.
-                    Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, columns, padded, sums);
-                    if (_isFloat)
-                        Int8Epilogue.PerRow(acc, padded, _filters, positions, _scale, _bias, _activation, new FloatStore((float*)_y + (long)b * outputSize));
-                    else
-                        Int8Epilogue.PerRow(acc, padded, _filters, positions, _scale, _bias, _activation, new Int8Store((sbyte*)_y + (long)b * outputSize, _inverseOutputScale));
-                }
+                Im2ColPacked(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, inputSize), columns, _shape);
+                // The epilogue runs on each tile's sums in registers: no int32 matrix is written.
+                if (_isFloat)
+                    Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, columns, positions,
+                        new ConvolutionSink<TActivation, FloatStore>(_scale, _bias, _activation, new FloatStore((float*)_y + (long)b * outputSize), positions), set);
+                else
+                    Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, columns, positions,
+                        new ConvolutionSink<TActivation, Int8Store>(_scale, _bias, _activation, new Int8Store((sbyte*)_y + (long)b * outputSize, _inverseOutputScale), positions), set);
             }
         }
     }

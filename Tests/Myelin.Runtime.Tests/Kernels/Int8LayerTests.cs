@@ -154,6 +154,31 @@ public sealed class Int8LayerTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Int8GemmTests.Sets), MemberType = typeof(Int8GemmTests))]
+    public void Every_instruction_set_gives_a_convolution_the_same_bits(Int8InstructionSet set)
+    {
+        // The epilogue runs on each register tile (and, on the portable path, on each sum): every path must agree.
+        var shape = Geometry(3, 9, 7, 3, 1, 1);
+        const int batch = 2, filters = 7;
+        var random = new SeededRandom(12);
+        var x = Int8GemmTests.RandomBytes(batch * 3 * 9 * 7, ref random, min: -128);
+        var w = Int8GemmTests.RandomBytes(filters * shape.ColumnRows, ref random, min: -127);
+        var rows = new sbyte[filters * Int8Gemm.PaddedDepth(shape.ColumnRows)];
+        var sums = new int[filters];
+        Int8Gemm.PackWeightRows(w, filters, shape.ColumnRows, rows, sums);
+        var scale = Enumerable.Range(0, filters).Select(i => 0.002f * (i + 1)).ToArray();
+        var bias = Enumerable.Range(0, filters).Select(i => 0.1f * i - 0.3f).ToArray();
+        var expected = new sbyte[batch * filters * shape.Positions];
+        var actual = new sbyte[expected.Length];
+
+        Int8Layers.Convolution(x, expected, batch, shape, filters, rows, sums, scale, bias, 5f, new TanhOperator(), Int8InstructionSet.Portable);
+        Int8Layers.Convolution(x, actual, batch, shape, filters, rows, sums, scale, bias, 5f, new TanhOperator(), set);
+
+        Assert.Equal(expected, actual);
+        Assert.Contains(actual, v => v != 0);
+    }
+
     [Fact]
     public void A_convolution_allocates_nothing_once_warm()
     {
