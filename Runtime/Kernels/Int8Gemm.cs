@@ -184,11 +184,11 @@ public static partial class Int8Gemm
         fixed (sbyte* a = activations, b = packedWeights)
         fixed (int* sums = weightSums, pc = c)
         {
-            var product = new Product(set, activationsInA: true, a, lda: k, k, b, sums, m, n);
+            var product = new Product(set, a, lda: k, k, b, sums, m, n);
             var sink = new Int32Sink(pc, n);
             if ((long)m * n * k < ParallelThreshold || m < 8)
             {
-                product.Rows(sink, 0, m);
+                product.Rows<ActivationRows, Int32Sink>(sink, 0, m);
                 return;
             }
             var work = s_work ??= new ProductWork();
@@ -225,7 +225,7 @@ public static partial class Int8Gemm
         {
             // The rows are padded with zeros, so the whole padded depth can be read four bytes at a time.
             int kp = PaddedDepth(k);
-            new Product(set, activationsInA: false, a, lda: kp, kp, b, sums, m, n).Rows(sink, 0, m);
+            new Product(set, a, lda: kp, kp, b, sums, m, n).Rows<ActivationColumns, TSink>(sink, 0, m);
         }
     }
 
@@ -241,18 +241,18 @@ public static partial class Int8Gemm
         {
             int blocks = (Product.M + 3) / 4;
             int first = blocks * part / parts * 4, last = Math.Min(Product.M, blocks * (part + 1) / parts * 4);
-            if (first < last) Product.Rows(Sink, first, last);
+            if (first < last) Product.Rows<ActivationRows, Int32Sink>(Sink, first, last);
         }
     }
 
     /// <summary>
     /// One product with its operands pinned: A is read by rows (four bytes at a time, broadcast), B is packed in panels.
-    /// <see cref="ActivationsInA"/> says which of the two holds the activations, and so which sums the VNNI path subtracts.
+    /// Which of the two holds the activations (and so which sums the VNNI path subtracts) is the type argument of
+    /// <see cref="Rows{TOrder, TSink}"/>: each caller compiles only its own order, which keeps Native AOT executables small.
     /// </summary>
-    private readonly unsafe struct Product(Int8InstructionSet set, bool activationsInA, sbyte* a, int lda, int k, sbyte* b, int* sums, int m, int n)
+    private readonly unsafe struct Product(Int8InstructionSet set, sbyte* a, int lda, int k, sbyte* b, int* sums, int m, int n)
     {
         public readonly Int8InstructionSet Set = set;
-        public readonly bool ActivationsInA = activationsInA;
         public readonly sbyte* A = a;
         public readonly int Lda = lda;
         public readonly int K = k;
@@ -262,14 +262,12 @@ public static partial class Int8Gemm
         public readonly int N = n;
 
         /// <summary>Computes rows <paramref name="first"/> .. <paramref name="last"/> - 1 of the product into <paramref name="sink"/>.</summary>
-        public void Rows<TSink>(TSink sink, int first, int last) where TSink : struct, ITileSink
+        public void Rows<TOrder, TSink>(TSink sink, int first, int last) where TOrder : struct, IOperandOrder where TSink : struct, ITileSink
         {
             switch (Set)
             {
-                case Int8InstructionSet.AvxVnni when ActivationsInA: Tiles<VnniDot, ActivationRows, TSink>(sink, first, last); break;
-                case Int8InstructionSet.AvxVnni: Tiles<VnniDot, ActivationColumns, TSink>(sink, first, last); break;
-                case Int8InstructionSet.Avx2 when ActivationsInA: Tiles<Avx2Dot, ActivationRows, TSink>(sink, first, last); break;
-                case Int8InstructionSet.Avx2: Tiles<Avx2Dot, ActivationColumns, TSink>(sink, first, last); break;
+                case Int8InstructionSet.AvxVnni: Tiles<VnniDot, TOrder, TSink>(sink, first, last); break;
+                case Int8InstructionSet.Avx2: Tiles<Avx2Dot, TOrder, TSink>(sink, first, last); break;
                 default: Portable(sink, first, last); break;
             }
         }

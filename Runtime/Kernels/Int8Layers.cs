@@ -25,9 +25,10 @@ public static partial class Int8Layers
 
     /// <summary>
     /// The epilogue of a convolution on a register tile's sums: row = output channel, so <c>z = acc · scale[row] + bias[row]</c>,
-    /// the activation, and the store, written at <c>row · positions + column</c> (the sample's NCHW output).
+    /// the activation, and the store, written at <c>sample + row · positions + column</c> (the sample's NCHW output, from the
+    /// sample's first element <paramref name="sample"/> in the batch's output).
     /// </summary>
-    private readonly unsafe struct ConvolutionSink<TActivation, TStore>(float* scale, float* bias, TActivation activation, TStore store, int positions)
+    private readonly unsafe struct ConvolutionSink<TActivation, TStore>(float* scale, float* bias, TActivation activation, TStore store, int positions, int sample)
         : ITileSink where TActivation : struct, IActivationOperator where TStore : struct, IEpilogueStore
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -38,7 +39,7 @@ public static partial class Int8Layers
             var b = Vector256.Create(bias is null ? 0f : bias[row]);
             var zLow = activation.Apply(Vector256.ConvertToSingle(low) * s + b);
             var zHigh = activation.Apply(Vector256.ConvertToSingle(high) * s + b);
-            int index = row * positions + column;
+            int index = sample + row * positions + column;
             if (count >= Int8Gemm.PanelWidth)
             {
                 store.Store(zLow, zHigh, index);
@@ -49,7 +50,7 @@ public static partial class Int8Layers
         }
 
         public void Store(int row, int column, int sum) =>
-            store.Store(Int8Epilogue.Apply(activation, (float)sum * scale[row] + (bias is null ? 0f : bias[row])), row * positions + column);
+            store.Store(Int8Epilogue.Apply(activation, (float)sum * scale[row] + (bias is null ? 0f : bias[row])), sample + row * positions + column);
     }
 
     /// <summary>
@@ -132,8 +133,8 @@ public static partial class Int8Layers
         fixed (int* psums = weightSums)
         fixed (float* ps = scale, pb = bias)
         {
-            var work = ConvolutionWork<TActivation>.Instance;
-            work.Set(px, py, isFloat: false, batch, shape, filters, pw, psums, ps, pb, inverseOutputScale, activation, set);
+            var work = ConvolutionWork<TActivation, Int8Store>.Instance;
+            work.Set(px, new Int8Store(py, inverseOutputScale), batch, shape, filters, pw, psums, ps, pb, activation, set);
             Run(work, batch, (long)batch * filters * shape.ColumnRows * shape.Positions);
         }
     }
@@ -150,8 +151,8 @@ public static partial class Int8Layers
         fixed (int* psums = weightSums)
         fixed (float* ps = scale, pb = bias)
         {
-            var work = ConvolutionWork<TActivation>.Instance;
-            work.Set(px, py, isFloat: true, batch, shape, filters, pw, psums, ps, pb, 1f, activation, Int8Gemm.InstructionSet);
+            var work = ConvolutionWork<TActivation, FloatStore>.Instance;
+            work.Set(px, new FloatStore(py), batch, shape, filters, pw, psums, ps, pb, activation, Int8Gemm.InstructionSet);
             Run(work, batch, (long)batch * filters * shape.ColumnRows * shape.Positions);
         }
     }
@@ -181,37 +182,34 @@ public static partial class Int8Layers
     }
 
     /// <summary>The samples of one convolution, split into parts; one per activation type and thread, reused so that a call allocates nothing.</summary>
-    private sealed unsafe class ConvolutionWork<TActivation> : IParallelWork where TActivation : struct, IActivationOperator
+    private sealed unsafe class ConvolutionWork<TActivation, TStore> : IParallelWork
+        where TActivation : struct, IActivationOperator where TStore : struct, IEpilogueStore
     {
-        [ThreadStatic] private static ConvolutionWork<TActivation>? s_instance;
+        [ThreadStatic] private static ConvolutionWork<TActivation, TStore>? s_instance;
 
-        public static ConvolutionWork<TActivation> Instance => s_instance ??= new ConvolutionWork<TActivation>();
+        public static ConvolutionWork<TActivation, TStore> Instance => s_instance ??= new ConvolutionWork<TActivation, TStore>();
 
         private sbyte* _x;
-        private void* _y;
-        private bool _isFloat;
+        private TStore _store;
         private int _batch, _filters;
         private ConvolutionShape _shape;
         private sbyte* _weights;
         private int* _sums;
         private float* _scale, _bias;
-        private float _inverseOutputScale;
         private TActivation _activation;
         private Int8InstructionSet _set;
 
-        public void Set(sbyte* x, void* y, bool isFloat, int batch, in ConvolutionShape shape, int filters, sbyte* weights, int* sums,
-            float* scale, float* bias, float inverseOutputScale, TActivation activation, Int8InstructionSet set)
+        public void Set(sbyte* x, TStore store, int batch, in ConvolutionShape shape, int filters, sbyte* weights, int* sums,
+            float* scale, float* bias, TActivation activation, Int8InstructionSet set)
         {
-            _set = set;
             _x = x;
-            _y = y;
-            _isFloat = isFloat;
+            _store = store;
             (_batch, _shape, _filters) = (batch, shape, filters);
             _weights = weights;
             _sums = sums;
             _scale = scale;
             _bias = bias;
-            (_inverseOutputScale, _activation) = (inverseOutputScale, activation);
+            (_activation, _set) = (activation, set);
         }
 
         public void Execute(int part, int parts)
@@ -223,17 +221,12 @@ public static partial class Int8Layers
             var columns = Scratch(ref s_columns, Int8Gemm.PackedLength(positions, depth));
             var weights = new ReadOnlySpan<sbyte>(_weights, _filters * Int8Gemm.PaddedDepth(depth));
             var weightSums = new ReadOnlySpan<int>(_sums, _filters);
-            var set = _set;
             for (int b = first; b < last; b++)
             {
                 Im2ColPacked(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, inputSize), columns, _shape);
                 // The epilogue runs on each tile's sums in registers: no int32 matrix is written.
-                if (_isFloat)
-                    Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, columns, positions,
-                        new ConvolutionSink<TActivation, FloatStore>(_scale, _bias, _activation, new FloatStore((float*)_y + (long)b * outputSize), positions), set);
-                else
-                    Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, columns, positions,
-                        new ConvolutionSink<TActivation, Int8Store>(_scale, _bias, _activation, new Int8Store((sbyte*)_y + (long)b * outputSize, _inverseOutputScale), positions), set);
+                Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, columns, positions,
+                    new ConvolutionSink<TActivation, TStore>(_scale, _bias, _activation, _store, positions, b * outputSize), _set);
             }
         }
     }

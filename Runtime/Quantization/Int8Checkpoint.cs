@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using System.Runtime.InteropServices;
 using Myelin.Checkpoints;
 
@@ -54,7 +53,7 @@ public static class Int8Checkpoint
         var floats = network.FloatState;
         foreach (var tensor in network.QuantizedTensors)
         {
-            long[] shape = tensor.Shape.Select(d => (long)d).ToArray();
+            long[] shape = LongShape(tensor.Shape);
             if (tensor.IsInt8)
                 writer.Add(tensor.Name, SafeTensorsDType.I8, shape, MemoryMarshal.AsBytes(int8.Slice(tensor.Offset, tensor.Length)));
             else
@@ -76,8 +75,14 @@ public static class Int8Checkpoint
             throw new InvalidDataException($"'{path}' is not an int8 checkpoint (its metadata has no {FormatKey} = {FormatValue}): load a float checkpoint into the float network with Checkpoint.Load, then quantise it with Quantize.ToInt8.");
 
         var table = network.QuantizedTensors;
-        int int8Length = table.Where(t => t.IsInt8).Sum(t => t.Length);
-        int floatLength = table.Where(t => !t.IsInt8).Sum(t => t.Length);
+        int int8Length = 0, floatLength = 0;
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var tensor in table)
+        {
+            if (tensor.IsInt8) int8Length += tensor.Length;
+            else floatLength += tensor.Length;
+            known.Add(tensor.Name);
+        }
         var int8 = new sbyte[network.Int8State.Length];
         var floats = new float[network.FloatState.Length];
         var mismatches = new List<string>();
@@ -90,7 +95,8 @@ public static class Int8Checkpoint
                 continue;
             }
             var dtype = tensor.IsInt8 ? SafeTensorsDType.I8 : SafeTensorsDType.F32;
-            bool shapeMatches = stored.Shape.Count == tensor.Shape.Count && stored.Shape.Select(d => (int)d).SequenceEqual(tensor.Shape);
+            bool shapeMatches = stored.Shape.Count == tensor.Shape.Count;
+            for (int d = 0; d < tensor.Shape.Count && shapeMatches; d++) shapeMatches = stored.Shape[d] == tensor.Shape[d];
             if (stored.DType != dtype || !shapeMatches)
             {
                 mismatches.Add($"'{tensor.Name}': the network has {dtype.SpecName()} {tensor.ShapeText}, the checkpoint {stored.DType.SpecName()} {stored.ShapeText}.");
@@ -99,8 +105,11 @@ public static class Int8Checkpoint
             if (tensor.IsInt8) file.ReadBytes(tensor.Name, MemoryMarshal.AsBytes(int8.AsSpan(tensor.Offset, tensor.Length)));
             else file.ReadFloats(tensor.Name, floats.AsSpan(tensor.Offset, tensor.Length));
         }
-        var known = table.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        var unexpected = file.Tensors.Select(t => t.Name).Where(name => !known.Contains(name)).ToList();
+        var unexpected = new List<string>();
+        foreach (var stored in file.Tensors)
+        {
+            if (!known.Contains(stored.Name)) unexpected.Add(stored.Name);
+        }
         string name = network.GetType().Name;
         if (mismatches.Count > 0 || missing.Count > 0 || unexpected.Count > 0)
             throw new CheckpointMismatchException(Path.GetFullPath(path), name, mismatches, missing, unexpected, strict: true);
@@ -116,6 +125,13 @@ public static class Int8Checkpoint
             throw new InvalidDataException($"'{path}': {error.Message}", error);
         }
         return file.Metadata;
+    }
+
+    private static long[] LongShape(IReadOnlyList<int> shape)
+    {
+        var dims = new long[shape.Count];
+        for (int d = 0; d < dims.Length; d++) dims[d] = shape[d];
+        return dims;
     }
 
     /// <summary>Whether <paramref name="metadata"/> marks an int8 checkpoint.</summary>
