@@ -100,7 +100,7 @@ internal static partial class Int8Emitter
         string parameters = string.Join(", ", Enumerable.Range(0, op.Inputs.Count)
             .Select(k => $"global::System.ReadOnlySpan<{Element(q.Storage(op.Inputs[k].Value))}> {InputName(op, k)}")
             .Append($"global::System.Span<{Element(output)}> y").Append("int batch"));
-        w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}, {(output.IsFloat ? "writing floats" : "in int8")}: <c>{CodeWriter.Xml(Formula(q, op))}</c>.</summary>");
+        w.Line($"/// <summary>{CodeWriter.Xml(Describe(op))}, {(output.IsFloat ? "writing floats" : "in int8")}: <c>{CodeWriter.Xml(Formula(q, op))}</c>.</summary>");
         for (int k = 0; k < op.Inputs.Count; k++)
             w.Line($"/// <param name=\"{InputName(op, k)}\">{BatchShape(op.Inputs[k].Shape)}, {Element(q.Storage(op.Inputs[k].Value))}</param>");
         w.Line($"/// <param name=\"y\">{BatchShape(op.OutputShape)}, {Element(output)}</param>");

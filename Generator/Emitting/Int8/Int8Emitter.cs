@@ -96,11 +96,21 @@ internal static partial class Int8Emitter
                 {
                     var op = plan.Ops[i];
                     w.Line($"// {I(i + 1)}. {op.Description}");
-                    var arguments = op.Inputs.Select(input => FloatActivations(plan, input.Value)).Append(FloatActivations(plan, op.Output)).Append("batchSize");
+                    if (op is PoolOp { ConvolutionEpilogue: true })
+                    {
+                        w.Line("//    (computed by the convolution before it, in its epilogue)");
+                        continue;
+                    }
+                    // A convolution with a max pool in its epilogue writes only the pool's output, so that is what the
+                    // observer sees for the convolution's scale (the pool keeps it). For max-abs scales this changes no
+                    // int8 result: every value a window keeps is observed, and one it drops only has to stay below the
+                    // window's maximum, which clamping to the scale's range preserves.
+                    int written = op is Conv2DOp { PoolEpilogue: true } conv ? PooledOutput(plan, conv) : op.Output;
+                    var arguments = op.Inputs.Select(input => FloatActivations(plan, input.Value)).Append(FloatActivations(plan, written)).Append("batchSize");
                     w.Line($"{N.ForwardMethod(op.Identifier)}({string.Join(", ", arguments)});");
                     int scale = IndexOfScale(q, op.Output);
                     if (scale >= 0)
-                        w.Line($"observer.Observe({I(scale)}, {FloatActivations(plan, op.Output)}.Slice(0, batchSize * {N.SizeConstant(plan.Values[op.Output].Identifier)})); // {q.Scales[scale].Name}");
+                        w.Line($"observer.Observe({I(scale)}, {FloatActivations(plan, written)}.Slice(0, batchSize * {N.SizeConstant(plan.Values[written].Identifier)})); // {q.Scales[scale].Name}");
                 }
             }
             using (w.Block("finally"))
@@ -135,6 +145,19 @@ internal static partial class Int8Emitter
         }
         return -1;
     }
+
+    /// <summary>
+    /// An op's description in the int8 class, which runs every max pool as an op of its own: without the note that the
+    /// planner appends to a convolution whose pool the float CPU code fuses (", with maxpool1 in its epilogue on the CPU").
+    /// </summary>
+    private static string Describe(PlannedOp op)
+    {
+        int note = op is Conv2DOp { PoolEpilogue: true } ? op.Description.LastIndexOf(", with ", System.StringComparison.Ordinal) : -1;
+        return note < 0 ? op.Description : op.Description.Substring(0, note);
+    }
+
+    /// <summary>The output of the max pool in a convolution's epilogue, the one op that reads the convolution's output.</summary>
+    private static int PooledOutput(NetworkPlan plan, Conv2DOp conv) => plan.Ops[plan.Values[conv.Output].Consumers[0]].Output;
 
     /// <summary>The float class's view of a value; -1 is the caller's inputs.</summary>
     private static string FloatActivations(NetworkPlan plan, int value) => value < 0 ? "inputs" : N.ValueView(plan.Values[value].Identifier);

@@ -24,16 +24,16 @@ namespace Demo
             {
                 _lastBatch = batchSize;
                 observer.Observe(0, inputs.Slice(0, batchSize * InputSize)); // input
-                // 1. conv1: Conv2D 1x28x28 -> 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU
-                Conv1Forward(inputs, Conv1Output, batchSize);
-                observer.Observe(1, Conv1Output.Slice(0, batchSize * Conv1OutputSize)); // conv1
+                // 1. conv1: Conv2D 1x28x28 -> 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool1 in its epilogue on the CPU
+                Conv1Forward(inputs, Maxpool1Output, batchSize);
+                observer.Observe(1, Maxpool1Output.Slice(0, batchSize * Maxpool1OutputSize)); // conv1
                 // 2. maxpool1: max pool 6x26x26 -> 6x13x13, 2x2 window, stride 2
-                Maxpool1Forward(Conv1Output, Maxpool1Output, batchSize);
-                // 3. conv2: Conv2D 6x13x13 -> 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU
-                Conv2Forward(Maxpool1Output, Conv2Output, batchSize);
-                observer.Observe(2, Conv2Output.Slice(0, batchSize * Conv2OutputSize)); // conv2
+                //    (computed by the convolution before it, in its epilogue)
+                // 3. conv2: Conv2D 6x13x13 -> 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool2 in its epilogue on the CPU
+                Conv2Forward(Maxpool1Output, Maxpool2Output, batchSize);
+                observer.Observe(2, Maxpool2Output.Slice(0, batchSize * Maxpool2OutputSize)); // conv2
                 // 4. maxpool2: max pool 16x11x11 -> 16x5x5, 2x2 window, stride 2
-                Maxpool2Forward(Conv2Output, Maxpool2Output, batchSize);
+                //    (computed by the convolution before it, in its epilogue)
                 // 5. dense1: Dense 400 -> 120 + bias, ReLU
                 Dense1Forward(Maxpool2Output, Dense1Output, batchSize);
                 observer.Observe(3, Dense1Output.Slice(0, batchSize * Dense1OutputSize)); // dense1
@@ -280,7 +280,7 @@ namespace Demo
             {
                 if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, NetworkName + ": the batch capacity must be at least 1.");
                 if (batchSize <= _capacity) return;
-                global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 9136);
+                global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 10150);
                 _capacity = batchSize;
                 _input = new sbyte[batchSize * InputSize];
                 _arena = new sbyte[batchSize * ArenaSize];
