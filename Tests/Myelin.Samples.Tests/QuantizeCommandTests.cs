@@ -122,6 +122,36 @@ public sealed class QuantizeCommandTests : IClassFixture<QuantizeCommandTests.Tr
         Assert.Contains("only 'evaluate' runs it", predicted.Errors, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_missing_float_checkpoint_is_named_before_any_digit_is_read()
+    {
+        string missing = _trained.Folder.File("no-such-model.safetensors");
+
+        var result = AppHarness.Run("quantize", "--load", missing, "--out", _trained.Folder.File("missing.int8.safetensors"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"--load: the checkpoint '{missing}' does not exist", result.Errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("calibrated", result.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(_trained.Folder.File("missing.int8.safetensors")));
+    }
+
+    [Fact]
+    public void A_truncated_int8_checkpoint_is_refused_by_evaluate_naming_the_file_and_the_tensor()
+    {
+        string int8 = _trained.Folder.File("whole.int8.safetensors");
+        Assert.Equal(0, AppHarness.Run("quantize", "--load", _trained.Model, "--out", int8).ExitCode);
+        string truncated = _trained.Folder.File("truncated.int8.safetensors");
+        byte[] bytes = File.ReadAllBytes(int8);
+        File.WriteAllBytes(truncated, bytes.AsSpan(0, bytes.Length / 2).ToArray());
+
+        var result = AppHarness.Run("evaluate", "--load", truncated);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"'{truncated}' is not a valid safetensors file", result.Errors, StringComparison.Ordinal);
+        Assert.Contains("the file is truncated", result.Errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("Held-out accuracy", result.Output, StringComparison.Ordinal);
+    }
+
     private static double Percent(Match row) => double.Parse(row.Groups["percent"].Value, CultureInfo.InvariantCulture);
 
     private static long Number(Match row, string group) => long.Parse(row.Groups[group].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
