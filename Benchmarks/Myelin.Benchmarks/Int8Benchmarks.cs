@@ -2,6 +2,9 @@ using System;
 using BenchmarkDotNet.Attributes;
 using Myelin.Benchmarks.Data;
 using Myelin.Quantization;
+using LeNet5 = Myelin.Samples.Mnist.LeNet5;
+using MnistCnn = Myelin.Samples.Mnist.MnistCnn;
+using MnistMlp = Myelin.Samples.Mnist.MnistMlp;
 
 namespace Myelin.Benchmarks;
 
@@ -72,55 +75,23 @@ public abstract class Int8Benchmarks<TNetwork> where TNetwork : class, IQuantiza
     }
 }
 
-/// <summary>The MLP 784-128-10 in float32 and int8.</summary>
-public class Int8MlpBenchmarks : Int8Benchmarks<Int8Mlp>
+/// <summary>The MNIST sample's MLP 784-128-10 (declared with <c>Int8 = true</c>) in float32 and int8.</summary>
+public class Int8MlpBenchmarks : Int8Benchmarks<MnistMlp>
 {
     /// <inheritdoc />
-    protected override Int8Mlp CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
+    protected override MnistMlp CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
 }
 
-/// <summary>LeNet-5 (3x3 kernels) in float32 and int8.</summary>
-public class Int8LeNet5Benchmarks : Int8Benchmarks<Int8LeNet5>
+/// <summary>The MNIST sample's LeNet-5 (3x3 kernels) in float32 and int8.</summary>
+public class Int8LeNet5Benchmarks : Int8Benchmarks<LeNet5>
 {
     /// <inheritdoc />
-    protected override Int8LeNet5 CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
+    protected override LeNet5 CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
 }
 
-/// <summary>The three-convolution CNN in float32 and int8.</summary>
-public class Int8CnnBenchmarks : Int8Benchmarks<Int8Cnn>
+/// <summary>The MNIST sample's three-convolution CNN in float32 and int8.</summary>
+public class Int8CnnBenchmarks : Int8Benchmarks<MnistCnn>
 {
     /// <inheritdoc />
-    protected override Int8Cnn CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
+    protected override MnistCnn CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
 }
-
-/// <summary>The MNIST sample's MLP, with int8 code.</summary>
-[Network(Loss = Loss.SoftmaxCrossEntropy, Int8 = true)]
-[Input(784)]
-[Dense(128, Activation.ReLU)]
-[Dense(10)]
-public partial class Int8Mlp;
-
-/// <summary>The MNIST sample's LeNet-5, with int8 code.</summary>
-[Network(Loss = Loss.SoftmaxCrossEntropy, Int8 = true)]
-[Input(1, 28, 28)]
-[Conv2D(6, 3, Activation.ReLU)]
-[MaxPool2D(2)]
-[Conv2D(16, 3, Activation.ReLU)]
-[MaxPool2D(2)]
-[Flatten]
-[Dense(120, Activation.ReLU)]
-[Dense(10)]
-public partial class Int8LeNet5;
-
-/// <summary>The MNIST sample's three-convolution CNN, with int8 code.</summary>
-[Network(Loss = Loss.SoftmaxCrossEntropy, Int8 = true)]
-[Input(1, 28, 28)]
-[Conv2D(32, 3, Activation.ReLU)]
-[MaxPool2D(2)]
-[Conv2D(64, 3, Activation.ReLU)]
-[MaxPool2D(2)]
-[Conv2D(64, 3, Activation.ReLU)]
-[Flatten]
-[Dense(64, Activation.ReLU)]
-[Dense(10)]
-public partial class Int8Cnn;
