@@ -95,6 +95,21 @@ public sealed class QuantizeCommandTests : IClassFixture<QuantizeCommandTests.Tr
         Assert.Contains("does not exist", result.Errors, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_out_path_that_is_the_float_checkpoint_is_refused_and_the_checkpoint_is_kept()
+    {
+        string model = _trained.Folder.File("kept.safetensors");
+        File.Copy(_trained.Model, model);
+        byte[] before = File.ReadAllBytes(model);
+
+        var result = AppHarness.Run("quantize", "--load", model, "--out", model);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("is the float checkpoint given to --load", result.Errors, StringComparison.Ordinal);
+        Assert.Contains("kept.int8.safetensors", result.Errors, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(model));
+    }
+
     [Theory]
     [InlineData(new[] { "quantize", "--out", "x.int8.safetensors" }, "Option --load is required")]
     [InlineData(new[] { "quantize", "--load", "x.safetensors" }, "Option --out is required")]

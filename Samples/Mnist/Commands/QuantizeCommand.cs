@@ -57,6 +57,13 @@ internal static class QuantizeCommand
     {
         // Checked first, so that a bad path is reported before any work.
         OutputPath.Check("--out", options.OutPath);
+        // Writing the int8 network over the float one would lose the only copy of the trained weights.
+        if (string.Equals(Path.GetFullPath(options.OutPath), Path.GetFullPath(options.LoadPath), System.StringComparison.Ordinal))
+        {
+            throw new UsageException(
+                $"--out: '{options.OutPath}' is the float checkpoint given to --load, which quantize would replace; give another file, such as '{Int8Name(options.LoadPath)}'.",
+                ExitCodes.Failure);
+        }
         var saved = ModelFile.Load(options.LoadPath);
         if (saved.Network is not IQuantizable)
             throw new UsageException($"The {saved.Model.Name} network in '{options.LoadPath}' has no int8 code; quantize takes mlp, lenet and cnn checkpoints.", ExitCodes.Failure);
@@ -100,6 +107,9 @@ internal static class QuantizeCommand
         console.MarkupLine($"Saved the int8 network to [blue]{Markup.Escape(options.OutPath)}[/]");
         return ExitCodes.Success;
     }
+
+    /// <summary>The int8 twin's usual name: <c>lenet.safetensors</c> gives <c>lenet.int8.safetensors</c>.</summary>
+    private static string Int8Name(string floatPath) => Path.ChangeExtension(floatPath, ".int8" + Path.GetExtension(floatPath));
 
     private static string Percent(double accuracy) => (accuracy * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%";
 
