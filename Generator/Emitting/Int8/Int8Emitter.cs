@@ -102,9 +102,10 @@ internal static partial class Int8Emitter
                         continue;
                     }
                     // A convolution with a max pool in its epilogue writes only the pool's output, so that is what the
-                    // observer sees for the convolution's scale (the pool keeps it). For max-abs scales this changes no
-                    // int8 result: every value a window keeps is observed, and one it drops only has to stay below the
-                    // window's maximum, which clamping to the scale's range preserves.
+                    // observer sees for the convolution's scale (the pool keeps it). With max-abs scales no value a window
+                    // keeps is clipped, and a dropped value that clips stays at or below its window's maximum, so the
+                    // pool's int8 result is right; the scale is the same as one taken over the whole convolution output
+                    // when the windows cover it and a ReLU ends it, and finer otherwise (LeNet's 11x11 -> 5x5 drops a row).
                     int written = op is Conv2DOp { PoolEpilogue: true } conv ? PooledOutput(plan, conv) : op.Output;
                     var arguments = op.Inputs.Select(input => FloatActivations(plan, input.Value)).Append(FloatActivations(plan, written)).Append("batchSize");
                     w.Line($"{N.ForwardMethod(op.Identifier)}({string.Join(", ", arguments)});");
