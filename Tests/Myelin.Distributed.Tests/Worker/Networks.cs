@@ -38,3 +38,10 @@ public partial class TinyClassifier;
 [Dropout(0.2f)]
 [Dense(2)]
 public partial class TinyRegressor;
+
+/// <summary>A tiny regression network for the in-process tests (float targets, no batch norm or dropout).</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(12)]
+[Dense(8, Activation.Tanh)]
+[Dense(2)]
+public partial class TinyLinearRegressor;
