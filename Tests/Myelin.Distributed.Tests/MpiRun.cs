@@ -33,20 +33,28 @@ internal static class MpiRun
     /// <summary>Runs <c>dotnet <paramref name="program"/> <paramref name="arguments"/></c> as <paramref name="ranks"/> ranks under mpirun.</summary>
     /// <param name="ranks">The number of processes.</param>
     /// <param name="program">The path of a .NET program's dll.</param>
-    /// <param name="tagOutput">Prefix every line with <c>[1,RANK]&lt;stdout&gt;:</c> (mpirun's <c>--tag-output</c>), to tell whose line it is.</param>
+    /// <param name="rankOutput">A folder for each rank's own output (mpirun's <c>--output-filename</c>: <c>1/rank.N/stdout</c>
+    /// and <c>stderr</c> in it), besides mpirun's merged output; null for the merged output only.</param>
     /// <param name="arguments">The program's arguments.</param>
-    public static ProcessResult Mpirun(int ranks, string program, bool tagOutput, params string[] arguments)
+    public static ProcessResult Mpirun(int ranks, string program, string? rankOutput, params string[] arguments)
     {
         string mpirun = FindOnPath("mpirun") ?? throw new InvalidOperationException(
             "mpirun is not on the PATH. The data-parallel tests need Open MPI: apt-get install -y openmpi-bin libopenmpi-dev (.ci/run installs it on CI).");
         // As root (CI containers) mpirun refuses to start without --allow-run-as-root; --oversubscribe lets 2 ranks run
         // on a machine with fewer cores.
         var all = new List<string> { "--allow-run-as-root", "--oversubscribe", "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        if (tagOutput) all.Add("--tag-output");
+        if (rankOutput is not null) all.AddRange(["--output-filename", rankOutput]);
         all.Add(Dotnet);
         all.Add(program);
         all.AddRange(arguments);
         return Run(mpirun, all);
+    }
+
+    /// <summary>What rank <paramref name="rank"/> wrote to <paramref name="stream"/> (stdout or stderr) in a job run with <c>rankOutput</c>.</summary>
+    public static string RankOutput(string rankOutput, int rank, string stream = "stdout")
+    {
+        string path = Path.Combine(rankOutput, "1", $"rank.{rank}", stream);
+        return File.Exists(path) ? File.ReadAllText(path) : "";
     }
 
     /// <summary>Runs <c>dotnet <paramref name="program"/> <paramref name="arguments"/></c> as one ordinary process.</summary>

@@ -73,13 +73,15 @@ public sealed class MpiTrainingTests(WorkerJob job, ITestOutputHelper output) : 
         var reference = Scenarios.MnistFit(train, test, group: null).Values;
         var distributed = job.Read("mnist", 0).Values;
 
-        // The same 375 steps up to reduction order: the accuracies agree to a digit or two of the 2,000 held out.
+        // The same 375 steps up to the order of float sums. Long runs can drift apart by a near-tie that a ReLU decides
+        // by the last bit (about 1e-3 of the weights' movement; see MnistCliTests), so the accuracies are held to 10 of
+        // the 2,000 held-out digits and the reported loss to 1 %.
         Assert.InRange(reference["held_out_accuracy"], 0.88, 1.0);
-        Assert.InRange(distributed["held_out_accuracy"], reference["held_out_accuracy"] - 0.002, reference["held_out_accuracy"] + 0.002);
+        Assert.InRange(distributed["held_out_accuracy"], reference["held_out_accuracy"] - 0.005, reference["held_out_accuracy"] + 0.005);
         // Reported metrics are global: the loss and accuracy over all 8,000 digits of the last epoch, not one rank's half.
         Assert.InRange(distributed["loss"], reference["loss"] * 0.99, reference["loss"] * 1.01);
-        Assert.InRange(distributed["accuracy"], reference["accuracy"] - 0.002, reference["accuracy"] + 0.002);
-        Assert.Equal(reference["val_accuracy"], distributed["val_accuracy"], 3);
+        Assert.InRange(distributed["accuracy"], reference["accuracy"] - 0.005, reference["accuracy"] + 0.005);
+        Assert.InRange(distributed["val_accuracy"], reference["val_accuracy"] - 0.005, reference["val_accuracy"] + 0.005);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class WorkerJob : IDisposable
 
     /// <summary>Prepares the job; it runs when a test first asks for a result.</summary>
     public WorkerJob() =>
-        _job = new Lazy<ProcessResult>(() => MpiRun.Mpirun(Ranks, MpiRun.Program("myelin-distributed-worker.dll"), tagOutput: false, _directory));
+        _job = new Lazy<ProcessResult>(() => MpiRun.Mpirun(Ranks, MpiRun.Program("myelin-distributed-worker.dll"), rankOutput: null, _directory));
 
     /// <summary>What rank <paramref name="rank"/> ended scenario <paramref name="name"/> with; fails with the job's output if the job failed.</summary>
     public Replica Read(string name, int rank)

@@ -125,29 +125,35 @@ internal sealed unsafe class OpenMpiLibrary
     /// sonames the dynamic loader finds.
     /// </summary>
     /// <exception cref="MpiException">No libmpi could be loaded, or the one loaded is not Open MPI.</exception>
-    public static OpenMpiLibrary Load()
+    public static OpenMpiLibrary Load() => s_loaded ??= LoadFrom(Environment.GetEnvironmentVariable(LibraryVariable));
+
+    /// <summary>Loads <paramref name="configured"/>, or else the first of Open MPI's sonames that loads, and resolves every entry point and handle.</summary>
+    internal static OpenMpiLibrary LoadFrom(string? configured)
     {
-        if (s_loaded is not null) return s_loaded;
-        string? configured = Environment.GetEnvironmentVariable(LibraryVariable);
         IReadOnlyList<string> names = string.IsNullOrEmpty(configured) ? s_candidates : [configured];
         var failures = new List<string>();
         foreach (string name in names)
         {
+            if (!NativeLibrary.TryLoad(name, out nint handle))
+            {
+                failures.Add(name);
+                continue;
+            }
             try
             {
-                nint handle = NativeLibrary.Load(name);
-                return s_loaded = new OpenMpiLibrary(handle, name);
+                return new OpenMpiLibrary(handle, name);
             }
-            catch (DllNotFoundException e)
+            catch (MpiException)
             {
-                failures.Add($"{name}: {FirstLine(e.Message)}");
+                NativeLibrary.Free(handle);
+                throw;
             }
         }
-        string where = string.IsNullOrEmpty(configured)
-            ? $"Open MPI's libmpi ({string.Join(", ", s_candidates)})"
-            : $"{configured}, named by {LibraryVariable}";
+        string what = string.IsNullOrEmpty(configured)
+            ? $"Open MPI's libmpi (tried {string.Join(", ", failures)})"
+            : $"{configured}, which {LibraryVariable} names";
         throw new MpiException(
-            $"Could not load {where}. Install Open MPI (Debian and Ubuntu: apt-get install openmpi-bin) or set {LibraryVariable} to its libmpi. Tried: {string.Join("; ", failures)}");
+            $"Could not load {what}. Install Open MPI (Debian and Ubuntu: apt-get install openmpi-bin) or set {LibraryVariable} to the path of its libmpi.");
     }
 
     private static nint Global(nint handle, string name, string symbol) =>
@@ -160,10 +166,4 @@ internal sealed unsafe class OpenMpiLibrary
         NativeLibrary.TryGetExport(handle, symbol, out nint address)
             ? address
             : throw new MpiException($"{name} does not export {symbol}; it is not a complete MPI library.");
-
-    private static string FirstLine(string text)
-    {
-        int end = text.IndexOf('\n', StringComparison.Ordinal);
-        return (end < 0 ? text : text[..end]).Trim();
-    }
 }

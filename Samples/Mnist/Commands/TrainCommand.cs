@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using Myelin.Distributed;
 using Myelin.Samples.Mnist.Cli;
 using Myelin.Samples.Mnist.Display;
 using Myelin.Training;
@@ -10,16 +11,30 @@ namespace Myelin.Samples.Mnist.Commands;
 /// <summary>
 /// <c>train</c>: trains a network on MNIST with a live progress display, then prints the per-epoch table, the held-out
 /// confusion matrix and, last, the held-out accuracy; optionally saves the network and plots the learning curves.
+/// Started by <c>mpirun -np N</c>, it trains data-parallel: every rank trains its share of each batch, and rank 0
+/// alone prints and saves.
 /// </summary>
 internal static class TrainCommand
 {
     /// <summary>Runs the command; returns the exit code.</summary>
-    public static int Run(TrainOptions options, CommandContext context)
+    public static int Run(TrainOptions options, CommandContext context) =>
+        DataParallelLaunch.IsActive
+            ? DataParallelLaunch.Run(world => Train(options, context, world))
+            : Train(options, context, world: null);
+
+    /// <param name="options">The command's options.</param>
+    /// <param name="context">The console and Ctrl+C.</param>
+    /// <param name="world">The ranks of a data-parallel run, or null to train in this process alone.</param>
+    private static int Train(TrainOptions options, CommandContext context, MpiCommunicator? world)
     {
-        var console = context.Out;
+        bool writes = world is null || world.Rank == 0;
+        var console = world is null ? context.Out : DataParallelLaunch.ConsoleFor(world, context.Out);
         // Checked before training, so that a typo in a path does not cost a whole run.
-        OutputPath.Check("--save", options.SavePath);
-        OutputPath.Check("--plot", options.PlotPath);
+        if (writes)
+        {
+            OutputPath.Check("--save", options.SavePath);
+            OutputPath.Check("--plot", options.PlotPath);
+        }
 
         var model = ModelCatalog.Get(options.Model);
         var data = MnistData.Load(options.DataDirectory);
@@ -36,6 +51,7 @@ internal static class TrainCommand
             : string.Create(c, $"inputs normalised as (x - {normalization.Mean[0]}) / {normalization.Std[0]}");
         console.MarkupLine(Markup.Escape(string.Create(c,
             $"{options.DescribeOptimizer()}, batch {options.BatchSize}, {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, seed {options.Seed}, {inputs}")));
+        if (world is not null) console.MarkupLine(Markup.Escape(DataParallelLaunch.Describe(world, options.BatchSize, network.Parameters.Length)));
 
         var display = TrainingDisplay.For(console);
         var callbacks = new List<Callback> { display.EpochEnd };
@@ -57,6 +73,7 @@ internal static class TrainCommand
             Callbacks = callbacks,
             Progress = display,
             CancellationToken = context.Cancellation,
+            Communicator = world,
         };
         var history = display.Run(() => network.Fit(train, fitOptions));
         console.WriteLine();
@@ -67,6 +84,8 @@ internal static class TrainCommand
             console.MarkupLine(string.Create(c, $"[yellow]Cancelled:[/] {history.Epochs.Count} of {options.Epochs} epochs completed; nothing was saved."));
             return ExitCodes.Cancelled;
         }
+        // Every rank ends with the same weights; rank 0 evaluates, saves and plots them.
+        if (!writes) return ExitCodes.Success;
 
         console.Write(EpochTable.For(history));
         if (earlyStopping is { StoppedEpoch: > 0 })
