@@ -22,9 +22,14 @@ public static class Trainer
 {
     /// <summary>Trains <paramref name="network"/> on <paramref name="train"/>, as Keras's <c>model.fit</c>.</summary>
     /// <returns>The per-epoch metrics and times.</returns>
+    /// <remarks>
+    /// With <see cref="FitOptions.Communicator"/> set, every rank of the group calls Fit and they train one network
+    /// data-parallel; see <see cref="ICommunicator"/> for what each rank does.
+    /// </remarks>
     /// <exception cref="ArgumentException">
     /// An option is out of range, or the data does not fit the network or would train or validate on nothing (no
-    /// samples, or no batch left by <see cref="FitOptions.DropLast"/>). Checked before the first batch.
+    /// samples, or no batch left by <see cref="FitOptions.DropLast"/>), or the data-parallel ranks disagree on the
+    /// network, optimizer, data or options (every rank throws). Checked before the first batch.
     /// </exception>
     /// <exception cref="TrainingDivergedException">
     /// A loss or gradient became NaN or infinite, or the loss blew up as <see cref="FitOptions.Divergence"/> defines;
