@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Myelin.Checkpoints;
 using Myelin.Distributed.Worker;
+using Myelin.Samples.Mnist;
 
 namespace Myelin.Distributed.Tests;
 
@@ -44,9 +45,9 @@ public sealed partial class MnistCliTests : IDisposable
             Assert.True(Math.Abs(aloneLosses[epoch] - parallelLosses[epoch]) <= 1e-3, $"epoch {epoch + 1}: loss {parallelLosses[epoch]} on 2 ranks, {aloneLosses[epoch]} in one process");
         Assert.InRange(Accuracy(rank0), Accuracy(alone.Output) - 0.5, Accuracy(alone.Output) + 0.5);
         // The file rank 0 saved is a checkpoint of the trained MLP.
-        var saved = new Mlp(seed: 1);
+        var saved = new MnistMlp(seed: 1);
         Checkpoint.Load(saved, parallelPath);
-        Assert.NotEqual(new Mlp(seed: 1).Parameters.ToArray(), saved.Parameters.ToArray());
+        Assert.NotEqual(new MnistMlp(seed: 1).Parameters.ToArray(), saved.Parameters.ToArray());
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Myelin.Data;
-using Xunit.Abstractions;
 using Myelin.Distributed.Worker;
+using Myelin.Samples.Mnist;
+using Xunit.Abstractions;
 
 namespace Myelin.Distributed.Tests;
 
@@ -27,7 +28,7 @@ public sealed class MpiTrainingTests(WorkerJob job, ITestOutputHelper output) : 
     public void Two_ranks_of_32_samples_end_with_the_parameters_of_one_process_with_batches_of_64(string optimizer)
     {
         var reference = Scenarios.Equivalence(optimizer, s_digits.Value.Train, group: null);
-        var initial = new Mlp(seed: 1);
+        var initial = new MnistMlp(seed: 1);
         foreach (var (rank, replica) in job.ReadAll(optimizer).Index())
         {
             double relative = Compare.Close(reference.Parameters, replica.Parameters, initial.Parameters, initial, ReductionOrderTolerance,
@@ -48,7 +49,7 @@ public sealed class MpiTrainingTests(WorkerJob job, ITestOutputHelper output) : 
     public void Every_rank_ends_with_the_same_bits(string scenario)
     {
         var ranks = job.ReadAll(scenario);
-        INetwork layout = scenario is "straight" or "resumed" ? new NoisyConvNet(seed: 1) : new Mlp(seed: 1);
+        INetwork layout = scenario is "straight" or "resumed" ? new NoisyConvNet(seed: 1) : new MnistMlp(seed: 1);
         for (int rank = 1; rank < ranks.Length; rank++)
         {
             Compare.BitIdentical(ranks[0].Parameters, ranks[rank].Parameters, layout, $"{scenario}: parameters of rank {rank} against rank 0");
@@ -60,7 +61,7 @@ public sealed class MpiTrainingTests(WorkerJob job, ITestOutputHelper output) : 
     public void Unequal_shards_are_weighted_by_their_sample_counts()
     {
         var reference = Scenarios.UnequalShards(s_digits.Value.Train, group: null);
-        var initial = new Mlp(seed: 2);
+        var initial = new MnistMlp(seed: 2);
         double relative = Compare.Close(reference.Parameters, job.Read("unequal", 0).Parameters, initial.Parameters, initial, ReductionOrderTolerance,
             "batches of 63 split 31 + 32 (and a last one of 31 split 15 + 16)");
         output.WriteLine($"||2 ranks - 1 process|| = {relative:E2} of the parameters' movement");

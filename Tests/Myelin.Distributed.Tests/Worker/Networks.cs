@@ -1,11 +1,6 @@
 namespace Myelin.Distributed.Worker;
 
-/// <summary>The MNIST MLP 784-128-10, as the sample's <c>MnistMlp</c>: 101,770 parameters.</summary>
-[Network(Loss = Loss.SoftmaxCrossEntropy)]
-[Input(784)]
-[Dense(128, Activation.ReLU)]
-[Dense(10)]
-public partial class Mlp;
+// The MLP of the scenarios is the MNIST app's own MnistMlp (784-128-10, 101,770 parameters).
 
 /// <summary>
 /// A small convolutional network with every layer whose training depends on the rank's shard: batch norm (shard

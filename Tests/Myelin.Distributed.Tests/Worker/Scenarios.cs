@@ -4,6 +4,7 @@ using System.IO;
 using Myelin.Checkpoints;
 using Myelin.Data;
 using Myelin.Optimizers;
+using Myelin.Samples.Mnist;
 using Myelin.Training;
 
 namespace Myelin.Distributed.Worker;
@@ -39,7 +40,7 @@ public static class Scenarios
     /// <summary>The MLP after <see cref="EquivalenceSteps"/> shuffled steps of <see cref="GlobalBatch"/> digits with <paramref name="optimizer"/>.</summary>
     public static Replica Equivalence(string optimizer, Dataset train, ICommunicator? group)
     {
-        var network = new Mlp(seed: 1);
+        var network = new MnistMlp(seed: 1);
         var history = network.Fit(train.Slice(0, EquivalenceSteps / 2 * GlobalBatch), new FitOptions
         {
             Epochs = 2,
@@ -57,7 +58,7 @@ public static class Scenarios
     /// </summary>
     public static Replica UnequalShards(Dataset train, ICommunicator? group)
     {
-        var network = new Mlp(seed: 2);
+        var network = new MnistMlp(seed: 2);
         var history = network.Fit(train.Slice(0, 346), new FitOptions
         {
             Epochs = 2,
@@ -72,7 +73,7 @@ public static class Scenarios
     /// <summary>The MLP trained on all 8,000 digits for 3 epochs at a global batch of 64, validated on the 2,000 held out.</summary>
     public static Replica MnistFit(Dataset train, Dataset test, ICommunicator? group)
     {
-        var network = new Mlp(seed: 1);
+        var network = new MnistMlp(seed: 1);
         var history = network.Fit(train, new FitOptions
         {
             Epochs = 3,
@@ -129,7 +130,7 @@ public static class Scenarios
     /// </summary>
     public static Replica Allocation(Dataset train, ICommunicator? group)
     {
-        var network = new Mlp(seed: 3);
+        var network = new MnistMlp(seed: 3);
         var probe = new AllocationProbe();
         network.Fit(train.Slice(0, 640), new FitOptions
         {
