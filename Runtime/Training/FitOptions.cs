@@ -111,6 +111,12 @@ public sealed record FitOptions
 /// replicas stay identical only if every rank steps with the same gradient. A communicator of size 1 trains exactly
 /// as no communicator does.
 /// </para>
+/// <para>
+/// Every decision that could end training (a disagreement before the first batch, divergence, cancellation, a
+/// callback's stop) is taken alike on every rank. An exception on one rank alone (a checkpoint that cannot be written,
+/// say) leaves the others waiting in their next collective call: the process must then exit rather than wait, so that
+/// the launcher ends the job (<c>Myelin.Distributed</c>'s <c>MpiCommunicator.Run</c> does this).
+/// </para>
 /// </remarks>
 public interface ICommunicator
 {
