@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Myelin.Generator.Diagnostics;
 using Myelin.Generator.Emitting;
 using Myelin.Generator.Emitting.Cpu;
+using Myelin.Generator.Emitting.Gpu;
 using Myelin.Generator.Model;
 using Myelin.Generator.Parsing;
 using Myelin.Generator.Planning;
@@ -14,7 +15,8 @@ namespace Myelin.Generator;
 /// <summary>
 /// The Myelin source generator. For every class marked <c>[Network]</c> it runs three stages, each a cached step of
 /// the incremental pipeline: the Parser reads the attributes into a <see cref="NetworkSpec"/>, the Planner turns that
-/// into a <see cref="NetworkPlan"/> (shapes, parameter table, fusion), and the CPU emitter prints the plan as C#.
+/// into a <see cref="NetworkPlan"/> (shapes, parameter table, fusion), and the CPU emitter prints the plan as C#. When
+/// the compilation references Myelin.Gpu, the GPU emitter prints the same plan as a device network with ILGPU kernels.
 /// Diagnostics and source go out on separate outputs. No stage lets an exception escape: an internal error becomes
 /// diagnostic MYL0999 on the class.
 /// </summary>
@@ -52,20 +54,46 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Where(static result => result.Plan is not null)
             .Select(static (result, _) => SafeEmit(result))
             .WithTrackingName(TrackingNames.EmitCpu);
-        context.RegisterSourceOutput(emitted, static (spc, result) =>
+        context.RegisterSourceOutput(emitted, static (spc, result) => AddSource(spc, result));
+
+        // Opt-in: whether the compilation references Myelin.Gpu, reduced to a boolean before it meets the plans, so
+        // that an edit anywhere re-runs only this comparison and leaves every emitted network cached.
+        IncrementalValueProvider<bool> gpuReferenced = context.CompilationProvider
+            .Select(static (compilation, _) => ReferencesGpu(compilation));
+
+        // Stage 3, second backend: GPU source for every valid plan of a project that references Myelin.Gpu. The step
+        // runs (and caches) for every network either way; without the reference it emits nothing.
+        IncrementalValuesProvider<EmitResult> emittedGpu = planned
+            .Where(static result => result.Plan is not null)
+            .Combine(gpuReferenced)
+            .Select(static (pair, _) => pair.Right ? SafeEmitGpu(pair.Left) : new EmitResult(null, EquatableArray<DiagnosticInfo>.Empty, pair.Left.ClassName))
+            .WithTrackingName(TrackingNames.EmitGpu);
+        context.RegisterSourceOutput(emittedGpu, static (spc, result) => AddSource(spc, result));
+    }
+
+    private static void AddSource(SourceProductionContext spc, EmitResult result)
+    {
+        foreach (var diagnostic in result.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+        if (result.Source is null) return;
+        try
         {
-            foreach (var diagnostic in result.Diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-            if (result.Source is null) return;
-            try
-            {
-                spc.AddSource(result.Source.HintName, result.Source.Text);
-            }
-            catch (ArgumentException exception)
-            {
-                // A hint name Roslyn refuses must cost this network its code, not every network in the project.
-                spc.ReportDiagnostic(Internal(null, result.ClassName, exception).ToDiagnostic());
-            }
-        });
+            spc.AddSource(result.Source.HintName, result.Source.Text);
+        }
+        catch (ArgumentException exception)
+        {
+            // A hint name Roslyn refuses must cost this network its code, not every network in the project.
+            spc.ReportDiagnostic(Internal(null, result.ClassName, exception).ToDiagnostic());
+        }
+    }
+
+    /// <summary>Whether <paramref name="compilation"/> references the Myelin.Gpu assembly, which turns GPU emission on.</summary>
+    private static bool ReferencesGpu(Compilation compilation)
+    {
+        foreach (var assembly in compilation.ReferencedAssemblyNames)
+        {
+            if (assembly.Name == GeneratedNames.GpuAssembly) return true;
+        }
+        return false;
     }
 
     private static ParseResult SafeParse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -103,6 +131,18 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         try
         {
             return new EmitResult(CpuEmitter.Emit(planned.Plan!), EquatableArray<DiagnosticInfo>.Empty, planned.ClassName);
+        }
+        catch (Exception exception)
+        {
+            return new EmitResult(null, EquatableArray.Create(Internal(null, planned.ClassName, exception)), planned.ClassName);
+        }
+    }
+
+    private static EmitResult SafeEmitGpu(PlanResult planned)
+    {
+        try
+        {
+            return new EmitResult(GpuEmitter.Emit(planned.Plan!), EquatableArray<DiagnosticInfo>.Empty, planned.ClassName);
         }
         catch (Exception exception)
         {

@@ -14,4 +14,7 @@ internal static class TrackingNames
 
     /// <summary>Plans emitted as CPU source.</summary>
     public const string EmitCpu = "Myelin.EmitCpu";
+
+    /// <summary>Plans emitted as GPU source (no source unless the compilation references Myelin.Gpu).</summary>
+    public const string EmitGpu = "Myelin.EmitGpu";
 }

@@ -81,6 +81,9 @@ internal static class GeneratedNames
         NetworkName, ArenaSize, InputShape, OutputShape, TensorTable, LayerTable, Parameters, Buffers, Arena, Capacity, LastBatch, IsTraining,
         Seed, Step, "InputShape", "OutputShape", "MaxBatchSize", "Layers", "Tensors", "Parameters", "Buffers", "IsTraining",
         "RandomState", "EnsureBatchCapacity", "InitializeParameters", "Forward", CheckBatch, RunForward,
+        // The nested device class the GPU emitter writes when the project references Myelin.Gpu: reserved always, so
+        // adding that reference never turns a user member into a compile error.
+        GpuClass,
     };
 
     /// <summary>Members only trainable networks get.</summary>
@@ -113,10 +116,8 @@ internal static class GeneratedNames
     public static readonly string[] ConstructorSignatures = { "", "int,int" };
 
     // Per-op state, keyed by the op's identifier stem.
-    public static string ColumnsField(string op) => Field(op) + "Columns";
-    public static string ProductsField(string op) => Field(op) + "Products";
-    public static string ColumnsSize(string op) => op + "ColumnsSize";
-    public static string ProductsSize(string op) => op + "ProductsSize";
+    public static string InputGradientField(string op) => Field(op) + "InputGradient";
+    public static string InputGradientSize(string op) => op + "InputGradientSize";
     public static string GeometryField(string op) => "s_" + char.ToLowerInvariant(op[0]) + op.Substring(1) + "Geometry";
     public static string ArgmaxField(string op) => Field(op) + "Argmax";
     public static string MaskField(string op) => Field(op) + "Mask";
@@ -165,4 +166,68 @@ internal static class GeneratedNames
         "struct", "switch", "this", "throw", "true", "try", "typeof", "uint", "ulong", "unchecked", "unsafe", "ushort",
         "using", "virtual", "void", "volatile", "while",
     };
+
+    // ---- The GPU network, emitted when the compilation references Myelin.Gpu ----
+
+    /// <summary>The assembly whose reference turns GPU emission on.</summary>
+    public const string GpuAssembly = "Myelin.Gpu";
+
+    /// <summary>The nested class holding the device network: <c>MnistMlp.Gpu</c>.</summary>
+    public const string GpuClass = "Gpu";
+
+    public const string DeviceNetwork = "global::Myelin.Gpu.DeviceNetwork";
+    public const string DeviceNetworkLayout = "global::Myelin.Gpu.DeviceNetworkLayout";
+    public const string GpuDevice = "global::Myelin.Gpu.GpuDevice";
+    public const string DeviceRandom = "global::Myelin.Gpu.DeviceRandom";
+    public const string GroupReduce = "global::Myelin.Gpu.GroupReduce";
+    public const string IDeviceTrainableNetwork = "global::Myelin.IDeviceTrainableNetwork";
+    public const string IDeviceOptimizerState = "global::Myelin.IDeviceOptimizerState";
+    public const string DeviceOptimizerStep = "global::Myelin.DeviceOptimizerStep";
+    public const string DeviceOptimizerKind = "global::Myelin.DeviceOptimizerKind";
+    // ILGPU's types through file-level aliases of the GPU source (see GpuAliases): short, and prefixed so that no user type
+    // in the network's namespace can capture them.
+    public const string FloatView = "GpuFloats";
+    public const string IntView = "GpuInts";
+    public const string DoubleView = "GpuDoubles";
+    public const string Index1D = "GpuIndex";
+    public const string KernelConfig = "GpuLaunch";
+    public const string Group = "GpuGroup";
+    public const string Grid = "GpuGrid";
+    public const string SharedMemory = "GpuShared";
+    public const string KernelLoaders = "GpuLoaders";
+
+    /// <summary>The using aliases at the top of every GPU source file.</summary>
+    public static readonly (string Alias, string Type)[] GpuAliases =
+    {
+        (FloatView, "global::ILGPU.ArrayView<float>"),
+        (IntView, "global::ILGPU.ArrayView<int>"),
+        (DoubleView, "global::ILGPU.ArrayView<double>"),
+        (Index1D, "global::ILGPU.Index1D"),
+        (KernelConfig, "global::ILGPU.KernelConfig"),
+        (Group, "global::ILGPU.Group"),
+        (Grid, "global::ILGPU.Grid"),
+        (SharedMemory, "global::ILGPU.SharedMemory"),
+        (KernelLoaders, "global::ILGPU.Runtime.KernelLoaders"),
+    };
+
+    public const string Action = "global::System.Action";
+    public const string DeviceLayoutField = "s_deviceLayout";
+
+    /// <summary>The file-local class of a network's kernels: <c>MnistMlpGpuKernels</c>.</summary>
+    public static string KernelsClass(string className) => className + "GpuKernels";
+
+    /// <summary>The field holding a loaded kernel: <c>Dense1Forward</c> → <c>_dense1ForwardKernel</c>.</summary>
+    public static string KernelField(string kernel) => Field(kernel) + "Kernel";
+
+    /// <summary>A batch-norm op's per-channel mean and 1/sigma of the last forward pass, on the device: <c>_bn1Statistics</c>.</summary>
+    public static string StatisticsField(string op) => Field(op) + "Statistics";
+
+    /// <summary>A batch-norm op's per-channel sums of dz and dz x-hat of the last backward pass: <c>_bn1GradientSums</c>.</summary>
+    public static string GradientSumsField(string op) => Field(op) + "GradientSums";
+
+    /// <summary>A convolution's copy of its input, kept for the backward pass: <c>_conv2SavedInput</c>.</summary>
+    public static string SavedInputField(string op) => Field(op) + "SavedInput";
+
+    /// <summary>A convolution's split-K partial weight gradients: <c>_conv2WeightPartials</c>.</summary>
+    public static string PartialsField(string op) => Field(op) + "WeightPartials";
 }

@@ -48,6 +48,7 @@ internal static partial class NetworkPlanner
         private PlannedLayer?[] _layers = Array.Empty<PlannedLayer?>();
         private int _parameterCount;
         private int _bufferCount;
+        private (string Name, string Identifier)[] _names = Array.Empty<(string, string)>();
 
         public Builder(NetworkSpec spec, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
@@ -74,6 +75,7 @@ internal static partial class NetworkPlanner
             // Every check that depends on nothing else runs for every layer: names, each layer's own settings, and
             // which layers each one reads.
             var names = AssignNames();
+            _names = names;
             bool[] valid = Specs.Select((layer, i) => Validate(layer, names[i].Name)).ToArray();
             var graph = ResolveGraph(names);
 

@@ -20,12 +20,14 @@ namespace Myelin.Data;
 /// floats); do not change them afterwards. Every operation that changes contents or order returns a new dataset.
 /// </para>
 /// </remarks>
-public sealed class Dataset
+public sealed partial class Dataset
 {
     private readonly float[] _features;     // [Count, SampleSize]
     private readonly int[] _sampleShape;
     private readonly int[]? _labels;        // [Count], or null for a dataset with targets
     private readonly float[]? _targets;     // [Count, TargetSize], or null for a dataset with labels
+    private readonly string[]? _classNames; // [ClassCount] or null when the classes are unnamed
+    private readonly string[]? _featureNames; // [SampleSize] or null when the features are unnamed
 
     /// <summary>Creates a classification dataset: one class index in [0, <paramref name="classCount"/>) per sample.</summary>
     /// <param name="features"><c>labels.Length * SampleSize</c> finite floats, sample after sample.</param>
@@ -85,8 +87,10 @@ public sealed class Dataset
         TargetSize = targetSize;
     }
 
-    // For datasets derived from a checked one: the caller guarantees lengths, ranges and finiteness.
-    private Dataset(Dataset shapeOf, float[] features, int[]? labels, int classCount, float[]? targets, int targetSize)
+    // For datasets derived from a checked one: the caller guarantees lengths, ranges and finiteness. Feature names
+    // always carry over (the features keep their meaning); class names only with unchanged labels (keepClassNames).
+    private Dataset(Dataset shapeOf, float[] features, int[]? labels, int classCount, float[]? targets, int targetSize,
+        bool keepClassNames = true, string[]? featureNames = null, string[]? classNames = null)
     {
         _features = features;
         _sampleShape = shapeOf._sampleShape;
@@ -97,6 +101,10 @@ public sealed class Dataset
         ClassCount = classCount;
         TargetSize = targetSize;
         Count = labels?.Length ?? targets!.Length / targetSize;
+        _featureNames = featureNames ?? shapeOf._featureNames;
+        _classNames = classNames ?? (keepClassNames && labels is not null ? shapeOf._classNames : null);
+        FeatureNames = _featureNames is null ? null : new ReadOnlyCollection<string>(_featureNames);
+        ClassNames = _classNames is null ? null : new ReadOnlyCollection<string>(_classNames);
     }
 
     /// <summary>The number of samples.</summary>
@@ -114,6 +122,15 @@ public sealed class Dataset
     /// <summary>Target floats per sample; 0 for a dataset with class labels.</summary>
     public int TargetSize { get; }
 
+    /// <summary>
+    /// The name of each class in class-index order, e.g. <c>setosa</c>, <c>versicolor</c>, <c>virginica</c>, when the
+    /// labels were names (<see cref="Csv"/> with a <see cref="LabelEncoder"/>); null when the classes are unnamed.
+    /// </summary>
+    public IReadOnlyList<string>? ClassNames { get; }
+
+    /// <summary>The name of each feature (the CSV columns), <see cref="SampleSize"/> of them; null when unnamed.</summary>
+    public IReadOnlyList<string>? FeatureNames { get; }
+
     /// <summary>Whether the samples have class labels (<see cref="Labels"/>) rather than float targets (<see cref="Targets"/>).</summary>
     public bool HasLabels => _labels is not null;
 
@@ -126,7 +143,7 @@ public sealed class Dataset
 
     /// <summary>All targets, <c>Count * TargetSize</c> floats, sample after sample.</summary>
     /// <exception cref="InvalidOperationException">The dataset has class labels.</exception>
-    public ReadOnlySpan<float> Targets => _targets ?? throw new InvalidOperationException($"This dataset has class labels ({ClassCount} classes), not float targets; use Labels, or ToOneHot() for one-hot targets.");
+    public ReadOnlySpan<float> Targets => _targets ?? throw new InvalidOperationException($"This dataset has class labels ({ClassCount} classes), not float targets; use Labels, ToBinaryTargets() for one 0/1 target, or ToOneHot() for one-hot targets.");
 
     /// <summary>The features of sample <paramref name="index"/>, <see cref="SampleSize"/> floats.</summary>
     public ReadOnlySpan<float> Sample(int index) => _features.AsSpan(CheckIndex(index) * SampleSize, SampleSize);
@@ -185,37 +202,6 @@ public sealed class Dataset
             TargetSize);
     }
 
-    /// <summary>
-    /// Splits into a first part of <c>round(Count * firstFraction)</c> samples and a second part with the rest.
-    /// Without a seed the split is by position (the first samples, then the last); with one, the samples are shuffled
-    /// first with <see cref="SeededRandom"/>(<paramref name="shuffleSeed"/>), and both parts keep the shuffled order.
-    /// </summary>
-    /// <param name="firstFraction">Between 0 and 1.</param>
-    /// <param name="shuffleSeed">Null to split by position.</param>
-    public (Dataset First, Dataset Second) Split(double firstFraction, int? shuffleSeed = null)
-    {
-        if (!(firstFraction >= 0 && firstFraction <= 1))
-            throw new ArgumentOutOfRangeException(nameof(firstFraction), firstFraction, "The fraction must be between 0 and 1.");
-        int firstCount = (int)Math.Round(Count * firstFraction, MidpointRounding.AwayFromZero);
-        if (shuffleSeed is null) return (Slice(0, firstCount), Slice(firstCount, Count - firstCount));
-
-        int[] order = Permutation(Count, shuffleSeed.Value);
-        return (Subset(order.AsSpan(0, firstCount)), Subset(order.AsSpan(firstCount)));
-    }
-
-    /// <summary>
-    /// Keras's <c>validation_split</c>: the last <paramref name="validationFraction"/> of the samples, by position and not
-    /// shuffled, are held out. As in Keras, the training part has <c>floor(Count * (1 - validationFraction))</c> samples.
-    /// </summary>
-    /// <param name="validationFraction">Between 0 and 1.</param>
-    public (Dataset Train, Dataset Validation) SplitValidation(double validationFraction)
-    {
-        if (!(validationFraction >= 0 && validationFraction <= 1))
-            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "The fraction must be between 0 and 1.");
-        int trainCount = (int)Math.Floor(Count * (1.0 - validationFraction));
-        return (Slice(0, trainCount), Slice(trainCount, Count - trainCount));
-    }
-
     /// <summary>The same samples in the order of a Fisher–Yates shuffle driven by <see cref="SeededRandom"/>(<paramref name="seed"/>).</summary>
     public Dataset Shuffle(int seed) => Subset(Permutation(Count, seed));
 
@@ -248,7 +234,7 @@ public sealed class Dataset
                 throw new ArgumentException($"RemapLabels mapped label {labels[i]} of sample {i} to {label}, which is not a class index in [0, {classCount}).", nameof(map));
             mapped[i] = label;
         }
-        return new Dataset(this, _features, mapped, classCount, null, 0);
+        return new Dataset(this, _features, mapped, classCount, null, 0, keepClassNames: false);
     }
 
     /// <summary>
@@ -263,12 +249,60 @@ public sealed class Dataset
         return new Dataset(this, _features, null, 0, targets, ClassCount);
     }
 
-    /// <summary>The same labels or targets with other features of the same shape; used by <see cref="Normalization"/>.</summary>
+    /// <summary>
+    /// The same samples of a two-class dataset with one float target each, 0 for class 0 and 1 for class 1: what a
+    /// network with one output and <see cref="Loss.BinaryCrossEntropy"/> trains on. (<see cref="ToOneHot"/> gives two.)
+    /// With <see cref="ClassNames"/>, class 1 (the positive class) is <c>ClassNames[1]</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The dataset has float targets, or other than two classes.</exception>
+    public Dataset ToBinaryTargets()
+    {
+        ReadOnlySpan<int> labels = Labels;
+        if (ClassCount != 2)
+            throw new InvalidOperationException($"ToBinaryTargets needs two classes, but this dataset has {ClassCount}{DescribeClassNames()}; use one output per class with SoftmaxCrossEntropy instead.");
+        var targets = new float[labels.Length];
+        for (int i = 0; i < labels.Length; i++) targets[i] = labels[i];
+        return new Dataset(this, _features, null, 0, targets, 1);
+    }
+
+    /// <summary>The same samples with the classes named <paramref name="classNames"/>, in class-index order.</summary>
+    /// <exception cref="ArgumentException">The dataset has targets, or the names are not <see cref="ClassCount"/> distinct non-empty strings.</exception>
+    public Dataset WithClassNames(IReadOnlyList<string> classNames)
+    {
+        ArgumentNullException.ThrowIfNull(classNames);
+        if (_labels is null) throw new ArgumentException("Only a dataset with class labels has class names.", nameof(classNames));
+        var encoder = new LabelEncoder(classNames);
+        if (encoder.ClassCount != ClassCount)
+            throw new ArgumentException($"{encoder.ClassCount} class names were given ({encoder.Describe()}), but the dataset has {ClassCount} classes.", nameof(classNames));
+        return new Dataset(this, _features, _labels, ClassCount, null, 0, classNames: [.. classNames]);
+    }
+
+    /// <summary>The same samples with the features named <paramref name="featureNames"/> (e.g. CSV columns).</summary>
+    /// <exception cref="ArgumentException">There are not <see cref="SampleSize"/> names, or a name is null.</exception>
+    public Dataset WithFeatureNames(IReadOnlyList<string> featureNames)
+    {
+        ArgumentNullException.ThrowIfNull(featureNames);
+        if (featureNames.Count != SampleSize)
+            throw new ArgumentException($"{featureNames.Count} feature names were given, but samples have {SampleSize} features.", nameof(featureNames));
+        for (int i = 0; i < featureNames.Count; i++)
+        {
+            if (featureNames[i] is null) throw new ArgumentException($"Feature name {i} is null.", nameof(featureNames));
+        }
+        return new Dataset(this, _features, _labels, ClassCount, _targets, TargetSize, featureNames: [.. featureNames]);
+    }
+
+    /// <summary>The same labels or targets with other features of the same shape; used by the feature scalers.</summary>
     internal Dataset WithFeatures(float[] features) => new(this, features, _labels, ClassCount, _targets, TargetSize);
 
-    /// <summary>A one-line description, e.g. <c>Dataset: 10000 samples of [1, 28, 28], 10 classes</c>.</summary>
+    /// <summary>The same features and labels with other targets of the same size; used by <see cref="TargetScaling"/>.</summary>
+    internal Dataset WithTargets(float[] targets) => new(this, _features, null, 0, targets, TargetSize);
+
+    /// <summary>A one-line description, e.g. <c>Dataset: 150 samples of [4], 3 classes (setosa, versicolor, virginica)</c>.</summary>
     public override string ToString() =>
-        $"Dataset: {Count} samples of [{string.Join(", ", _sampleShape)}], " + (HasLabels ? $"{ClassCount} classes" : $"{TargetSize} targets each");
+        $"Dataset: {Count} samples of [{string.Join(", ", _sampleShape)}], "
+        + (HasLabels ? $"{ClassCount} classes{DescribeClassNames()}" : $"{TargetSize} targets each");
+
+    private string DescribeClassNames() => _classNames is null ? "" : $" ({string.Join(", ", _classNames)})";
 
     /// <summary>0 .. count-1 shuffled with stream 0 of <paramref name="seed"/>.</summary>
     internal static int[] Permutation(int count, int seed)

@@ -29,7 +29,7 @@ public enum NormalizationScope
 /// var mnist = Normalization.Scalar(Mnist.PixelMean, Mnist.PixelStd).Transform(digits);
 /// </code>
 /// </example>
-public sealed class Normalization
+public sealed class Normalization : IFeatureScaler
 {
     private readonly float[] _mean; // one per group: 1, channel count or feature count values
     private readonly float[] _std;
@@ -80,24 +80,33 @@ public sealed class Normalization
         if (data.Count == 0) throw new ArgumentException("Cannot fit a normalization on an empty dataset.", nameof(data));
 
         int groups = GroupCount(scope, data.SampleShape[0], data.SampleSize);
-        int groupWidth = GroupWidth(scope, data.SampleSize, groups);
-        ReadOnlySpan<float> features = data.Features;
+        var (mean, std) = MeanAndStd(data.Features, data.SampleSize, groups, GroupWidth(scope, data.SampleSize, groups));
+        return new Normalization(scope, mean, std);
+    }
+
+    /// <summary>
+    /// The mean and population standard deviation of each group of <paramref name="values"/>, accumulated in double
+    /// with two passes; a group whose values are all equal gets std 1. Element <c>i</c> of a row of
+    /// <paramref name="rowSize"/> belongs to group <c>i / groupWidth</c>.
+    /// </summary>
+    internal static (float[] Mean, float[] Std) MeanAndStd(ReadOnlySpan<float> values, int rowSize, int groups, int groupWidth)
+    {
         var sum = new double[groups];
         var count = new long[groups];
-        for (int i = 0; i < features.Length; i++)
+        for (int i = 0; i < values.Length; i++)
         {
-            int g = i % data.SampleSize / groupWidth;
-            sum[g] += features[i];
+            int g = i % rowSize / groupWidth;
+            sum[g] += values[i];
             count[g]++;
         }
         var mean = new double[groups];
         for (int g = 0; g < groups; g++) mean[g] = sum[g] / count[g];
 
         var squares = new double[groups];
-        for (int i = 0; i < features.Length; i++)
+        for (int i = 0; i < values.Length; i++)
         {
-            int g = i % data.SampleSize / groupWidth;
-            double d = features[i] - mean[g];
+            int g = i % rowSize / groupWidth;
+            double d = values[i] - mean[g];
             squares[g] += d * d;
         }
 
@@ -109,8 +118,11 @@ public sealed class Normalization
             float std = (float)Math.Sqrt(squares[g] / count[g]);
             stdF[g] = std > 0 ? std : 1f;
         }
-        return new Normalization(scope, meanF, stdF);
+        return (meanF, stdF);
     }
+
+    /// <inheritdoc />
+    public int? FeatureCount => Scope == NormalizationScope.PerFeature ? _mean.Length : null;
 
     /// <summary>A new dataset with every feature standardised and the same labels or targets.</summary>
     /// <exception cref="ArgumentException">The dataset's shape does not match the statistics (feature or channel count).</exception>

@@ -89,6 +89,12 @@ public abstract class Optimizer : IOptimizer
     {
         ArgumentNullException.ThrowIfNull(network);
         Binding binding = Bind(network);
+        if (network is IDeviceTrainableNetwork device)
+        {
+            StepOnDevice(device, binding);
+            return;
+        }
+        if (binding.Device is not null) MoveStateToHost(binding);
         Span<float> parameters = network.Parameters;
         Span<float> gradients = network.Gradients;
         if (gradients.Length != parameters.Length)
@@ -122,6 +128,7 @@ public abstract class Optimizer : IOptimizer
         var tensors = new Dictionary<string, float[]>(StringComparer.Ordinal);
         if (_binding is { } binding)
         {
+            if (binding.Device is not null) ReadDeviceState(binding);
             for (int t = 0; t < binding.Slots.Length; t++)
             {
                 ParameterSlot slot = binding.Slots[t];
@@ -174,6 +181,125 @@ public abstract class Optimizer : IOptimizer
 
     /// <summary>Adds every hyperparameter except the learning rate, with PyTorch's names (booleans as 0 and 1).</summary>
     private protected abstract void AddHyperparameters(Dictionary<string, double> scalars);
+
+    /// <summary>
+    /// One step of a network whose parameters live on an accelerator: the state moves to that device on the first step
+    /// (and back, should the optimizer later step another network), then each run of consecutive tensors of trained
+    /// layers with equal step counts is updated by one device launch. Nothing crosses to the host.
+    /// </summary>
+    private void StepOnDevice(IDeviceTrainableNetwork device, Binding binding)
+    {
+        if (!ReferenceEquals(binding.Device, device))
+        {
+            if (binding.Device is not null) MoveStateToHost(binding);
+            IDeviceOptimizerState deviceState = device.CreateOptimizerState(binding.State.Length);
+            for (int k = 0; k < binding.State.Length; k++) deviceState.Write(k, binding.State[k]);
+            binding.Device = device;
+            binding.DeviceState = deviceState;
+        }
+
+        ParameterSlot[] slots = binding.Slots;
+        int t = 0;
+        while (t < slots.Length)
+        {
+            if (!device.IsTrainable(slots[t].LayerIndex))
+            {
+                t++;
+                continue;
+            }
+            long step = ++binding.Steps[t];
+            int start = slots[t].Offset, end = start + slots[t].Length;
+            int next = t + 1;
+            while (next < slots.Length && slots[next].Offset == end && device.IsTrainable(slots[next].LayerIndex) && binding.Steps[next] + 1 == step)
+            {
+                binding.Steps[next] = step;
+                end += slots[next].Length;
+                next++;
+            }
+            DeviceOptimizerStep coefficients = DescribeDeviceStep(step);
+            device.ApplyOptimizerStep(coefficients, binding.DeviceState!, start, end - start);
+            t = next;
+        }
+    }
+
+    /// <summary>Brings the state from the device it lives on back into the host arrays and frees the device copy.</summary>
+    private static void MoveStateToHost(Binding binding)
+    {
+        ReadDeviceState(binding);
+        binding.DeviceState!.Dispose();
+        binding.Device = null;
+        binding.DeviceState = null;
+    }
+
+    private static void ReadDeviceState(Binding binding)
+    {
+        for (int k = 0; k < binding.State.Length; k++) binding.DeviceState!.Read(k, binding.State[k]);
+    }
+
+    /// <summary>
+    /// The coefficients of this optimizer's update at a tensor's step <paramref name="step"/>, rounded to float as the
+    /// CPU updates (<c>SgdUpdate</c>, <c>AdamUpdate</c>, <c>RmsPropUpdate</c>) round them.
+    /// </summary>
+    private DeviceOptimizerStep DescribeDeviceStep(long step)
+    {
+        switch (this)
+        {
+            case Sgd sgd:
+                return new DeviceOptimizerStep
+                {
+                    Kind = DeviceOptimizerKind.Sgd,
+                    NegativeLearningRate = (float)-LearningRate,
+                    WeightDecay = (float)sgd.WeightDecay,
+                    L2 = sgd.WeightDecay != 0 ? 1 : 0,
+                    UseMomentum = sgd.Momentum != 0 ? 1 : 0,
+                    FirstStep = step == 1 ? 1 : 0,
+                    Momentum = (float)sgd.Momentum,
+                    OneMinusDampening = (float)(1 - sgd.Dampening),
+                    Nesterov = sgd.Nesterov ? 1 : 0,
+                };
+            case AdamBase adam:
+                bool decay = adam.WeightDecay != 0, decoupled = adam is AdamW;
+                float adamLerp = (float)(1 - adam.Beta1);
+                return new DeviceOptimizerStep
+                {
+                    Kind = DeviceOptimizerKind.Adam,
+                    NegativeLearningRate = (float)-(LearningRate / (1 - Math.Pow(adam.Beta1, step))),
+                    WeightDecay = (float)adam.WeightDecay,
+                    L2 = decay && !decoupled ? 1 : 0,
+                    Decoupled = decay && decoupled ? 1 : 0,
+                    DecayFactor = (float)(1 - LearningRate * adam.WeightDecay),
+                    LerpWeight = adamLerp,
+                    OneMinusLerpWeight = 1f - adamLerp,
+                    LerpFromStart = MathF.Abs(adamLerp) < 0.5f ? 1 : 0,
+                    Decay2 = (float)adam.Beta2,
+                    OneMinusDecay2 = (float)(1 - adam.Beta2),
+                    AmsGrad = adam.AmsGrad ? 1 : 0,
+                    BiasCorrection2Sqrt = (float)Math.Sqrt(1 - Math.Pow(adam.Beta2, step)),
+                    Epsilon = (float)adam.Epsilon,
+                };
+            case RmsProp rms:
+                float rmsLerp = (float)(1 - rms.Alpha);
+                return new DeviceOptimizerStep
+                {
+                    Kind = DeviceOptimizerKind.RmsProp,
+                    NegativeLearningRate = (float)-LearningRate,
+                    WeightDecay = (float)rms.WeightDecay,
+                    L2 = rms.WeightDecay != 0 ? 1 : 0,
+                    Decay2 = (float)rms.Alpha,
+                    OneMinusDecay2 = (float)(1 - rms.Alpha),
+                    Centered = rms.Centered ? 1 : 0,
+                    LerpWeight = rmsLerp,
+                    OneMinusLerpWeight = 1f - rmsLerp,
+                    LerpFromStart = MathF.Abs(rmsLerp) < 0.5f ? 1 : 0,
+                    UseMomentum = rms.Momentum > 0 ? 1 : 0,
+                    Momentum = (float)rms.Momentum,
+                    Epsilon = (float)rms.Epsilon,
+                };
+            default:
+                // Unreachable: the constructor is private protected, so every optimizer is one of the cases above.
+                throw new NotSupportedException($"{Name} has no device update.");
+        }
+    }
 
     private Binding Bind(ITrainableNetwork network)
     {
@@ -292,6 +418,10 @@ public abstract class Optimizer : IOptimizer
             for (int k = 0; k < _stateKeys.Length; k++)
                 state.Tensors[StateName(slot.Name, _stateKeys[k])].CopyTo(binding.StateSlice(k, slot));
         }
+        if (binding.DeviceState is { } deviceState)
+        {
+            for (int k = 0; k < binding.State.Length; k++) deviceState.Write(k, binding.State[k]);
+        }
     }
 
     private static OptimizerState DeepCopy(OptimizerState state)
@@ -312,8 +442,18 @@ public abstract class Optimizer : IOptimizer
     /// <param name="State">Per state key: one buffer laid out as <see cref="INetwork.Parameters"/>.</param>
     /// <param name="ParameterCount">The length of <see cref="INetwork.Parameters"/>.</param>
     /// <param name="TensorCount">The number of rows in <see cref="INetwork.Tensors"/>.</param>
+    /// <remarks>
+    /// When the optimizer steps a device network, <see cref="DeviceState"/> holds the authoritative state on that
+    /// network's device and <see cref="State"/> is only its host copy, refreshed for <see cref="GetState"/>.
+    /// </remarks>
     private sealed record Binding(ParameterSlot[] Slots, long[] Steps, float[][] State, int ParameterCount, int TensorCount)
     {
+        /// <summary>The device network whose memory holds the state, or null while the state is on the host.</summary>
+        public IDeviceTrainableNetwork? Device { get; set; }
+
+        /// <summary>The state on <see cref="Device"/>.</summary>
+        public IDeviceOptimizerState? DeviceState { get; set; }
+
         public Span<float> StateSlice(int stream, ParameterSlot slot) =>
             stream < State.Length ? State[stream].AsSpan(slot.Offset, slot.Length) : Span<float>.Empty;
     }

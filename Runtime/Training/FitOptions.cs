@@ -41,8 +41,10 @@ public sealed record FitOptions
     public Dataset? ValidationData { get; init; }
 
     /// <summary>
-    /// The fraction of the training data to hold out for validation when <see cref="ValidationData"/> is not given:
-    /// the LAST samples, before any shuffling, as Keras does.
+    /// The fraction of the training data to hold out for validation when <see cref="ValidationData"/> is not given: a
+    /// shuffled split seeded by <see cref="Seed"/>, stratified by class for labelled data, so that every class is in both
+    /// parts (unlike Keras, which holds out the last samples and so, on a class-sorted file, only the last class). The
+    /// training part has <c>round(Count * (1 - ValidationSplit))</c> samples.
     /// </summary>
     public double ValidationSplit { get; init; }
 

@@ -197,3 +197,102 @@ public sealed class MeanAbsoluteError : IMetric
     /// <inheritdoc />
     public double Result() => _count == 0 ? double.NaN : _sum / _count;
 }
+
+/// <summary>The root of the mean squared difference between outputs and float targets (Keras's <c>RootMeanSquaredError</c>).</summary>
+public sealed class RootMeanSquaredError : IMetric
+{
+    private double _sum;
+    private long _count;
+
+    /// <inheritdoc />
+    public string Name => "rmse";
+
+    /// <inheritdoc />
+    public bool HigherIsBetter => false;
+
+    /// <inheritdoc />
+    public void Reset() => (_sum, _count) = (0, 0);
+
+    /// <inheritdoc />
+    public void Update(ReadOnlySpan<float> outputs, in BatchTargets batch, int outputSize, Activation outputActivation)
+    {
+        if (batch.HasLabels) throw new InvalidOperationException("rmse needs float targets.");
+        var targets = batch.Targets;
+        for (int i = 0; i < targets.Length; i++)
+        {
+            double d = (double)outputs[i] - targets[i];
+            _sum += d * d;
+        }
+        _count += targets.Length;
+    }
+
+    /// <inheritdoc />
+    public double Result() => _count == 0 ? double.NaN : Math.Sqrt(_sum / _count);
+}
+
+/// <summary>
+/// The coefficient of determination, <c>R² = 1 - Σ(y - ŷ)² / Σ(y - ȳ)²</c>, per output and averaged over outputs
+/// (scikit-learn's <c>r2_score</c> with <c>multioutput='uniform_average'</c>). A constant target column scores 1 when
+/// predicted exactly and 0 otherwise, as scikit-learn's <c>force_finite</c>. Accumulated in double, with the target
+/// mean and its squared deviations updated per sample (Welford), so one pass over the batches suffices.
+/// </summary>
+public sealed class RSquared : IMetric
+{
+    private long _count;
+    private double[] _mean = [];     // [outputs] running mean of the targets
+    private double[] _deviation = []; // [outputs] Σ (y - ȳ)², by Welford's update
+    private double[] _residual = [];  // [outputs] Σ (y - ŷ)²
+
+    /// <inheritdoc />
+    public string Name => "r2";
+
+    /// <inheritdoc />
+    public bool HigherIsBetter => true;
+
+    /// <inheritdoc />
+    public void Reset()
+    {
+        _count = 0;
+        Array.Clear(_mean);
+        Array.Clear(_deviation);
+        Array.Clear(_residual);
+    }
+
+    /// <inheritdoc />
+    public void Update(ReadOnlySpan<float> outputs, in BatchTargets batch, int outputSize, Activation outputActivation)
+    {
+        if (batch.HasLabels) throw new InvalidOperationException("r2 needs float targets.");
+        if (_mean.Length != outputSize)
+        {
+            if (_count > 0) throw new InvalidOperationException($"r2 was accumulating {_mean.Length} outputs per sample and now got {outputSize}; call Reset first.");
+            // Sized on the first batch only; later epochs reuse the arrays, so training steps stay allocation-free.
+            (_mean, _deviation, _residual) = (new double[outputSize], new double[outputSize], new double[outputSize]);
+        }
+        var targets = batch.Targets;
+        for (int start = 0; start < targets.Length; start += outputSize)
+        {
+            _count++;
+            for (int j = 0; j < outputSize; j++)
+            {
+                double y = targets[start + j];
+                double delta = y - _mean[j];
+                _mean[j] += delta / _count;
+                _deviation[j] += delta * (y - _mean[j]);
+                double r = y - outputs[start + j];
+                _residual[j] += r * r;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public double Result()
+    {
+        if (_count == 0) return double.NaN;
+        double sum = 0;
+        for (int j = 0; j < _mean.Length; j++)
+        {
+            sum += _deviation[j] > 0 ? 1.0 - _residual[j] / _deviation[j] : _residual[j] == 0 ? 1.0 : 0.0;
+        }
+        return sum / _mean.Length;
+    }
+}

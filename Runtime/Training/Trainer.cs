@@ -46,7 +46,9 @@ public static class Trainer
         if (validation is null && options.ValidationSplit > 0)
         {
             int total = train.Count;
-            (train, validation) = train.SplitValidation(options.ValidationSplit);
+            // Shuffled (seeded by the fit's seed) and, for class labels, stratified: a class-sorted file must never lose
+            // whole classes to a tail split, as Keras's positional split would.
+            (train, validation) = train.Split(1 - options.ValidationSplit, options.Seed, stratify: train.HasLabels);
             string split = string.Create(CultureInfo.InvariantCulture, $"FitOptions.ValidationSplit {options.ValidationSplit} of {total} samples");
             if (train.Count == 0) throw new ArgumentException($"{split} leaves no training sample; use a smaller split or more data.");
             if (validation.Count == 0) throw new ArgumentException($"{split} holds out no sample; use a larger split or more data.");

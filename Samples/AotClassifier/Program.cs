@@ -18,19 +18,25 @@ try
     var network = new LeNet5();
     Checkpoint.Load(network, args[0]);
     network.IsTraining = false;
-    var (_, heldOut) = Mnist.SplitBundled(Mnist.LoadBundled());
     // The sample trains on normalised pixels; a checkpoint saved with --no-normalize would say normalize=none.
-    heldOut = Normalization.Scalar(Mnist.PixelMean, Mnist.PixelStd).Transform(heldOut);
+    var normalization = Normalization.Scalar(Mnist.PixelMean, Mnist.PixelStd);
 
     Span<float> probabilities = stackalloc float[LeNet5.OutputSize];
     if (args.Length == 2)
     {
-        int index = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
-        int predicted = network.PredictClass(heldOut.Sample(index), probabilities);
-        Console.WriteLine($"digit {index}: predicted {predicted} ({probabilities[predicted]:P1}), label {heldOut.Label(index)}");
+        if (!int.TryParse(args[1], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int index))
+        {
+            Console.Error.WriteLine($"myelin-classify: the index '{args[1]}' is not a whole number; give a held-out digit from 0 to 1999.");
+            return 2;
+        }
+        var (digit, label) = HeldOutDigit.Read(index, normalization);
+        int predicted = network.PredictClass(digit, probabilities);
+        Console.WriteLine($"digit {index}: predicted {predicted} ({probabilities[predicted]:P1}), label {label}");
         return 0;
     }
 
+    var (_, heldOut) = Mnist.SplitBundled(Mnist.LoadBundled());
+    heldOut = normalization.Transform(heldOut);
     int correct = 0;
     for (int i = 0; i < heldOut.Count; i++)
     {
@@ -39,7 +45,7 @@ try
     Console.WriteLine($"held-out accuracy: {(double)correct / heldOut.Count:P2} ({correct} / {heldOut.Count})");
     return 0;
 }
-catch (Exception error) when (error is IOException or InvalidDataException or CheckpointMismatchException or ArgumentException or FormatException)
+catch (Exception error) when (error is IOException or InvalidDataException or CheckpointMismatchException or ArgumentException)
 {
     Console.Error.WriteLine($"myelin-classify: {error.Message}");
     return 1;

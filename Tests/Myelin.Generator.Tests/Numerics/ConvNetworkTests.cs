@@ -19,17 +19,19 @@ public sealed class ConvNetworkTests
         .Select(i => RandomNetworks.Conv(seed: 2000 + i, className: "Cnn" + i, loss: Losses[i % Losses.Length]))
         .ToList();
 
-    /// <summary>The smallest batch that gives every batch norm of <paramref name="network"/> two values per channel.</summary>
-    internal static int SmallestTrainingBatch(RefNetwork network)
+    /// <summary>
+    /// The smallest batch that gives every batch norm of <paramref name="network"/> at least <paramref name="valuesPerChannel"/>
+    /// values per channel (batch times positions) in training mode: two at least, since batch statistics of one value are undefined.
+    /// </summary>
+    internal static int SmallestTrainingBatch(RefNetwork network, int valuesPerChannel = 2)
     {
-        var shapes = network.LayerShapes;
+        var inputs = network.LayerInputShapes;
         int smallest = 1;
         for (int i = 0; i < network.Layers.Count; i++)
         {
             if (network.Layers[i] is not RefBatchNorm) continue;
-            int[] input = i == 0 ? network.InputShape : shapes[i - 1];
-            int positions = input.Aggregate(1, (a, b) => a * b) / input[0];
-            smallest = Math.Max(smallest, positions >= 2 ? 1 : 2);
+            int positions = inputs[i].Aggregate(1, (a, b) => a * b) / inputs[i][0];
+            smallest = Math.Max(smallest, (valuesPerChannel + positions - 1) / positions);
         }
         return smallest;
     }

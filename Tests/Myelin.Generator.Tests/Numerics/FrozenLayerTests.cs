@@ -30,10 +30,10 @@ public sealed class FrozenLayerTests
     private static readonly Lazy<System.Reflection.Assembly> FixedAssembly =
         new(() => GeneratedComparison.CompileAndLoad(RefNetwork.ToSource(Fixed, new[] { Toggle, AllFrozen })));
 
-    private static bool IsFrozen(ITrainableNetwork network, string tensor) =>
+    internal static bool IsFrozen(ITrainableNetwork network, string tensor) =>
         !network.IsTrainable(network.Tensors.Single(t => t.Name == tensor).LayerIndex);
 
-    private static int[] ParameterLayers(RefNetwork network) =>
+    internal static int[] ParameterLayers(RefNetwork network) =>
         Enumerable.Range(0, network.Layers.Count).Where(i => network.Layers[i] is RefDense or RefConv2D or RefBatchNorm).ToArray();
 
     [Fact]

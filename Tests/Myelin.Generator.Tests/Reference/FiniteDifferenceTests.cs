@@ -137,7 +137,7 @@ public sealed class FiniteDifferenceTests
         new RefConv2D(2, 3, Activation.Sigmoid, PaddingSize: 1),
     });
 
-    private static void CheckAll(IEnumerable<(RefNetwork Network, int Seed, bool Training, int Batch)> cases)
+    internal static void CheckAll(IEnumerable<(RefNetwork Network, int Seed, bool Training, int Batch)> cases)
     {
         var failures = new List<string>();
         int checks = 0, skipped = 0, count = 0;

@@ -57,21 +57,83 @@ internal sealed record RefNetwork(string ClassName, Loss Loss, int[] InputShape,
         }
     }
 
-    /// <summary>The output shape of every layer, computed with PyTorch's rules.</summary>
+    /// <summary>
+    /// The layers each layer reads, by index (-1 is the network input): a merge's named inputs, the layer <c>From</c>
+    /// names, or the layer before. Throws on a name that is not an earlier layer: the test built a wrong network.
+    /// </summary>
+    public IReadOnlyList<int[]> LayerInputs
+    {
+        get
+        {
+            var names = LayerNames;
+            var inputs = new List<int[]>(Layers.Count);
+            for (int i = 0; i < Layers.Count; i++)
+            {
+                var named = Layers[i] is RefMerge merge ? merge.Inputs : Layers[i].From is { } from ? new[] { from } : null;
+                inputs.Add(named is null ? new[] { i - 1 } : named.Select(name => Resolve(name, names, i)).ToArray());
+            }
+            return inputs;
+        }
+    }
+
+    private int Resolve(string name, IReadOnlyList<string> names, int before)
+    {
+        if (name == "input") return -1;
+        for (int j = 0; j < before; j++)
+        {
+            if (names[j] == name) return j;
+        }
+        throw new InvalidOperationException($"{ClassName}: layer {before} reads '{name}', which is not an earlier layer.\n{ToDeclaration()}");
+    }
+
+    /// <summary>The output shape of every layer, computed with PyTorch's rules from the shapes of the layers it reads.</summary>
     public IReadOnlyList<int[]> LayerShapes
     {
         get
         {
+            var inputs = LayerInputs;
             var shapes = new List<int[]>(Layers.Count);
-            int[] shape = InputShape;
-            foreach (var layer in Layers)
-            {
-                shape = layer.OutputShape(shape);
-                shapes.Add(shape);
-            }
+            for (int i = 0; i < Layers.Count; i++)
+                shapes.Add(Layers[i].OutputShapeFrom(inputs[i].Select(j => j < 0 ? InputShape : shapes[j]).ToList()));
             return shapes;
         }
     }
+
+    /// <summary>The shape of each layer's (first) input.</summary>
+    public IReadOnlyList<int[]> LayerInputShapes
+    {
+        get
+        {
+            var shapes = LayerShapes;
+            return LayerInputs.Select(reads => reads[0] < 0 ? InputShape : shapes[reads[0]]).ToList();
+        }
+    }
+
+    /// <summary>
+    /// Whether each layer's output reaches the network's output (the last layer). Layers that do not are never run,
+    /// by the generator (warning MYL0102) and by the reference alike, but keep their parameters.
+    /// </summary>
+    public IReadOnlyList<bool> LiveLayers
+    {
+        get
+        {
+            var inputs = LayerInputs;
+            var live = new bool[Layers.Count];
+            var pending = new Stack<int>();
+            if (Layers.Count > 0) pending.Push(Layers.Count - 1);
+            while (pending.Count > 0)
+            {
+                int layer = pending.Pop();
+                if (layer < 0 || live[layer]) continue;
+                live[layer] = true;
+                foreach (int j in inputs[layer]) pending.Push(j);
+            }
+            return live;
+        }
+    }
+
+    /// <summary>Whether some layer reads anything but the layer written just before it.</summary>
+    public bool IsGraph => LayerInputs.Select((reads, i) => reads.Length != 1 || reads[0] != i - 1).Any(b => b);
 
     /// <summary>The shape of one output sample.</summary>
     public int[] OutputShape => Layers.Count == 0 ? InputShape : LayerShapes[^1];
@@ -88,13 +150,9 @@ internal sealed record RefNetwork(string ClassName, Loss Loss, int[] InputShape,
         get
         {
             var names = LayerNames;
+            var inputShapes = LayerInputShapes;
             var tensors = new List<RefTensorSpec>();
-            int[] shape = InputShape;
-            for (int i = 0; i < Layers.Count; i++)
-            {
-                tensors.AddRange(Layers[i].Tensors(names[i], i, shape));
-                shape = Layers[i].OutputShape(shape);
-            }
+            for (int i = 0; i < Layers.Count; i++) tensors.AddRange(Layers[i].Tensors(names[i], i, inputShapes[i]));
             return tensors;
         }
     }
@@ -114,6 +172,9 @@ internal sealed record RefTensorSpec(string Name, int LayerIndex, int[] Shape, T
 /// <summary>One layer of a <see cref="RefNetwork"/>.</summary>
 internal abstract record RefLayer(string? Name)
 {
+    /// <summary>The earlier layer (or <c>"input"</c>) this layer reads instead of the one before it, or null.</summary>
+    public string? From { get; init; }
+
     /// <summary>The prefix of the layer's default name.</summary>
     public abstract string NamePrefix { get; }
 
@@ -123,14 +184,28 @@ internal abstract record RefLayer(string? Name)
     /// <summary>The per-sample output shape for a per-sample input shape.</summary>
     public abstract int[] OutputShape(int[] input);
 
+    /// <summary>The per-sample output shape for the shapes of the layers it reads (merges read several).</summary>
+    public virtual int[] OutputShapeFrom(IReadOnlyList<int[]> inputs) => OutputShape(inputs[0]);
+
     /// <summary>The tensors this layer owns.</summary>
     public virtual IEnumerable<RefTensorSpec> Tensors(string name, int layerIndex, int[] input) => Array.Empty<RefTensorSpec>();
 
-    /// <summary>Appends <c>, Name = "..."</c> (or <c>Name = "..."</c> when there are no other arguments).</summary>
+    /// <summary>
+    /// Appends the named arguments <c>From = "..."</c> and <c>Name = "..."</c> that are set, and closes the parenthesis
+    /// (<paramref name="hasArguments"/>: the attribute text already has an open argument list).
+    /// </summary>
     protected string WithName(string attribute, bool hasArguments)
     {
-        if (Name is null) return hasArguments ? attribute + ")" : attribute;
-        return attribute + (hasArguments ? ", " : "(") + "Name = \"" + Name + "\")";
+        var named = NamedArguments().ToList();
+        if (named.Count == 0) return hasArguments ? attribute + ")" : attribute;
+        return attribute + (hasArguments ? ", " : "(") + string.Join(", ", named) + ")";
+    }
+
+    /// <summary><c>From = "..."</c> and <c>Name = "..."</c>, where set.</summary>
+    protected IEnumerable<string> NamedArguments()
+    {
+        if (From is not null) yield return "From = \"" + From + "\"";
+        if (Name is not null) yield return "Name = \"" + Name + "\"";
     }
 
     protected static string ActivationArgument(Activation activation) =>
@@ -279,7 +354,7 @@ internal sealed record RefBatchNorm(int Dimensions, float Momentum = 0.1f, float
         var arguments = new List<string>();
         if (Momentum != 0.1f) arguments.Add("Momentum = " + RefNetwork.Float(Momentum));
         if (Epsilon != 1e-5f) arguments.Add("Epsilon = " + RefNetwork.Float(Epsilon));
-        if (Name is not null) arguments.Add("Name = \"" + Name + "\"");
+        arguments.AddRange(NamedArguments());
         string kind = Dimensions == 1 ? "BatchNorm1D" : "BatchNorm2D";
         return arguments.Count == 0 ? kind : kind + "(" + string.Join(", ", arguments) + ")";
     }
@@ -294,5 +369,55 @@ internal sealed record RefBatchNorm(int Dimensions, float Momentum = 0.1f, float
         yield return new RefTensorSpec(name + ".running_mean", layerIndex, new[] { channels }, TensorKind.Buffer);
         yield return new RefTensorSpec(name + ".running_var", layerIndex, new[] { channels }, TensorKind.Buffer);
         yield return new RefTensorSpec(name + ".num_batches_tracked", layerIndex, Array.Empty<int>(), TensorKind.Counter);
+    }
+}
+
+/// <summary>A layer that reads several earlier layers, named in its constructor.</summary>
+internal abstract record RefMerge(IReadOnlyList<string> Inputs, string? Name) : RefLayer(Name)
+{
+    /// <summary>The inputs as C# string literals: <c>"a", "b"</c>.</summary>
+    protected string InputList => string.Join(", ", Inputs.Select(input => "\"" + input + "\""));
+}
+
+/// <summary><c>[Add("a", "b", ..., Activation = .., NegativeSlope = ..)]</c>: <c>y = f(a + b + ...)</c>, inputs of one shape.</summary>
+internal sealed record RefAdd(IReadOnlyList<string> Inputs, Activation Activation = Activation.None, float NegativeSlope = 0.01f, string? Name = null)
+    : RefMerge(Inputs, Name)
+{
+    public override string NamePrefix => "add";
+
+    public override string ToAttribute()
+    {
+        var text = new StringBuilder("Add(").Append(InputList);
+        if (Activation != Activation.None) text.Append(", Activation = Activation.").Append(Activation);
+        if (NegativeSlope != 0.01f) text.Append(", NegativeSlope = ").Append(RefNetwork.Float(NegativeSlope));
+        return WithName(text.ToString(), hasArguments: true);
+    }
+
+    public override int[] OutputShape(int[] input) => input;
+
+    public override int[] OutputShapeFrom(IReadOnlyList<int[]> inputs)
+    {
+        if (inputs.Any(shape => !shape.SequenceEqual(inputs[0])))
+            throw new InvalidOperationException($"Add of shapes {string.Join(" and ", inputs.Select(s => "[" + string.Join(", ", s) + "]"))}: the test built a wrong network.");
+        return inputs[0];
+    }
+}
+
+/// <summary><c>[Concat("a", "b", ...)]</c>: <c>torch.cat(dim=1)</c>, along channels (images of one height and width) or features.</summary>
+internal sealed record RefConcat(IReadOnlyList<string> Inputs, string? Name = null) : RefMerge(Inputs, Name)
+{
+    public override string NamePrefix => "concat";
+
+    public override string ToAttribute() => WithName("Concat(" + InputList, hasArguments: true);
+
+    public override int[] OutputShape(int[] input) => input;
+
+    public override int[] OutputShapeFrom(IReadOnlyList<int[]> inputs)
+    {
+        if (inputs.Any(shape => shape.Length != inputs[0].Length || !shape.Skip(1).SequenceEqual(inputs[0].Skip(1))))
+            throw new InvalidOperationException($"Concat of shapes {string.Join(" and ", inputs.Select(s => "[" + string.Join(", ", s) + "]"))}: the test built a wrong network.");
+        var shape = (int[])inputs[0].Clone();
+        shape[0] = inputs.Sum(s => s[0]);
+        return shape;
     }
 }

@@ -349,6 +349,49 @@ internal static class ReferenceLayers
             }
         }
     }
+
+    // ---- Merges: Add (y = x0 + x1 + ..., every dx_k = dy) and Concat (torch.cat(dim=1) on [batch, part_k]) ----
+
+    /// <summary>y[i] = sum_k xs[k][i] over <paramref name="count"/> elements.</summary>
+    public static void AddForward(double[][] xs, double[] y, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            double sum = 0;
+            foreach (var x in xs) sum += x[i];
+            y[i] = sum;
+        }
+    }
+
+    /// <summary>y[b, offset_k + j] = xs[k][b, j], where input k has <c>parts[k]</c> floats per sample and offset_k = sum of the parts before it.</summary>
+    public static void ConcatForward(double[][] xs, int[] parts, double[] y, int batch)
+    {
+        int total = parts.Sum();
+        for (int b = 0; b < batch; b++)
+        {
+            int offset = 0;
+            for (int k = 0; k < xs.Length; k++)
+            {
+                for (int j = 0; j < parts[k]; j++) y[b * total + offset + j] = xs[k][b * parts[k] + j];
+                offset += parts[k];
+            }
+        }
+    }
+
+    /// <summary>dxs[k][b, j] = dy[b, offset_k + j]: each input gets its own slice of the gradient.</summary>
+    public static void ConcatBackward(double[] dy, int[] parts, double[][] dxs, int batch)
+    {
+        int total = parts.Sum();
+        for (int b = 0; b < batch; b++)
+        {
+            int offset = 0;
+            for (int k = 0; k < dxs.Length; k++)
+            {
+                for (int j = 0; j < parts[k]; j++) dxs[k][b * parts[k] + j] = dy[b * total + offset + j];
+                offset += parts[k];
+            }
+        }
+    }
 }
 
 /// <summary>The sizes of one convolution: input C x H x W, F filters of K x K, stride, padding before, output OH x OW.</summary>

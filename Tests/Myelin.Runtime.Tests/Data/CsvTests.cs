@@ -193,7 +193,7 @@ public sealed class CsvTests : IDisposable
 
         var error = Assert.Throws<InvalidDataException>(() => Csv.Load(path, 2));
 
-        Assert.Contains("no label column at index 2", error.Message);
+        Assert.Contains("no column at index 2 (counting from 0) for the label", error.Message);
         Assert.Contains("'a', 'b'", error.Message);
     }
 

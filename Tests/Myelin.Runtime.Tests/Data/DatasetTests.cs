@@ -20,6 +20,15 @@ public sealed class DatasetTests
         return new Dataset(features, [2, 3], labels, classes);
     }
 
+    /// <summary>As <see cref="Numbered"/>, with the sample's index as its one float target instead of a label.</summary>
+    internal static Dataset NumberedTargets(int count)
+    {
+        var data = Numbered(count);
+        var targets = new float[count];
+        for (int i = 0; i < count; i++) targets[i] = i;
+        return new Dataset(data.Features.ToArray(), [2, 3], targets, targetSize: 1);
+    }
+
     /// <summary>The index a <see cref="Numbered"/> sample was created with.</summary>
     internal static int IndexOf(ReadOnlySpan<float> sample) => (int)(sample[0] / 100);
 
@@ -150,9 +159,9 @@ public sealed class DatasetTests
     }
 
     [Fact]
-    public void Split_without_a_seed_is_by_position()
+    public void SplitOrdered_is_by_position()
     {
-        var (first, second) = Numbered(10).Split(0.7);
+        var (first, second) = Numbered(10, classes: 1).SplitOrdered(0.7);
 
         Assert.Equal([0, 1, 2, 3, 4, 5, 6], Enumerable.Range(0, first.Count).Select(i => IndexOf(first.Sample(i))));
         Assert.Equal([7, 8, 9], Enumerable.Range(0, second.Count).Select(i => IndexOf(second.Sample(i))));
@@ -169,13 +178,13 @@ public sealed class DatasetTests
     }
 
     [Fact]
-    public void Split_with_a_seed_shuffles_deterministically_into_disjoint_parts_that_cover_everything()
+    public void Split_shuffles_deterministically_into_disjoint_parts_that_cover_everything()
     {
         Dataset data = Numbered(50);
 
-        var (first, second) = data.Split(0.8, shuffleSeed: 3);
-        var (again, _) = data.Split(0.8, shuffleSeed: 3);
-        var (other, _) = data.Split(0.8, shuffleSeed: 4);
+        var (first, second) = data.Split(0.8, seed: 3);
+        var (again, _) = data.Split(0.8, seed: 3);
+        var (other, _) = data.Split(0.8, seed: 4);
 
         int[] firstIndices = Enumerable.Range(0, first.Count).Select(i => IndexOf(first.Sample(i))).ToArray();
         int[] secondIndices = Enumerable.Range(0, second.Count).Select(i => IndexOf(second.Sample(i))).ToArray();
@@ -193,7 +202,7 @@ public sealed class DatasetTests
     {
         foreach (var (count, fraction) in new[] { (10, 0.25), (100, 0.29), (7, 0.5), (10_000, 0.2), (3, 0.0), (3, 1.0) })
         {
-            var (train, validation) = Numbered(count).SplitValidation(fraction);
+            var (train, validation) = NumberedTargets(count).SplitValidation(fraction);
 
             // Keras: split_at = int(num_samples * (1 - validation_split)), computed here in the same double arithmetic.
             int splitAt = (int)Math.Floor(count * (1.0 - fraction));
