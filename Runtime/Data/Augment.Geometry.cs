@@ -118,27 +118,42 @@ public sealed partial record Augment
         bool elastic = !fieldX.IsEmpty;
         for (int y = 0; y < height; y++)
         {
+            double rowY = y - draw.ShiftY - centreY;
             for (int x = 0; x < width; x++)
             {
                 int p = y * width + x;
-                double px = x - draw.ShiftX - centreX, py = y - draw.ShiftY - centreY;
+                double px = x - draw.ShiftX - centreX, py = rowY;
                 if (elastic)
                 {
                     px += fieldX[p];
                     py += fieldY[p];
                 }
-                // Beyond one pixel outside, every neighbour is fill; clamping keeps the casts below in range.
-                double qx = Math.Clamp(centreX + cos * px + sin * py, -2.0, width + 1.0);
-                double qy = Math.Clamp(centreY - sin * px + cos * py, -2.0, height + 1.0);
-                double floorX = Math.Floor(qx), floorY = Math.Floor(qy);
-                int x0 = (int)floorX, y0 = (int)floorY;
-                double ax = qx - floorX, ay = qy - floorY;
-                for (int c = 0; c < shape.Channels; c++)
+                double qx = centreX + cos * px + sin * py, qy = centreY - sin * px + cos * py;
+                if (qx >= 0 && qx < width - 1 && qy >= 0 && qy < height - 1)
                 {
-                    ReadOnlySpan<float> plane = source.Slice(c * pixels, pixels);
-                    double top = (1 - ax) * Pixel(plane, x0, y0, width, height, fill) + ax * Pixel(plane, x0 + 1, y0, width, height, fill);
-                    double bottom = (1 - ax) * Pixel(plane, x0, y0 + 1, width, height, fill) + ax * Pixel(plane, x0 + 1, y0 + 1, width, height, fill);
-                    destination[c * pixels + p] = (float)((1 - ay) * top + ay * bottom);
+                    // All four neighbours inside, the common case: no fill, and truncation is the floor.
+                    int x0 = (int)qx, y0 = (int)qy, i = y0 * width + x0;
+                    double ax = qx - x0, ay = qy - y0;
+                    for (int c = 0, plane = 0; c < shape.Channels; c++, plane += pixels)
+                    {
+                        double top = (1 - ax) * source[plane + i] + ax * source[plane + i + 1];
+                        double bottom = (1 - ax) * source[plane + i + width] + ax * source[plane + i + width + 1];
+                        destination[plane + p] = (float)((1 - ay) * top + ay * bottom);
+                    }
+                    continue;
+                }
+                // Beyond one pixel outside, every neighbour is fill; clamping keeps the casts below in range.
+                qx = Math.Clamp(qx, -2.0, width + 1.0);
+                qy = Math.Clamp(qy, -2.0, height + 1.0);
+                double floorX = Math.Floor(qx), floorY = Math.Floor(qy);
+                int fx0 = (int)floorX, fy0 = (int)floorY;
+                double bx = qx - floorX, by = qy - floorY;
+                for (int c = 0, plane = 0; c < shape.Channels; c++, plane += pixels)
+                {
+                    ReadOnlySpan<float> values = source.Slice(plane, pixels);
+                    double top = (1 - bx) * Pixel(values, fx0, fy0, width, height, fill) + bx * Pixel(values, fx0 + 1, fy0, width, height, fill);
+                    double bottom = (1 - bx) * Pixel(values, fx0, fy0 + 1, width, height, fill) + bx * Pixel(values, fx0 + 1, fy0 + 1, width, height, fill);
+                    destination[plane + p] = (float)((1 - by) * top + by * bottom);
                 }
             }
         }

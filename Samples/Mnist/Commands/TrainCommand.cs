@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using Myelin.Data;
 using Myelin.Samples.Mnist.Cli;
 using Myelin.Samples.Mnist.Display;
 using Myelin.Training;
@@ -36,6 +37,7 @@ internal static class TrainCommand
             : string.Create(c, $"inputs normalised as (x - {normalization.Mean[0]}) / {normalization.Std[0]}");
         console.MarkupLine(Markup.Escape(string.Create(c,
             $"{options.DescribeOptimizer()}, batch {options.BatchSize}, {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, seed {options.Seed}, {inputs}")));
+        if (options.Augment is not null) console.MarkupLine(Markup.Escape($"Training digits augmented every epoch: {options.Augment}"));
 
         var display = TrainingDisplay.For(console);
         var callbacks = new List<Callback> { display.EpochEnd };
@@ -53,6 +55,7 @@ internal static class TrainCommand
             Optimizer = optimizer,
             Schedule = options.CreateSchedule(optimizer),
             Seed = options.Seed,
+            Augment = options.Augment,
             ValidationData = test,
             Callbacks = callbacks,
             Progress = display,
@@ -89,6 +92,7 @@ internal static class TrainCommand
                 [ModelFile.BatchKey] = options.BatchSize.ToString(c),
                 [ModelFile.SeedKey] = options.Seed.ToString(c),
                 [ModelFile.DataKey] = options.DataDirectory is null ? "bundled" : "official",
+                [ModelFile.AugmentKey] = options.Augment?.ToString() ?? Augment.NoneRecipe,
             };
             ModelFile.Save(network, options.SavePath, model, normalization, metadata);
             console.MarkupLine($"Saved the network to [blue]{Markup.Escape(options.SavePath)}[/] (model={model.Name}, normalize={ModelFile.Format(normalization)}).");
