@@ -1,22 +1,27 @@
 using System;
+using System.Collections.Generic;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Myelin.Benchmarks.Data;
 using Myelin.Benchmarks.Networks;
+using Myelin.Benchmarks.Performance;
 using Myelin.Benchmarks.Torch;
+using Myelin.Kernels;
 using Myelin.Optimizers;
-using Sequential = TorchSharp.Modules.Sequential;
+using TorchModule = TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>;
 
 namespace Myelin.Benchmarks;
 
 /// <summary>
-/// One network, Myelin against TorchSharp, for a training step and for inference, at each batch size.
+/// One network, Myelin against TorchSharp, for a training step and for inference, at each batch size and thread count.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Categories <c>Train</c> and <c>Infer</c> each have TorchSharp on one libtorch thread as the baseline, so the Ratio
-/// column reads "time relative to single-threaded libtorch" within each category and batch size. Myelin runs on one
-/// thread; the <c>DefaultThreads</c> variant shows what libtorch gains from the machine's other cores.
+/// Every case runs both libraries on the same number of threads (<see cref="Threads"/>: 1, and the machine's logical
+/// core count): Myelin through <see cref="KernelThreads.Count"/>, libtorch through <c>torch.set_num_threads</c>.
+/// TorchSharp is the baseline of each category, batch and thread count, so the Ratio column compares equal thread
+/// counts only. The GFLOP/s and Peak % columns (<see cref="ThroughputColumn"/>) put every row against the FMA peak
+/// measured in the same process.
 /// </para>
 /// <para>
 /// Every case starts from the same weights on both sides (Myelin's initialisation, seed 1, copied into TorchSharp) and
@@ -26,12 +31,17 @@ namespace Myelin.Benchmarks;
 /// </remarks>
 /// <typeparam name="TNetwork">The generated Myelin network.</typeparam>
 [MemoryDiagnoser]
-[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams)]
 [CategoriesColumn]
+[Config(typeof(NetworkBenchmarkConfig))]
 public abstract class NetworkBenchmarks<TNetwork> where TNetwork : class, ITrainableNetwork
 {
-    private const string Train = "Train";
-    private const string Infer = "Infer";
+    /// <summary>The category of the training-step benchmarks.</summary>
+    public const string TrainCategory = "Train";
+
+    /// <summary>The category of the inference benchmarks.</summary>
+    public const string InferCategory = "Infer";
+
     private const int Seed = 1;
 
     private TNetwork _network = null!;
@@ -41,76 +51,34 @@ public abstract class NetworkBenchmarks<TNetwork> where TNetwork : class, ITrain
     private int[] _labels = null!;    // [Batch]
     private float[] _outputs = null!; // [Batch, 10] logits
 
-    /// <summary>Samples per step: a single sample (latency) and a typical mini-batch.</summary>
-    [Params(1, DigitBatch.Size)]
+    /// <summary>Samples per call: a single sample (latency), a typical mini-batch, and a large inference batch.</summary>
+    [Params(1, 64, DigitBatch.Size)]
     public int Batch { get; set; }
+
+    /// <summary>Threads for both libraries: one, and every logical core.</summary>
+    [ParamsSource(nameof(ThreadCounts))]
+    public int Threads { get; set; }
+
+    /// <summary>1 and <see cref="Environment.ProcessorCount"/> (once, on a one-core machine).</summary>
+    public static IEnumerable<int> ThreadCounts => Environment.ProcessorCount > 1 ? [1, Environment.ProcessorCount] : [1];
 
     /// <summary>Creates the Myelin network with room for <paramref name="maxBatchSize"/> samples.</summary>
     protected abstract TNetwork CreateNetwork(int seed, int maxBatchSize);
 
     /// <summary>Creates the same architecture in TorchSharp, with Myelin's layer names.</summary>
-    protected abstract Sequential CreateTorchModel();
+    protected abstract TorchModule CreateTorchModel();
 
-    /// <summary>Setup for the single-threaded TorchSharp baselines.</summary>
-    [GlobalSetup(Targets = new[] { nameof(TrainTorchSharp1Thread), nameof(InferTorchSharp1Thread) })]
-    public void SetupTorchSharp1Thread()
-    {
-        Setup();
-        TorchRuntime.UseThreads(1);
-    }
-
-    /// <summary>Setup for TorchSharp with libtorch's default thread count.</summary>
-    [GlobalSetup(Targets = new[] { nameof(TrainTorchSharpDefaultThreads), nameof(InferTorchSharpDefaultThreads) })]
-    public void SetupTorchSharpDefaultThreads()
-    {
-        Setup();
-        TorchRuntime.UseThreads(TorchRuntime.DefaultThreads);
-    }
-
-    /// <summary>Setup for Myelin; it builds the TorchSharp twin too, for the equivalence check.</summary>
-    [GlobalSetup(Targets = new[] { nameof(TrainMyelin), nameof(InferMyelin) })]
-    public void SetupMyelin() => Setup();
-
-    /// <summary>Frees the TorchSharp tensors and modules.</summary>
-    [GlobalCleanup]
-    public void Cleanup() => _torch?.Dispose();
-
-    /// <summary>zero_grad, forward, cross-entropy, backward and Adam step in TorchSharp on one libtorch thread.</summary>
-    [Benchmark(Baseline = true), BenchmarkCategory(Train)]
-    public float TrainTorchSharp1Thread() => _torch.TrainStep();
-
-    /// <summary>The same step with libtorch's default thread count.</summary>
-    [Benchmark, BenchmarkCategory(Train)]
-    public float TrainTorchSharpDefaultThreads() => _torch.TrainStep();
-
-    /// <summary>Forward, softmax cross-entropy and fused backward, then the Adam step, in Myelin.</summary>
-    [Benchmark, BenchmarkCategory(Train)]
-    public float TrainMyelin()
-    {
-        float loss = _network.ForwardBackward(_inputs, _labels, Batch);
-        _adam.Step(_network);
-        return loss;
-    }
-
-    /// <summary>Forward only, no autograd, in TorchSharp on one libtorch thread.</summary>
-    [Benchmark(Baseline = true), BenchmarkCategory(Infer)]
-    public void InferTorchSharp1Thread() => _torch.Infer(_outputs);
-
-    /// <summary>Forward only with libtorch's default thread count.</summary>
-    [Benchmark, BenchmarkCategory(Infer)]
-    public void InferTorchSharpDefaultThreads() => _torch.Infer(_outputs);
-
-    /// <summary>Forward only in Myelin. These networks have no dropout or batch norm, so training and eval mode run the same code.</summary>
-    [Benchmark, BenchmarkCategory(Infer)]
-    public void InferMyelin() => _network.Forward(_inputs, _outputs, Batch);
-
-    private void Setup()
+    /// <summary>Builds both networks on the same weights, checks they agree, and sets both thread counts.</summary>
+    [GlobalSetup]
+    public void Setup()
     {
         DigitBatch digits = DigitBatch.Instance;
-        _network = CreateNetwork(Seed, DigitBatch.Size);
+        _network = CreateNetwork(Seed, Batch);
         _inputs = digits.Pixels.AsSpan(0, Batch * _network.InputSize).ToArray();
         _labels = digits.Labels.AsSpan(0, Batch).ToArray();
         _outputs = new float[Batch * _network.OutputSize];
+        ThroughputColumn.Register(_network);
+        _ = FmaPeak.Value; // measured once per process, before the first benchmark, and printed
 
         _ = TorchRuntime.DefaultThreads; // loads libtorch, or fails naming prepare-torchsharp.sh
         _torch?.Dispose();
@@ -122,6 +90,39 @@ public abstract class NetworkBenchmarks<TNetwork> where TNetwork : class, ITrain
         // so that neither side's measured steps include that one-off allocation.
         _adam = new Adam(1e-3);
         _adam.Attach(_network);
+
+        KernelThreads.Count = Threads;
+        TorchRuntime.UseThreads(Threads);
+    }
+
+    /// <summary>Frees the TorchSharp tensors and modules.</summary>
+    [GlobalCleanup]
+    public void Cleanup() => _torch?.Dispose();
+
+    /// <summary>zero_grad, forward, cross-entropy, backward and Adam step in TorchSharp.</summary>
+    [Benchmark(Baseline = true), BenchmarkCategory(TrainCategory)]
+    public float TrainTorchSharp() => _torch.TrainStep();
+
+    /// <summary>Forward, softmax cross-entropy and fused backward, then the Adam step, in Myelin.</summary>
+    [Benchmark, BenchmarkCategory(TrainCategory)]
+    public float TrainMyelin()
+    {
+        float loss = _network.ForwardBackward(_inputs, _labels, Batch);
+        _adam.Step(_network);
+        return loss;
+    }
+
+    /// <summary>Forward only, no autograd, in TorchSharp.</summary>
+    [Benchmark(Baseline = true), BenchmarkCategory(InferCategory)]
+    public void InferTorchSharp() => _torch.Infer(_outputs);
+
+    /// <summary>Forward only in Myelin, in eval mode as TorchSharp's side (batch norm on its running statistics).</summary>
+    [Benchmark, BenchmarkCategory(InferCategory)]
+    public void InferMyelin()
+    {
+        _network.IsTraining = false;
+        _network.Forward(_inputs, _outputs, Batch);
+        _network.IsTraining = true;
     }
 }
 
@@ -132,7 +133,7 @@ public class MlpBenchmarks : NetworkBenchmarks<Mlp>
     protected override Mlp CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
 
     /// <inheritdoc />
-    protected override Sequential CreateTorchModel() => TorchModels.Mlp();
+    protected override TorchModule CreateTorchModel() => TorchModels.Mlp();
 }
 
 /// <summary>LeNet-5 with 3x3 kernels.</summary>
@@ -142,7 +143,7 @@ public class LeNet5Benchmarks : NetworkBenchmarks<LeNet5>
     protected override LeNet5 CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
 
     /// <inheritdoc />
-    protected override Sequential CreateTorchModel() => TorchModels.LeNet5();
+    protected override TorchModule CreateTorchModel() => TorchModels.LeNet5();
 }
 
 /// <summary>The three-convolution CNN.</summary>
@@ -152,5 +153,15 @@ public class CnnBenchmarks : NetworkBenchmarks<Cnn>
     protected override Cnn CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
 
     /// <inheritdoc />
-    protected override Sequential CreateTorchModel() => TorchModels.Cnn();
+    protected override TorchModule CreateTorchModel() => TorchModels.Cnn();
+}
+
+/// <summary>The three-block ResNet of the MNIST CLI: batch norm, projection shortcuts, global average pooling.</summary>
+public class ResNetBenchmarks : NetworkBenchmarks<ResNet>
+{
+    /// <inheritdoc />
+    protected override ResNet CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
+
+    /// <inheritdoc />
+    protected override TorchModule CreateTorchModel() => TorchModels.ResNet();
 }

@@ -116,10 +116,8 @@ internal static class GeneratedNames
     public static readonly string[] ConstructorSignatures = { "", "int,int" };
 
     // Per-op state, keyed by the op's identifier stem.
-    public static string ColumnsField(string op) => Field(op) + "Columns";
-    public static string ProductsField(string op) => Field(op) + "Products";
-    public static string ColumnsSize(string op) => op + "ColumnsSize";
-    public static string ProductsSize(string op) => op + "ProductsSize";
+    public static string InputGradientField(string op) => Field(op) + "InputGradient";
+    public static string InputGradientSize(string op) => op + "InputGradientSize";
     public static string GeometryField(string op) => "s_" + char.ToLowerInvariant(op[0]) + op.Substring(1) + "Geometry";
     public static string ArgmaxField(string op) => Field(op) + "Argmax";
     public static string MaskField(string op) => Field(op) + "Mask";

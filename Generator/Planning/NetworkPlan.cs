@@ -147,7 +147,20 @@ internal sealed record ActivationOp(
     bool AbsorbedByLoss)
     : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape);
 
-/// <summary>A 2-D convolution with bias and an element-wise activation fused in.</summary>
+/// <summary>How the CPU computes a convolution.</summary>
+internal enum ConvolutionAlgorithm
+{
+    /// <summary>im2col and a matrix product, a few samples at a time so that the columns stay in cache.</summary>
+    Chunked = 0,
+
+    /// <summary>Directly, for few taps per output (<c>C·k·k</c> small), where im2col and packing cost more than the multiply-adds.</summary>
+    Direct = 1,
+}
+
+/// <summary>
+/// A 2-D convolution with bias and an element-wise activation fused in. Its backward pass reads its input (the weight
+/// gradient redoes im2col chunk by chunk rather than keeping the whole batch's columns).
+/// </summary>
 internal sealed record Conv2DOp(
     string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape,
     int KernelSize, int Stride, int PadTop, int PadLeft, int Weight, int Bias, int OwnerLayer)
@@ -155,6 +168,23 @@ internal sealed record Conv2DOp(
 {
     public override int ParameterLayer => OwnerLayer;
     public override bool CanFuseActivation => true;
+    public override bool BackwardReadsInputs => true;
+
+    /// <summary>
+    /// The CPU algorithm: direct for up to <see cref="DirectTaps"/> taps per output, chunked im2col otherwise. A 1x1
+    /// convolution always takes the product: its im2col is a copy (or a strided gather), and the direct kernel, built for
+    /// sliding windows, ran a 16-to-32-channel 1x1 stride-2 projection six times slower.
+    /// </summary>
+    public ConvolutionAlgorithm Algorithm { get; init; }
+
+    /// <summary>
+    /// Whether the max pool that alone reads this convolution's output runs in its epilogue on the CPU (see
+    /// <see cref="PoolOp.ConvolutionEpilogue"/>); a backend without that fusion runs the two ops one after the other.
+    /// </summary>
+    public bool PoolEpilogue { get; init; }
+
+    /// <summary>The most taps per output (<c>C·k·k</c>) for which the direct convolution beats im2col and a product.</summary>
+    public const int DirectTaps = 32;
 
     /// <summary>Rows of the im2col matrix per sample: input channels times the kernel's area.</summary>
     public int ColumnRows => InputShape.Channels * KernelSize * KernelSize;
@@ -169,7 +199,24 @@ internal sealed record Conv2DOp(
 internal sealed record PoolOp(
     string Identifier, EquatableArray<int> Layers, string Description, EquatableArray<PlannedInput> Inputs, int Output, Shape OutputShape,
     PoolKind Pool, int KernelSize, int Stride)
-    : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape);
+    : PlannedOp(Identifier, Layers, Description, Inputs, Output, OutputShape)
+{
+    /// <summary>
+    /// A max pool over non-overlapping windows that alone reads a convolution's output: the CPU computes it in the
+    /// convolution's epilogue (the convolution writes this op's output and argmax), and this op's backward applies the
+    /// convolution's activation derivative (<see cref="ProducerActivation"/>) while it scatters, writing dLoss/dz.
+    /// </summary>
+    public bool ConvolutionEpilogue { get; init; }
+
+    /// <summary>The activation of the convolution this pool is fused with, or None.</summary>
+    public ActivationKind ProducerActivation { get; init; }
+
+    /// <summary>The LeakyReLU slope of <see cref="ProducerActivation"/>.</summary>
+    public float ProducerSlope { get; init; }
+
+    /// <summary>The fused backward differentiates the convolution's activation from the pooled outputs.</summary>
+    public override bool BackwardReadsOutput => ConvolutionEpilogue;
+}
 
 /// <summary>Inverted dropout; identity in eval mode.</summary>
 /// <param name="Stream">The layer's own random stream: FNV-1a of its name.</param>

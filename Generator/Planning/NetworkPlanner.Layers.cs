@@ -19,7 +19,7 @@ internal static partial class NetworkPlanner
             FlattenSpec => PlanFlatten(index, name, inputs[0]),
             ActivationSpec activation => PlanActivation(index, activation, name, id, inputs[0], graph),
             Conv2DSpec conv => PlanConv2D(index, conv, name, id, inputs[0]),
-            PoolSpec pool => PlanPool(index, pool, name, id, inputs[0]),
+            PoolSpec pool => PlanPool(index, pool, name, id, inputs[0], graph),
             DropoutSpec dropout => PlanDropout(index, dropout, name, id, inputs[0]),
             BatchNormSpec norm => PlanBatchNorm(index, norm, name, id, inputs[0]),
             AddSpec add => PlanAdd(index, add, name, id, inputs),
@@ -159,7 +159,12 @@ internal static partial class NetworkPlanner
             string description = $"{name}: Conv2D {shape} -> {output}, {k}x{k} kernel, stride {conv.Stride}, padding {padding}{(conv.Bias ? " + bias" : "")}{ActivationSuffix(conv.Activation)}";
             int value = AddValue(id + "Output", output, name);
             var node = AddOp(new Conv2DOp(id, EquatableArray.Create(index), description, Reads(x), value, output,
-                k, conv.Stride, padBefore, padBefore, weight, bias, index) { Activation = conv.Activation, NegativeSlope = conv.NegativeSlope }, name, index);
+                k, conv.Stride, padBefore, padBefore, weight, bias, index)
+            {
+                Activation = conv.Activation,
+                NegativeSlope = conv.NegativeSlope,
+                Algorithm = (long)c * k * k <= Conv2DOp.DirectTaps && k > 1 ? ConvolutionAlgorithm.Direct : ConvolutionAlgorithm.Chunked,
+            }, name, index);
             int parameters = conv.Filters * fanIn + (conv.Bias ? conv.Filters : 0);
             AddLayer(index, name, id, "Conv2D", $"Conv2D({conv.Filters}, {k}x{k}{ActivationSuffix(conv.Activation)})", output, parameters, new[] { x },
                 new LayerSettings(conv.Activation, conv.NegativeSlope, k, conv.Stride, padBefore, padBefore, padAfter, padAfter));
@@ -192,7 +197,7 @@ internal static partial class NetworkPlanner
             return numerator % denominator != 0 && (numerator < 0) != (denominator < 0) ? quotient - 1 : quotient;
         }
 
-        private Node? PlanPool(int index, PoolSpec pool, string name, string id, Node x)
+        private Node? PlanPool(int index, PoolSpec pool, string name, string id, Node x, Graph graph)
         {
             if (!RequireImage(pool, name, x)) return null;
             int k, stride;
@@ -215,7 +220,23 @@ internal static partial class NetworkPlanner
                 description = $"{name}: {(pool.Pool == PoolKind.Max ? "max" : "average")} pool {shape} -> {output}, {k}x{k} window, stride {stride}";
             }
             int value = AddValue(id + "Output", output, name);
-            var node = AddOp(new PoolOp(id, EquatableArray.Create(index), description, Reads(x), value, output, pool.Pool, k, stride), name, index);
+            // A max pool over windows that do not overlap, alone in reading a convolution's output, runs in that
+            // convolution's epilogue on the CPU: the full-size output never reaches memory, only the pooled values and
+            // their argmax, and backward scatters the pooled gradient straight into dz.
+            bool epilogue = pool.Pool == PoolKind.Max && stride >= k && x.Op >= 0 && _ops[x.Op] is Conv2DOp { PoolEpilogue: false }
+                && x.Chain.All(layer => graph.Readers[layer].Count == 1);
+            var producer = x.Op >= 0 ? _ops[x.Op] : null;
+            var node = AddOp(new PoolOp(id, EquatableArray.Create(index), description, Reads(x), value, output, pool.Pool, k, stride)
+            {
+                ConvolutionEpilogue = epilogue,
+                ProducerActivation = epilogue ? producer!.Activation : ActivationKind.None,
+                ProducerSlope = epilogue ? producer!.NegativeSlope : 0f,
+            }, name, index);
+            if (epilogue)
+            {
+                var conv = (Conv2DOp)producer!;
+                _ops[x.Op] = conv with { PoolEpilogue = true, Description = conv.Description + $", with {name} in its epilogue on the CPU" };
+            }
             string arguments = pool.Pool == PoolKind.GlobalAverage ? "" : (stride == k ? $"{k}" : $"{k}, stride {stride}");
             AddLayer(index, name, id, pool.Kind, $"{pool.Kind}({arguments})", output, 0, new[] { x }, new LayerSettings(KernelSize: k, Stride: stride));
             return node;

@@ -109,8 +109,7 @@ internal static partial class NetworkPlanner
             {
                 case Conv2DOp conv:
                     yield return N.GeometryField(conv.Identifier);
-                    yield return N.ColumnsSize(conv.Identifier);
-                    yield return N.ProductsSize(conv.Identifier);
+                    if (conv.Input.Accumulate) yield return N.InputGradientSize(conv.Identifier);
                     break;
                 case PoolOp { Pool: not PoolKind.GlobalAverage } pool:
                     yield return N.GeometryField(pool.Identifier);

@@ -112,13 +112,11 @@ internal static partial class NetworkPlanner
                 string output = GeneratedNames.SizeConstant(values[op.Output].Identifier);
                 switch (op)
                 {
-                    case Conv2DOp conv:
-                        string purpose = trainable ? "; kept for the weight gradient, then reused for dLoss/dcolumns" : "";
-                        arrays.Add(new PlannedArray(GeneratedNames.ColumnsField(conv.Identifier), "float", GeneratedNames.ColumnsSize(conv.Identifier),
-                            conv.ColumnRows * conv.Positions, $"[{conv.ColumnRows}, batch * {conv.Positions}], im2col of {conv.Identifier}'s input{purpose}", layer));
-                        arrays.Add(new PlannedArray(GeneratedNames.ProductsField(conv.Identifier), "float", GeneratedNames.ProductsSize(conv.Identifier),
-                            conv.OutputShape.Channels * conv.Positions,
-                            $"[{conv.OutputShape.Channels}, batch * {conv.Positions}], W . columns{(trainable ? "; in backward, dLoss/dz in the same layout" : "")}", layer));
+                    case Conv2DOp { Input.Accumulate: true } conv:
+                        // The convolution kernels write dx; where another reader already wrote this input's gradient,
+                        // they write here and the backward adds it.
+                        arrays.Add(new PlannedArray(GeneratedNames.InputGradientField(conv.Identifier), "float", GeneratedNames.InputGradientSize(conv.Identifier),
+                            conv.InputShape.Size, $"{BatchShape(conv.InputShape)}, {conv.Identifier}'s share of its input's gradient, before it is added", layer));
                         break;
                     case PoolOp { Pool: PoolKind.Max } when trainable:
                         arrays.Add(new PlannedArray(GeneratedNames.ArgmaxField(op.Identifier), "int", output, op.OutputShape.Size,

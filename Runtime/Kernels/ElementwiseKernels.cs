@@ -1,18 +1,18 @@
 using System;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Myelin.Kernels;
 
 /// <summary>
 /// Element-wise drivers for the epilogues and backward passes of generated layers: bias plus activation in one pass,
-/// activation derivatives, and bias-gradient sums. Each runs 256-bit vectors where the hardware has them and a
-/// scalar tail (or a scalar loop elsewhere), with the activation as a struct <see cref="IActivationOperator"/>.
+/// activation derivatives, bias-gradient sums and the reorderings around batched convolutions. Each runs the
+/// machine's widest SIMD width (512, 256 or 128 bits, see <see cref="IActivationOperator"/>) with the activation as a
+/// struct operator, and splits large calls by rows, planes or chunks across <see cref="KernelThreads"/>; every element
+/// is computed the same way whichever thread computes it, so results are bit-identical for any thread count.
 /// </summary>
-public static class ElementwiseKernels
+public static unsafe class ElementwiseKernels
 {
-    private static bool Vectorized => Vector256.IsHardwareAccelerated;
+    /// <summary>Floats per item of the chunked kernels: a multiple of every vector width.</summary>
+    private const int Chunk = 1024;
 
     /// <summary><c>values[i] = f(values[i])</c>.</summary>
     public static void Activate<TActivation>(Span<float> values, TActivation activation) where TActivation : struct, IActivationOperator =>
@@ -22,15 +22,9 @@ public static class ElementwiseKernels
     public static void Activate<TActivation>(ReadOnlySpan<float> x, Span<float> y, TActivation activation) where TActivation : struct, IActivationOperator
     {
         int n = x.Length;
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        if (Vectorized)
-        {
-            for (; i + 8 <= n; i += 8)
-                activation.Apply(Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
-        }
-        for (; i < n; i++) Unsafe.Add(ref yr, i) = activation.Apply(Unsafe.Add(ref xr, i));
+        if (y.Length < n) throw new ArgumentException($"y has {y.Length} floats, but x has {n}.", nameof(y));
+        fixed (float* px = x, py = y)
+            ParallelRange.Run(new ActivateWork<TActivation>(px, py, n, activation), Chunks(n), Chunk);
     }
 
     /// <summary>
@@ -39,21 +33,10 @@ public static class ElementwiseKernels
     public static void AddColumnBiasAndActivate<TActivation>(Span<float> matrix, ReadOnlySpan<float> bias, int rows, int columns, TActivation activation)
         where TActivation : struct, IActivationOperator
     {
-        ref float br = ref MemoryMarshal.GetReference(bias);
-        for (int r = 0; r < rows; r++)
-        {
-            ref float row = ref MemoryMarshal.GetReference(matrix.Slice(r * columns, columns));
-            int c = 0;
-            if (Vectorized)
-            {
-                for (; c + 8 <= columns; c += 8)
-                {
-                    var z = Vector256.LoadUnsafe(ref row, (nuint)c) + Vector256.LoadUnsafe(ref br, (nuint)c);
-                    activation.Apply(z).StoreUnsafe(ref row, (nuint)c);
-                }
-            }
-            for (; c < columns; c++) Unsafe.Add(ref row, c) = activation.Apply(Unsafe.Add(ref row, c) + Unsafe.Add(ref br, c));
-        }
+        CheckMatrix(matrix.Length, rows, columns);
+        if (bias.Length < columns) throw new ArgumentException($"bias has {bias.Length} floats, but the matrix has {columns} columns.", nameof(bias));
+        fixed (float* pm = matrix, pb = bias)
+            ParallelRange.Run(new ColumnBiasWork<TActivation>(pm, pb, columns, activation), rows, columns);
     }
 
     /// <summary>
@@ -63,19 +46,9 @@ public static class ElementwiseKernels
     public static void AddRowBiasAndActivate<TActivation>(Span<float> matrix, ReadOnlySpan<float> bias, int rows, int columns, TActivation activation)
         where TActivation : struct, IActivationOperator
     {
-        for (int r = 0; r < rows; r++)
-        {
-            ref float row = ref MemoryMarshal.GetReference(matrix.Slice(r * columns, columns));
-            float shift = bias.IsEmpty ? 0f : bias[r];
-            var shiftVector = Vector256.Create(shift);
-            int c = 0;
-            if (Vectorized)
-            {
-                for (; c + 8 <= columns; c += 8)
-                    activation.Apply(Vector256.LoadUnsafe(ref row, (nuint)c) + shiftVector).StoreUnsafe(ref row, (nuint)c);
-            }
-            for (; c < columns; c++) Unsafe.Add(ref row, c) = activation.Apply(Unsafe.Add(ref row, c) + shift);
-        }
+        CheckMatrix(matrix.Length, rows, columns);
+        fixed (float* pm = matrix, pb = bias)
+            ParallelRange.Run(new RowBiasWork<TActivation>(pm, pm, bias.IsEmpty ? null : pb, columns, 1, activation), rows, columns);
     }
 
     /// <summary><c>dy[i] *= f'(z_i)</c>, from the outputs <c>y</c>, in place: turns dLoss/dy into dLoss/dz.</summary>
@@ -88,44 +61,27 @@ public static class ElementwiseKernels
         where TActivation : struct, IActivationOperator
     {
         int n = dy.Length;
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        ref float dyr = ref MemoryMarshal.GetReference(dy);
-        ref float dxr = ref MemoryMarshal.GetReference(dx);
-        int i = 0;
-        if (Vectorized)
-        {
-            for (; i + 8 <= n; i += 8)
-            {
-                var derivative = activation.DerivativeFromOutput(Vector256.LoadUnsafe(ref yr, (nuint)i));
-                (Vector256.LoadUnsafe(ref dyr, (nuint)i) * derivative).StoreUnsafe(ref dxr, (nuint)i);
-            }
-        }
-        for (; i < n; i++) Unsafe.Add(ref dxr, i) = Unsafe.Add(ref dyr, i) * activation.DerivativeFromOutput(Unsafe.Add(ref yr, i));
+        if (y.Length < n || dx.Length < n) throw new ArgumentException($"y has {y.Length} floats and dx {dx.Length}, but dy has {n}.", nameof(dx));
+        fixed (float* py = y, pdy = dy, pdx = dx)
+            ParallelRange.Run(new DerivativeWork<TActivation>(py, pdy, pdx, n, activation), Chunks(n), Chunk);
     }
 
-    /// <summary><c>sums[c] += Σ_r m[r, c]</c>: a dense bias gradient over the batch.</summary>
+    /// <summary><c>sums[c] += Σ_r m[r, c]</c>: a dense bias gradient over the batch, added row after row.</summary>
     public static void AddColumnSums(ReadOnlySpan<float> matrix, int rows, int columns, Span<float> sums)
     {
-        for (int r = 0; r < rows; r++) Gemm.Axpy(sums.Slice(0, columns), 1f, matrix.Slice(r * columns, columns));
+        CheckMatrix(matrix.Length, rows, columns);
+        if (sums.Length < columns) throw new ArgumentException($"sums has {sums.Length} floats, but the matrix has {columns} columns.", nameof(sums));
+        fixed (float* pm = matrix, ps = sums)
+            ParallelRange.Run(new ColumnSumWork(pm, ps, rows, columns), Chunks(columns), (long)rows * Math.Min(columns, Chunk));
     }
 
-    /// <summary><c>sums[r] += Σ_c m[r, c]</c>: a convolution bias gradient over a sample's positions.</summary>
+    /// <summary><c>sums[r] += Σ_c m[r, c]</c>: a convolution bias gradient over a channel's positions.</summary>
     public static void AddRowSums(ReadOnlySpan<float> matrix, int rows, int columns, Span<float> sums)
     {
-        for (int r = 0; r < rows; r++)
-        {
-            ref float row = ref MemoryMarshal.GetReference(matrix.Slice(r * columns, columns));
-            int c = 0;
-            float total = 0f;
-            if (Vectorized)
-            {
-                var acc = Vector256<float>.Zero;
-                for (; c + 8 <= columns; c += 8) acc += Vector256.LoadUnsafe(ref row, (nuint)c);
-                total = Vector256.Sum(acc);
-            }
-            for (; c < columns; c++) total += Unsafe.Add(ref row, c);
-            sums[r] += total;
-        }
+        CheckMatrix(matrix.Length, rows, columns);
+        if (sums.Length < rows) throw new ArgumentException($"sums has {sums.Length} floats, but the matrix has {rows} rows.", nameof(sums));
+        fixed (float* pm = matrix, ps = sums)
+            ParallelRange.Run(new RowSumWork(pm, ps, columns), rows, columns);
     }
 
     /// <summary>
@@ -135,32 +91,111 @@ public static class ElementwiseKernels
     public static void ChannelsToSamples<TActivation>(ReadOnlySpan<float> products, Span<float> output, ReadOnlySpan<float> bias,
         int channels, int batch, int positions, TActivation activation) where TActivation : struct, IActivationOperator
     {
-        for (int f = 0; f < channels; f++)
+        CheckMatrix(products.Length, channels, batch * positions);
+        CheckMatrix(output.Length, batch * channels, positions);
+        fixed (float* pp = products, po = output, pb = bias)
         {
-            float shift = bias.IsEmpty ? 0f : bias[f];
-            var shiftVector = Vector256.Create(shift);
-            for (int b = 0; b < batch; b++)
+            // Item i is plane (f, b) = (i / batch, i % batch) of the product, read in order.
+            var work = new RowBiasWork<TActivation>(pp, po, bias.IsEmpty ? null : pb, positions, batch, activation)
             {
-                ref float source = ref MemoryMarshal.GetReference(products.Slice((f * batch + b) * positions, positions));
-                ref float target = ref MemoryMarshal.GetReference(output.Slice((b * channels + f) * positions, positions));
-                int p = 0;
-                if (Vectorized)
-                {
-                    for (; p + 8 <= positions; p += 8)
-                        activation.Apply(Vector256.LoadUnsafe(ref source, (nuint)p) + shiftVector).StoreUnsafe(ref target, (nuint)p);
-                }
-                for (; p < positions; p++) Unsafe.Add(ref target, p) = activation.Apply(Unsafe.Add(ref source, p) + shift);
-            }
+                Channels = channels,
+            };
+            ParallelRange.Run(work, channels * batch, positions);
         }
     }
 
     /// <summary>The reverse reordering: NCHW <c>[batch, channels, P]</c> to <c>[channels, batch·P]</c>, for the backward products.</summary>
     public static void SamplesToChannels(ReadOnlySpan<float> input, Span<float> channelsMajor, int channels, int batch, int positions)
     {
-        for (int b = 0; b < batch; b++)
+        CheckMatrix(input.Length, batch * channels, positions);
+        CheckMatrix(channelsMajor.Length, channels, batch * positions);
+        fixed (float* pi = input, pc = channelsMajor)
+            ParallelRange.Run(new ReorderWork(pi, pc, channels, batch, positions), batch * channels, positions);
+    }
+
+    private static int Chunks(int n) => (n + Chunk - 1) / Chunk;
+
+    private static void CheckMatrix(int length, int rows, int columns)
+    {
+        if (rows < 0 || columns < 0 || length < (long)rows * columns)
+            throw new ArgumentException($"The matrix has {length} floats, but a {rows}x{columns} matrix needs {(long)rows * columns}.");
+    }
+
+    private readonly struct ActivateWork<T>(float* x, float* y, int n, T activation) : IRangeWork where T : struct, IActivationOperator
+    {
+        public void Run(int start, int end)
         {
-            for (int f = 0; f < channels; f++)
-                input.Slice((b * channels + f) * positions, positions).CopyTo(channelsMajor.Slice((f * batch + b) * positions, positions));
+            int from = start * Chunk, to = Math.Min(n, end * Chunk);
+            SimdLoops.Map(x + from, y + from, to - from, activation);
+        }
+    }
+
+    private readonly struct DerivativeWork<T>(float* y, float* dy, float* dx, int n, T activation) : IRangeWork where T : struct, IActivationOperator
+    {
+        public void Run(int start, int end)
+        {
+            int from = start * Chunk, to = Math.Min(n, end * Chunk);
+            SimdLoops.MultiplyByDerivative(y + from, dy + from, dx + from, to - from, activation);
+        }
+    }
+
+    private readonly struct ColumnBiasWork<T>(float* matrix, float* bias, int columns, T activation) : IRangeWork where T : struct, IActivationOperator
+    {
+        public void Run(int start, int end)
+        {
+            for (int r = start; r < end; r++) SimdLoops.MapWithBias(matrix + (long)r * columns, bias, columns, activation);
+        }
+    }
+
+    /// <summary>
+    /// Row i of <paramref name="source"/> (<paramref name="length"/> floats) plus the bias of its channel, activated, to
+    /// row i of the target; with <see cref="Channels"/> set, the target row is the NCHW plane of (channel, sample) =
+    /// (i / batch, i % batch), and the channel of row i is i / <paramref name="batch"/>.
+    /// </summary>
+    private readonly struct RowBiasWork<T>(float* source, float* target, float* bias, int length, int batch, T activation) : IRangeWork
+        where T : struct, IActivationOperator
+    {
+        public int Channels { get; init; }
+
+        public void Run(int start, int end)
+        {
+            for (int i = start; i < end; i++)
+            {
+                int channel = i / batch;
+                long targetRow = Channels == 0 ? i : (long)(i % batch) * Channels + channel;
+                float shift = bias is null ? 0f : bias[channel];
+                SimdLoops.Map(source + (long)i * length, target + targetRow * length, length, new Shifted<T>(activation, shift));
+            }
+        }
+    }
+
+    private readonly struct ColumnSumWork(float* matrix, float* sums, int rows, int columns) : IRangeWork
+    {
+        public void Run(int start, int end)
+        {
+            int from = start * Chunk, to = Math.Min(columns, end * Chunk);
+            for (int r = 0; r < rows; r++) SimdLoops.Add(sums + from, matrix + (long)r * columns + from, to - from);
+        }
+    }
+
+    private readonly struct RowSumWork(float* matrix, float* sums, int columns) : IRangeWork
+    {
+        public void Run(int start, int end)
+        {
+            for (int r = start; r < end; r++) sums[r] += SimdLoops.Sum(matrix + (long)r * columns, columns);
+        }
+    }
+
+    private readonly struct ReorderWork(float* input, float* channelsMajor, int channels, int batch, int positions) : IRangeWork
+    {
+        public void Run(int start, int end)
+        {
+            for (int i = start; i < end; i++)
+            {
+                int b = i / channels, f = i % channels;
+                new ReadOnlySpan<float>(input + (long)i * positions, positions)
+                    .CopyTo(new Span<float>(channelsMajor + ((long)f * batch + b) * positions, positions));
+            }
         }
     }
 }

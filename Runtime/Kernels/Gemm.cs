@@ -118,12 +118,12 @@ public static class Gemm
         int i = 0;
         for (; i + 2 * width <= n; i += 2 * width)
         {
-            acc0 = Vector.FusedMultiplyAdd(Load(ref xr, i), Load(ref yr, i), acc0);
-            acc1 = Vector.FusedMultiplyAdd(Load(ref xr, i + width), Load(ref yr, i + width), acc1);
+            acc0 = Vector.MultiplyAddEstimate(Load(ref xr, i), Load(ref yr, i), acc0);
+            acc1 = Vector.MultiplyAddEstimate(Load(ref xr, i + width), Load(ref yr, i + width), acc1);
         }
-        for (; i + width <= n; i += width) acc0 = Vector.FusedMultiplyAdd(Load(ref xr, i), Load(ref yr, i), acc0);
+        for (; i + width <= n; i += width) acc0 = Vector.MultiplyAddEstimate(Load(ref xr, i), Load(ref yr, i), acc0);
         float sum = Vector.Sum(acc0 + acc1);
-        for (; i < n; i++) sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i), sum);
+        for (; i < n; i++) sum = float.MultiplyAddEstimate(Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i), sum);
         return sum;
     }
 
@@ -137,8 +137,8 @@ public static class Gemm
         var va = new Vector<float>(alpha);
         int i = 0;
         for (; i + width <= n; i += width)
-            Store(Vector.FusedMultiplyAdd(va, Load(ref xr, i), Load(ref yr, i)), ref yr, i);
-        for (; i < n; i++) Unsafe.Add(ref yr, i) = MathF.FusedMultiplyAdd(alpha, Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i));
+            Store(Vector.MultiplyAddEstimate(va, Load(ref xr, i), Load(ref yr, i)), ref yr, i);
+        for (; i < n; i++) Unsafe.Add(ref yr, i) = float.MultiplyAddEstimate(alpha, Unsafe.Add(ref xr, i), Unsafe.Add(ref yr, i));
     }
 
     // Four dot products sharing the left operand: one pass over x instead of four.
@@ -157,19 +157,19 @@ public static class Gemm
         for (; i + width <= n; i += width)
         {
             var xv = Load(ref xr, i);
-            a0 = Vector.FusedMultiplyAdd(xv, Load(ref r0, i), a0);
-            a1 = Vector.FusedMultiplyAdd(xv, Load(ref r1, i), a1);
-            a2 = Vector.FusedMultiplyAdd(xv, Load(ref r2, i), a2);
-            a3 = Vector.FusedMultiplyAdd(xv, Load(ref r3, i), a3);
+            a0 = Vector.MultiplyAddEstimate(xv, Load(ref r0, i), a0);
+            a1 = Vector.MultiplyAddEstimate(xv, Load(ref r1, i), a1);
+            a2 = Vector.MultiplyAddEstimate(xv, Load(ref r2, i), a2);
+            a3 = Vector.MultiplyAddEstimate(xv, Load(ref r3, i), a3);
         }
         d0 = Vector.Sum(a0); d1 = Vector.Sum(a1); d2 = Vector.Sum(a2); d3 = Vector.Sum(a3);
         for (; i < n; i++)
         {
             float xi = Unsafe.Add(ref xr, i);
-            d0 = MathF.FusedMultiplyAdd(xi, Unsafe.Add(ref r0, i), d0);
-            d1 = MathF.FusedMultiplyAdd(xi, Unsafe.Add(ref r1, i), d1);
-            d2 = MathF.FusedMultiplyAdd(xi, Unsafe.Add(ref r2, i), d2);
-            d3 = MathF.FusedMultiplyAdd(xi, Unsafe.Add(ref r3, i), d3);
+            d0 = float.MultiplyAddEstimate(xi, Unsafe.Add(ref r0, i), d0);
+            d1 = float.MultiplyAddEstimate(xi, Unsafe.Add(ref r1, i), d1);
+            d2 = float.MultiplyAddEstimate(xi, Unsafe.Add(ref r2, i), d2);
+            d3 = float.MultiplyAddEstimate(xi, Unsafe.Add(ref r3, i), d3);
         }
     }
 
@@ -189,19 +189,19 @@ public static class Gemm
         for (; i + width <= n; i += width)
         {
             var acc = Load(ref yr, i);
-            acc = Vector.FusedMultiplyAdd(v0, Load(ref r0, i), acc);
-            acc = Vector.FusedMultiplyAdd(v1, Load(ref r1, i), acc);
-            acc = Vector.FusedMultiplyAdd(v2, Load(ref r2, i), acc);
-            acc = Vector.FusedMultiplyAdd(v3, Load(ref r3, i), acc);
+            acc = Vector.MultiplyAddEstimate(v0, Load(ref r0, i), acc);
+            acc = Vector.MultiplyAddEstimate(v1, Load(ref r1, i), acc);
+            acc = Vector.MultiplyAddEstimate(v2, Load(ref r2, i), acc);
+            acc = Vector.MultiplyAddEstimate(v3, Load(ref r3, i), acc);
             Store(acc, ref yr, i);
         }
         for (; i < n; i++)
         {
             float acc = Unsafe.Add(ref yr, i);
-            acc = MathF.FusedMultiplyAdd(a0, Unsafe.Add(ref r0, i), acc);
-            acc = MathF.FusedMultiplyAdd(a1, Unsafe.Add(ref r1, i), acc);
-            acc = MathF.FusedMultiplyAdd(a2, Unsafe.Add(ref r2, i), acc);
-            acc = MathF.FusedMultiplyAdd(a3, Unsafe.Add(ref r3, i), acc);
+            acc = float.MultiplyAddEstimate(a0, Unsafe.Add(ref r0, i), acc);
+            acc = float.MultiplyAddEstimate(a1, Unsafe.Add(ref r1, i), acc);
+            acc = float.MultiplyAddEstimate(a2, Unsafe.Add(ref r2, i), acc);
+            acc = float.MultiplyAddEstimate(a3, Unsafe.Add(ref r3, i), acc);
             Unsafe.Add(ref yr, i) = acc;
         }
     }

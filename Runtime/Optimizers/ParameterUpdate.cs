@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using Myelin.Kernels;
 
 namespace Myelin.Optimizers;
 
@@ -24,9 +24,19 @@ internal interface IParameterUpdate
     void Apply(ref Vector<float> parameter, Vector<float> gradient, ref Vector<float> state0, ref Vector<float> state1, ref Vector<float> state2);
 }
 
-/// <summary>The SIMD plumbing shared by every optimizer: a <see cref="Vector{T}"/> body and a scalar tail over one tensor.</summary>
-internal static class ParameterUpdate
+/// <summary>
+/// The SIMD plumbing shared by every optimizer: a <see cref="Vector{T}"/> body and a scalar tail over one tensor, split
+/// into fixed chunks across <see cref="KernelThreads"/> for large tensors. The two forms give the same bits, so the
+/// result does not depend on where the chunks fall or on the number of threads.
+/// </summary>
+internal static unsafe class ParameterUpdate
 {
+    /// <summary>Elements per chunk: a multiple of every vector width.</summary>
+    private const int Chunk = 2048;
+
+    /// <summary>Work units per element (a division and a square root), against a float copied.</summary>
+    private const int CostPerElement = 8;
+
     /// <summary>
     /// Applies <paramref name="update"/> to every element of one tensor. Each state span is either as long as
     /// <paramref name="parameters"/> or empty when the optimizer does not keep that stream.
@@ -40,14 +50,37 @@ internal static class ParameterUpdate
         Debug.Assert(state0.IsEmpty || state0.Length == length);
         Debug.Assert(state1.IsEmpty || state1.Length == length);
         Debug.Assert(state2.IsEmpty || state2.Length == length);
+        fixed (float* p = parameters, g = gradients, s0 = state0, s1 = state1, s2 = state2)
+        {
+            var work = new UpdateWork<TUpdate>(update, p, g, state0.IsEmpty ? null : s0, state1.IsEmpty ? null : s1, state2.IsEmpty ? null : s2, length);
+            ParallelRange.Run(work, (length + Chunk - 1) / Chunk, (long)Chunk * CostPerElement);
+        }
+    }
 
-        ref float p = ref MemoryMarshal.GetReference(parameters);
-        ref float g = ref MemoryMarshal.GetReference(gradients);
-        // An empty span's reference is never dereferenced: the has* flags route those streams to a local dummy.
-        ref float s0 = ref MemoryMarshal.GetReference(state0);
-        ref float s1 = ref MemoryMarshal.GetReference(state1);
-        ref float s2 = ref MemoryMarshal.GetReference(state2);
-        bool has0 = !state0.IsEmpty, has1 = !state1.IsEmpty, has2 = !state2.IsEmpty;
+    private readonly struct UpdateWork<TUpdate>(TUpdate update, float* parameters, float* gradients, float* state0, float* state1, float* state2, int length)
+        : IRangeWork where TUpdate : struct, IParameterUpdate
+    {
+        public void Run(int start, int end)
+        {
+            int from = start * Chunk, to = Math.Min(length, end * Chunk);
+            Apply(update, parameters + from, gradients + from, state0 is null ? null : state0 + from, state1 is null ? null : state1 + from,
+                state2 is null ? null : state2 + from, to - from);
+        }
+    }
+
+    /// <summary>The update of <paramref name="length"/> elements; a null state pointer is a stream the optimizer does not keep.</summary>
+    /// <remarks>Compiled fully optimised at once, not tiered: see <see cref="SimdLoops"/>.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Apply<TUpdate>(in TUpdate update, float* parameters, float* gradients, float* state0, float* state1, float* state2, int length)
+        where TUpdate : struct, IParameterUpdate
+    {
+        ref float p = ref Unsafe.AsRef<float>(parameters);
+        ref float g = ref Unsafe.AsRef<float>(gradients);
+        // A missing stream's reference is never dereferenced: the has* flags route those streams to a local dummy.
+        ref float s0 = ref Unsafe.AsRef<float>(state0);
+        ref float s1 = ref Unsafe.AsRef<float>(state1);
+        ref float s2 = ref Unsafe.AsRef<float>(state2);
+        bool has0 = state0 != null, has1 = state1 != null, has2 = state2 != null;
 
         int i = 0;
         if (Vector.IsHardwareAccelerated)

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Myelin.Gpu;
 
 namespace Myelin.Samples.Mnist;
 
@@ -11,8 +12,12 @@ namespace Myelin.Samples.Mnist;
 /// <param name="NetworkType">The generated class, to recognise checkpoints that lack the <c>model</c> metadata.</param>
 /// <param name="DefaultBatchSize">The batch size <c>train</c> uses when <c>--batch</c> is not given.</param>
 /// <param name="CosineSchedule">Whether <c>train</c> decays the learning rate along a half cosine to 0 over the run by default.</param>
+/// <param name="CreateOnDevice">
+/// Builds the generated device twin (<c>Model.Gpu</c>) on a device from the seed and a batch capacity, for
+/// <c>train --device gpu</c>; null for a model without device code.
+/// </param>
 internal sealed record ModelInfo(string Name, string Description, Func<int, ITrainableNetwork> Create, Type NetworkType, int DefaultBatchSize,
-    bool CosineSchedule = false);
+    bool CosineSchedule = false, Func<GpuDevice, int, int, ITrainableNetwork>? CreateOnDevice = null);
 
 /// <summary>A pair for the <c>transfer</c> command: a network for the digits 0–4 and one for 5–9 that share their body's layer names.</summary>
 /// <param name="Name">The name used with <c>transfer --model</c>.</param>
@@ -31,13 +36,16 @@ internal static class ModelCatalog
     [
         // Batch sizes: over seeds 1-5 the CNN's last epoch at batch 32 swings between 95.9% and 97.5% held out (a large
         // step count with Adam at 1e-3 is noisy late in training); at batch 64 it ends between 97.1% and 98.0%.
-        new("mlp", "MLP 784-128-10", seed => new MnistMlp(seed), typeof(MnistMlp), DefaultBatchSize: 32),
-        new("lenet", "LeNet-5 with 3x3 kernels", seed => new LeNet5(seed), typeof(LeNet5), DefaultBatchSize: 32),
-        new("cnn", "three-convolution CNN", seed => new MnistCnn(seed), typeof(MnistCnn), DefaultBatchSize: 64),
+        new("mlp", "MLP 784-128-10", seed => new MnistMlp(seed), typeof(MnistMlp), DefaultBatchSize: 32,
+            CreateOnDevice: (device, seed, batch) => new MnistMlp.Gpu(device, seed, batch)),
+        new("lenet", "LeNet-5 with 3x3 kernels", seed => new LeNet5(seed), typeof(LeNet5), DefaultBatchSize: 32,
+            CreateOnDevice: (device, seed, batch) => new LeNet5.Gpu(device, seed, batch)),
+        new("cnn", "three-convolution CNN", seed => new MnistCnn(seed), typeof(MnistCnn), DefaultBatchSize: 64,
+            CreateOnDevice: (device, seed, batch) => new MnistCnn.Gpu(device, seed, batch)),
         // The ResNet's held-out accuracy still swings by a point between epochs at a constant rate; a cosine decay to 0
         // over the run makes the last epochs both the best and stable.
         new("resnet", "ResNet: three residual blocks with batch norm", seed => new MnistResNet(seed), typeof(MnistResNet), DefaultBatchSize: 64,
-            CosineSchedule: true),
+            CosineSchedule: true, CreateOnDevice: (device, seed, batch) => new MnistResNet.Gpu(device, seed, batch)),
     ];
 
     /// <summary>The pairs of <c>transfer</c>.</summary>

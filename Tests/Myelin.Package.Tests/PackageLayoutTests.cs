@@ -8,12 +8,16 @@ namespace Myelin.Package.Tests;
 public sealed class PackageLayoutTests(PackageFixture package)
 {
     [Fact]
-    public void Packing_the_solution_gives_one_Myelin_package_and_its_symbols_package_without_warnings()
+    public void Packing_the_solution_gives_one_Myelin_package_with_its_symbols_and_the_optional_packages_without_warnings()
     {
         package.PackResult.ShouldSucceedWithoutWarnings();
 
-        var files = Directory.GetFiles(package.Feed).Select(path => Path.GetFileName(path)).Order(StringComparer.Ordinal);
+        // One package for the core (runtime, attributes, generator), and one per optional capability, each with symbols.
+        var files = Directory.GetFiles(package.Feed).Select(path => Path.GetFileName(path)).Where(name => name.StartsWith("Myelin.", StringComparison.Ordinal)
+            && !name.StartsWith("Myelin.Onnx.", StringComparison.Ordinal) && !name.StartsWith("Myelin.Gpu.", StringComparison.Ordinal)
+            && !name.StartsWith("Myelin.Distributed.", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
         Assert.Equal([$"Myelin.{package.Version}.nupkg", $"Myelin.{package.Version}.snupkg"], files);
+        Assert.Contains($"Myelin.Onnx.{package.Version}.nupkg", Directory.GetFiles(package.Feed).Select(path => Path.GetFileName(path)));
     }
 
     [Fact]
@@ -35,12 +39,13 @@ public sealed class PackageLayoutTests(PackageFixture package)
     }
 
     [Fact]
-    public void The_package_depends_on_nothing_so_the_generators_Roslyn_dependencies_do_not_reach_consumers()
+    public void The_package_depends_only_on_Sep_so_the_generators_Roslyn_dependencies_do_not_reach_consumers()
     {
         XElement metadata = Nuspec(package.PackagePath);
 
-        // The generator is built against Microsoft.CodeAnalysis, which the compiler that loads it provides.
-        Assert.Empty(metadata.Descendants(metadata.Name.Namespace + "dependency"));
+        // The generator is built against Microsoft.CodeAnalysis, which the compiler that loads it provides; the
+        // attributes are bundled; the runtime reads CSV with Sep.
+        Assert.Equal(["Sep"], metadata.Descendants(metadata.Name.Namespace + "dependency").Select(d => (string?)d.Attribute("id")));
         Assert.DoesNotContain(PackageEntries(package.PackagePath), e => e.Contains("CodeAnalysis", StringComparison.OrdinalIgnoreCase));
     }
 

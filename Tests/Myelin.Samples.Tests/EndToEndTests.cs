@@ -17,7 +17,7 @@ public class EndToEndTests
         @"^Held-out accuracy: (?<percent>\d+\.\d\d)% \((?<correct>[\d,]+) / (?<total>[\d,]+)\)\s*$", RegexOptions.Multiline);
 
     /// <summary>The held-out accuracy line's numbers, checked against each other.</summary>
-    private static (int Correct, int Total) HeldOut(string output)
+    internal static (int Correct, int Total) HeldOut(string output)
     {
         var match = HeldOutLine.Match(output);
         Assert.True(match.Success, "No held-out accuracy line in:\n" + output);

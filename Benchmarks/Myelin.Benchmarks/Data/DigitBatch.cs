@@ -11,7 +11,7 @@ namespace Myelin.Benchmarks.Data;
 internal sealed class DigitBatch
 {
     /// <summary>The largest batch benchmarked.</summary>
-    public const int Size = 64;
+    public const int Size = 256;
 
     private static readonly Lazy<DigitBatch> s_instance = new(Load);
 
@@ -24,10 +24,10 @@ internal sealed class DigitBatch
     /// <summary>The batch, loaded once per process.</summary>
     public static DigitBatch Instance => s_instance.Value;
 
-    /// <summary>[64, 1, 28, 28] normalised pixels, sample after sample (the MLP reads each sample as [784]).</summary>
+    /// <summary>[256, 1, 28, 28] normalised pixels, sample after sample (the MLP reads each sample as [784]).</summary>
     public float[] Pixels { get; }
 
-    /// <summary>[64] class indices 0 to 9.</summary>
+    /// <summary>[256] class indices 0 to 9.</summary>
     public int[] Labels { get; }
 
     private static DigitBatch Load()

@@ -29,14 +29,16 @@ internal static class EquivalenceGuard
         int batch = twin.BatchSize;
         string name = network.GetType().Name;
 
-        // Logits, forward only.
+        // Logits, forward only, in eval mode on both sides (batch norm on its running statistics, still the initial ones).
         var myelinLogits = new float[batch * network.OutputSize];
         var torchLogits = new float[batch * network.OutputSize];
+        network.IsTraining = false;
         network.Forward(inputs[..(batch * network.InputSize)], myelinLogits, batch);
+        network.IsTraining = true;
         twin.Infer(torchLogits);
         Compare(name, "logits", myelinLogits, torchLogits);
 
-        // Loss and gradients of one backward pass.
+        // Loss and gradients of one backward pass, in training mode on both sides (batch norm on the batch's statistics).
         float myelinLoss = network.ForwardBackward(inputs[..(batch * network.InputSize)], labels[..batch], batch);
         float torchLoss = twin.ForwardBackward();
         Compare(name, "loss", [myelinLoss], [torchLoss]);
@@ -50,7 +52,8 @@ internal static class EquivalenceGuard
         twin.ZeroGradients();
     }
 
-    private static void Compare(string network, string what, ReadOnlySpan<float> myelin, ReadOnlySpan<float> torch)
+    /// <summary>Throws when two arrays differ by more than <see cref="Tolerance"/>, naming the network, the quantity and the index.</summary>
+    internal static void Compare(string network, string what, ReadOnlySpan<float> myelin, ReadOnlySpan<float> torch)
     {
         if (myelin.Length != torch.Length)
             throw new InvalidOperationException($"{network}: {what} has {myelin.Length} values in Myelin but {torch.Length} in TorchSharp.");

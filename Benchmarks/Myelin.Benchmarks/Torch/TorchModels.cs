@@ -43,4 +43,7 @@ internal static class TorchModels
         ("dense1", nn.Linear(576, 64)),
         ("relu4", nn.ReLU()),
         ("dense2", nn.Linear(64, 10)));
+
+    /// <summary>The three-block ResNet: the twin of <see cref="Networks.ResNet"/> (a module of its own: its forward adds shortcuts).</summary>
+    public static nn.Module<Tensor, Tensor> ResNet() => new TorchResNet();
 }

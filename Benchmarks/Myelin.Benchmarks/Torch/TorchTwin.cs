@@ -13,7 +13,7 @@ namespace Myelin.Benchmarks.Torch;
 /// </summary>
 internal sealed class TorchTwin : IDisposable
 {
-    private readonly Sequential _model;
+    private readonly nn.Module<Tensor, Tensor> _model;
     private readonly Adam _optimizer;
     private readonly CrossEntropyLoss _loss = nn.CrossEntropyLoss();
     private readonly Tensor _inputs; // [batch, ...input shape], float32
@@ -25,7 +25,7 @@ internal sealed class TorchTwin : IDisposable
     /// <param name="inputs">At least <paramref name="batchSize"/> samples of <c>weightsFrom.InputSize</c> floats.</param>
     /// <param name="labels">At least <paramref name="batchSize"/> class indices.</param>
     /// <param name="batchSize">The batch every call of <see cref="TrainStep"/> and <see cref="Infer"/> runs.</param>
-    public TorchTwin(Sequential model, INetwork weightsFrom, ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int batchSize)
+    public TorchTwin(nn.Module<Tensor, Tensor> model, INetwork weightsFrom, ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int batchSize)
     {
         _model = model;
         BatchSize = batchSize;
@@ -43,7 +43,7 @@ internal sealed class TorchTwin : IDisposable
     public int BatchSize { get; }
 
     /// <summary>The TorchSharp network.</summary>
-    public Sequential Model => _model;
+    public nn.Module<Tensor, Tensor> Model => _model;
 
     /// <summary>
     /// One training step as a PyTorch loop writes it: <c>zero_grad</c>, forward, cross-entropy (batch mean), backward,
@@ -61,12 +61,18 @@ internal sealed class TorchTwin : IDisposable
         return loss.ToSingle();
     }
 
-    /// <summary>Forward only, without autograd, into <paramref name="outputs"/> (<c>batch * 10</c> logits), as Myelin's <c>Forward</c> writes its outputs.</summary>
+    /// <summary>
+    /// Forward only, in eval mode (<c>model.eval()</c>: batch norm uses its running statistics) and without autograd,
+    /// into <paramref name="outputs"/> (<c>batch * 10</c> logits), as Myelin's <c>Forward</c> writes its outputs with
+    /// <c>IsTraining</c> false. The model goes back to training mode afterwards.
+    /// </summary>
     public void Infer(Span<float> outputs)
     {
         using DisposeScope scope = NewDisposeScope();
         using IDisposable noGrad = no_grad();
+        _model.eval();
         Tensor logits = _model.forward(_inputs);
+        _model.train();
         logits.data<float>().CopyTo(outputs);
     }
 
@@ -95,7 +101,7 @@ internal sealed class TorchTwin : IDisposable
 
     // Both sides use PyTorch's names and layouts, so each TorchSharp parameter takes the Myelin tensor of the same name.
     // Any mismatch in names, count or shape means the two networks are not the same architecture.
-    private static void CopyParameters(INetwork source, Sequential target)
+    private static void CopyParameters(INetwork source, nn.Module<Tensor, Tensor> target)
     {
         Dictionary<string, TensorInfo> myelin = source.Tensors.Where(t => t.Kind == TensorKind.Parameter).ToDictionary(t => t.Name);
         var copied = new HashSet<string>();

@@ -8,6 +8,8 @@ namespace Myelin.Generator.Emitting.Cpu;
 // fused into its epilogue.
 internal static partial class CpuEmitter
 {
+    private const string NormalizationKernelsType = "global::Myelin.Kernels.NormalizationKernels";
+
     private static string NormalizedField(BatchNormOp op) => N.NormalizedField(op.Identifier);
 
     private static string InverseStdField(BatchNormOp op) => N.InverseStdField(op.Identifier);
@@ -49,41 +51,9 @@ internal static partial class CpuEmitter
             {
                 w.Line($"throw new global::System.InvalidOperationException({N.NetworkName} + \": {name} needs more than one value per channel in training mode, but the batch has \" + count + \". Use a larger batch or switch to eval mode (IsTraining = false).\");");
             }
-            using (w.Block("for (int c = 0; c < C; c++)"))
-            {
-                w.Line("float channelMean, channelInverseStd;");
-                using (w.Block($"if ({N.IsTraining})"))
-                {
-                    w.Line("// Batch statistics in double: one pass for the mean, one for the (biased) variance.");
-                    w.Line("double sum = 0;");
-                    w.Line("for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) sum += value;");
-                    w.Line("double batchMean = sum / count;");
-                    w.Line("double squares = 0;");
-                    w.Line("for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) squares += (value - batchMean) * (value - batchMean);");
-                    w.Line("double biasedVariance = squares / count;");
-                    w.Line("channelMean = (float)batchMean;");
-                    w.Line("channelInverseStd = (float)(1.0 / global::System.Math.Sqrt(biasedVariance + Epsilon));");
-                    w.Line("runningMean[c] = (1f - Momentum) * runningMean[c] + Momentum * channelMean;");
-                    w.Line("runningVar[c] = (1f - Momentum) * runningVar[c] + Momentum * (float)(squares / (count - 1));");
-                }
-                using (w.Block("else"))
-                {
-                    w.Line("channelMean = runningMean[c];");
-                    w.Line($"channelInverseStd = 1f / {N.MathF}.Sqrt(runningVar[c] + Epsilon);");
-                }
-                w.Line("inverseStd[c] = channelInverseStd;");
-                using (w.Block("for (int b = 0; b < batch; b++)"))
-                {
-                    w.Line("int start = (b * C + c) * S;");
-                    using (w.Block("for (int s = start; s < start + S; s++)"))
-                    {
-                        w.Line("float hat = (x[s] - channelMean) * channelInverseStd;");
-                        w.Line("normalized[s] = hat;");
-                        w.Line("float z = gamma[c] * hat + beta[c];");
-                        w.Line($"y[s] = {ActivationExpression(op.Activation, op.NegativeSlope, "z")};");
-                    }
-                }
-            }
+            w.Line("// Per channel: two-pass batch statistics (or the running ones), then y = f(gamma x-hat + beta), in SIMD.");
+            w.Line($"{NormalizationKernelsType}.BatchNormForward(x.Slice(0, batch * C * S), y, normalized, inverseStd, gamma, beta, runningMean, runningVar,");
+            w.Line($"    C, S, batch, {N.IsTraining}, Momentum, Epsilon, {Operator(op.Activation, op.NegativeSlope)});");
             w.Line($"if ({N.IsTraining}) {tracked.Identifier}[0] += 1f; // {tracked.Name}");
         }
         w.Line();
@@ -98,34 +68,10 @@ internal static partial class CpuEmitter
         {
             w.Line($"const int C = {I(op.Channels)}, S = {I(op.Spatial)}; // channels, positions per channel");
             WriteActivationBackwardInPlace(w, op.Activation, op.NegativeSlope, "batch * C * S");
-            w.Line($"{N.ReadOnlySpan} gamma = {gamma.Identifier};");
             w.Line($"{N.Span} dGamma = {gamma.Identifier}Gradient, dBeta = {beta.Identifier}Gradient;");
-            w.Line($"float[] normalized = {NormalizedField(op)}, inverseStd = {InverseStdField(op)};");
-            w.Line("int count = batch * S;");
-            using (w.Block("for (int c = 0; c < C; c++)"))
-            {
-                w.Line("double sumDz = 0, sumDzHat = 0;");
-                using (w.Block("for (int b = 0; b < batch; b++)"))
-                {
-                    w.Line("int start = (b * C + c) * S;");
-                    w.Line("for (int s = start; s < start + S; s++) { sumDz += dy[s]; sumDzHat += dy[s] * normalized[s]; }");
-                }
-                using (w.Block("if (weightGradients)"))
-                {
-                    w.Line("dGamma[c] += (float)sumDzHat;");
-                    w.Line("dBeta[c] += (float)sumDz;");
-                }
-                w.Line("if (!inputGradient) continue;");
-                w.Line("float scale = gamma[c] * inverseStd[c];");
-                w.Line($"bool batchStatistics = {UsedBatchStatisticsField(op)};");
-                w.Line("float meanDz = (float)(sumDz / count), meanDzHat = (float)(sumDzHat / count);");
-                using (w.Block("for (int b = 0; b < batch; b++)"))
-                {
-                    w.Line("int start = (b * C + c) * S;");
-                    w.Line("for (int s = start; s < start + S; s++)");
-                    w.Line($"    dx[s] {Assign(op, 0)} batchStatistics ? scale * (dy[s] - meanDz - normalized[s] * meanDzHat) : scale * dy[s];{(op.Input.Accumulate ? " // added: another reader of x already wrote its gradient" : "")}");
-                }
-            }
+            w.Line($"{NormalizationKernelsType}.BatchNormBackward(dy.Slice(0, batch * C * S), {NormalizedField(op)}, {InverseStdField(op)}, {gamma.Identifier},");
+            w.Line($"    weightGradients ? dGamma : default, weightGradients ? dBeta : default, inputGradient ? dx : default, C, S, batch,");
+            w.Line($"    batchStatistics: {UsedBatchStatisticsField(op)}, weightGradients, accumulate: {(op.Input.Accumulate ? "true" : "false")});{(op.Input.Accumulate ? " // added: another reader of x already wrote its gradient" : "")}");
         }
         w.Line();
     }

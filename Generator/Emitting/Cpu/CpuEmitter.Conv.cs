@@ -4,8 +4,9 @@ using N = Myelin.Generator.Model.GeneratedNames;
 
 namespace Myelin.Generator.Emitting.Cpu;
 
-// 2-D convolution as one matrix product per batch: im2col of every sample side by side, W . columns, then an epilogue
-// that reorders to NCHW while adding the bias and applying the activation.
+// 2-D convolution: a whole layer per kernel call, either directly (few taps per output) or as im2col and a matrix
+// product a few samples at a time, so that the columns stay in cache; the bias and activation are fused and the output
+// is NCHW. Backward redoes im2col chunk by chunk from the input rather than keeping the batch's columns.
 internal static partial class CpuEmitter
 {
     private static void WriteConv2DStatics(CodeWriter w, Conv2DOp op)
@@ -14,8 +15,7 @@ internal static partial class CpuEmitter
         var o = op.OutputShape;
         w.Line($"private static readonly global::Myelin.Kernels.ConvolutionShape {N.GeometryField(op.Identifier)} = new(Channels: {I(i.Channels)}, Height: {I(i.Height)}, Width: {I(i.Width)},");
         w.Line($"    Kernel: {I(op.KernelSize)}, Stride: {I(op.Stride)}, PadTop: {I(op.PadTop)}, PadLeft: {I(op.PadLeft)}, OutHeight: {I(o.Height)}, OutWidth: {I(o.Width)});");
-        w.Line($"private const int {N.ColumnsSize(op.Identifier)} = {I(i.Channels)} * {I(op.KernelSize)} * {I(op.KernelSize)} * {I(op.Positions)}; // per sample: K = C*k*k rows of P = OH*OW positions");
-        w.Line($"private const int {N.ProductsSize(op.Identifier)} = {I(o.Channels)} * {I(op.Positions)}; // per sample: F rows of P positions");
+        if (op.Input.Accumulate) w.Line($"private const int {N.InputGradientSize(op.Identifier)} = {I(i.Size)}; // per sample: C*H*W");
     }
 
     private static void WriteConv2D(CodeWriter w, NetworkPlan plan, Conv2DOp op)
@@ -24,62 +24,85 @@ internal static partial class CpuEmitter
         var bias = op.Bias >= 0 ? plan.Tensors[op.Bias] : null;
         var input = op.InputShape;
         var output = op.OutputShape;
-        string constants =
-            $"const int C = {I(input.Channels)}, H = {I(input.Height)}, W = {I(input.Width)}; // input\n" +
-            $"const int F = {I(output.Channels)}, OH = {I(output.Height)}, OW = {I(output.Width)}; // output\n" +
-            $"const int K = C * {I(op.KernelSize)} * {I(op.KernelSize)}, P = OH * OW; // rows of the columns matrix, positions per sample\n" +
-            "int positions = batch * P; // the columns of the whole batch, side by side";
+        bool direct = op.Algorithm == ConvolutionAlgorithm.Direct;
+        string constants = $"const int F = {I(output.Channels)}, S = F * {I(output.Height)} * {I(output.Width)}; // output channels, floats per output sample";
         string epilogue = (bias is null ? "" : " + bias[f]") + (op.Activation == ActivationKind.None ? "" : ", " + op.Activation);
         string geometry = N.GeometryField(op.Identifier);
+        string biasSpan = bias is null ? "default" : bias.Identifier;
 
+        var pool = op.PoolEpilogue ? EpiloguePool(plan, op) : null;
         w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}.</summary>");
         w.Line("/// <remarks>");
-        w.Line("/// <c>columns[K, batch*P]</c> = im2col of every sample; <c>products[F, batch*P] = W[F, K] . columns</c>; then");
-        w.Line($"/// <c>y[b, f, p] = products[f, b*P + p]{CodeWriter.Xml(epilogue)}</c>, reordered to NCHW in the same pass.");
+        w.Line(direct
+            ? $"/// <c>y[b, f, oy, ox] = sum over c, ky, kx of W[f, c, ky, kx] x[b, c, oy*s + ky - pad, ox*s + kx - pad]{CodeWriter.Xml(epilogue)}</c>, computed directly:"
+            : $"/// <c>y[b, f, p] = (W[F, K] . im2col(x_b)[K, P])[f, p]{CodeWriter.Xml(epilogue)}</c>, a few samples at a time:");
+        w.Line(direct
+            ? $"/// {I(op.ColumnRows)} taps per output are too few for im2col and a packed product to pay."
+            : "/// each chunk's columns stay in cache, and the output is written in NCHW with the epilogue in the same pass.");
+        if (pool is not null)
+            w.Line($"/// Then {CodeWriter.Xml(pool.Description)}, in the same pass: only the pooled values{(plan.IsTrainable ? " and where each maximum came from" : "")} reach memory.");
         w.Line("/// </remarks>");
         w.Line($"/// <param name=\"x\">{BatchShape(input)}</param>");
-        w.Line($"/// <param name=\"y\">{BatchShape(output)}</param>");
+        w.Line(pool is null
+            ? $"/// <param name=\"y\">{BatchShape(output)}</param>"
+            : $"/// <param name=\"y\">{BatchShape(pool.OutputShape)}, the output of {pool.Identifier}</param>");
         using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({ForwardParameters(op)})"))
         {
-            w.Lines(constants);
-            w.Line($"{N.Span} columns = new {N.Span}({N.ColumnsField(op.Identifier)}, 0, K * positions);");
-            w.Line("for (int b = 0; b < batch; b++)");
-            w.Line($"    {N.ConvolutionKernels}.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, {geometry}, columnOffset: b * P, rowStride: positions);");
-            w.Line($"{N.Span} products = new {N.Span}({N.ProductsField(op.Identifier)}, 0, F * positions);");
-            w.Line($"{N.Gemm}.Multiply({weight.Identifier}, columns, products, F, positions, K, accumulate: false);");
-            w.Line($"// Epilogue: reorder to [batch, F, P]{epilogue}");
-            w.Line($"{N.ElementwiseKernels}.ChannelsToSamples(products, y, {(bias is null ? "default" : bias.Identifier)}, F, batch, P, {Operator(op.Activation, op.NegativeSlope)});");
+            w.Line($"const int F = {I(output.Channels)}; // output channels");
+            if (pool is null)
+            {
+                w.Line($"{N.ConvolutionKernels}.{(direct ? "DirectForward" : "Forward")}(x, {weight.Identifier}, {biasSpan}, y, {geometry}, F, batch, {Operator(op.Activation, op.NegativeSlope)});");
+            }
+            else
+            {
+                string argmax = plan.IsTrainable ? N.ArgmaxField(pool.Identifier) : "default";
+                w.Line($"{N.ConvolutionKernels}.{(direct ? "DirectForwardMaxPool" : "ForwardMaxPool")}(x, {weight.Identifier}, {biasSpan}, y, {argmax}, {geometry}, F, batch,");
+                w.Line($"    {N.GeometryField(pool.Identifier)} with {{ Planes = batch * F }}, {Operator(op.Activation, op.NegativeSlope)});");
+            }
         }
         w.Line();
         if (!plan.HasBackward(op)) return;
 
+        bool add = op.Input.Accumulate;
+        string biasGradient = bias is null ? "default" : bias.Identifier + "Gradient";
         w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}.</summary>");
         w.Line("/// <remarks>");
-        w.Line("/// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>;");
-        w.Line("/// then, with the weight gradient done, the columns are free: <c>columns = W^T . dz</c>, folded back onto each sample of");
-        w.Line($"/// <c>dx</c> by col2im{(op.Input.Accumulate ? ", which adds to the gradient another reader of x already wrote" : "")}.");
+        w.Line(op.PoolEpilogue
+            ? "/// <c>dz</c> comes from the max pool's backward, which already applied <c>f'(z)</c>; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;"
+            : "/// <c>dz = dy * f'(z)</c> in place; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;");
+        w.Line($"/// <c>dx {(add ? "+=" : "=")} col2im(W^T . dz)</c>{(add ? ", through a buffer of its own, since another reader of x already wrote its gradient" : "")}.");
         w.Line("/// </remarks>");
         using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({BackwardParameters(op, dyWritable: true)})"))
         {
-            w.Lines(constants);
-            WriteActivationBackwardInPlace(w, op.Activation, op.NegativeSlope, "batch * F * P");
-            w.Line($"{N.Span} dz = new {N.Span}({N.ProductsField(op.Identifier)}, 0, F * positions);");
-            w.Line($"{N.ElementwiseKernels}.SamplesToChannels(dy, dz, F, batch, P);");
-            w.Line($"{N.Span} columns = new {N.Span}({N.ColumnsField(op.Identifier)}, 0, K * positions);");
-            using (w.Block("if (weightGradients)"))
+            w.Line(constants);
+            if (!op.PoolEpilogue) WriteActivationBackwardInPlace(w, op.Activation, op.NegativeSlope, "batch * S");
+            w.Line($"{N.ReadOnlySpan} dz = dy.Slice(0, batch * S);");
+            string inputGradient = add ? $"new {N.Span}({N.InputGradientField(op.Identifier)})" : "dx";
+            if (direct)
             {
-                w.Line($"{N.Gemm}.MultiplyTransposedB(dz, columns, {weight.Identifier}Gradient, F, K, positions, accumulate: true);");
-                if (bias is not null) w.Line($"{N.ElementwiseKernels}.AddRowSums(dz, F, positions, {bias.Identifier}Gradient);");
+                w.Line($"if (weightGradients) {N.ConvolutionKernels}.DirectWeightGradient(x, dz, {weight.Identifier}Gradient, {biasGradient}, {geometry}, F, batch);");
+                using (w.Block("if (inputGradient)"))
+                {
+                    w.Line($"{N.ConvolutionKernels}.Backward(x, dz, {weight.Identifier}, default, default, {inputGradient}, {geometry}, F, batch);");
+                    if (add) WriteAddInputGradient(w, op);
+                }
             }
-            using (w.Block("if (inputGradient)"))
+            else
             {
-                w.Line("// dcolumns[K, batch*P] = W^T . dz, into the columns array (no longer needed)");
-                w.Line($"{N.Gemm}.MultiplyTransposedA({weight.Identifier}, dz, columns, K, positions, F, accumulate: false);");
-                if (!op.Input.Accumulate) w.Line("dx.Slice(0, batch * C * H * W).Clear();");
-                w.Line("for (int b = 0; b < batch; b++)");
-                w.Line($"    {N.ConvolutionKernels}.Col2Im(columns, dx.Slice(b * C * H * W, C * H * W), {geometry}, columnOffset: b * P, rowStride: positions);");
+                w.Line($"{N.ConvolutionKernels}.Backward(x, dz, {weight.Identifier}, weightGradients ? {weight.Identifier}Gradient : default,");
+                w.Line($"    weightGradients ? {biasGradient} : default, inputGradient ? {inputGradient} : default, {geometry}, F, batch);");
+                if (add)
+                {
+                    w.Line("if (inputGradient)");
+                    w.Indent();
+                    WriteAddInputGradient(w, op);
+                    w.Dedent();
+                }
             }
         }
         w.Line();
     }
+
+    private static void WriteAddInputGradient(CodeWriter w, Conv2DOp op) =>
+        w.Line($"{N.GraphKernels}.AddTo(new {N.ReadOnlySpan}({N.InputGradientField(op.Identifier)}, 0, batch * {N.InputGradientSize(op.Identifier)}), dx); // added: another reader already wrote it");
 }

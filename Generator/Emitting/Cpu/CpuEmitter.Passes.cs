@@ -146,7 +146,14 @@ internal static partial class CpuEmitter
             {
                 var op = plan.Ops[i];
                 w.Line($"// {I(i + 1)}. {op.Description}");
-                var arguments = op.Inputs.Select(input => Activations(plan, input.Value)).Append(Activations(plan, op.Output)).Append("batch");
+                if (op is PoolOp { ConvolutionEpilogue: true })
+                {
+                    w.Line("//    (computed by the convolution before it, in its epilogue)");
+                    continue;
+                }
+                // A convolution with a max pool in its epilogue writes the pool's output.
+                int output = op is Conv2DOp { PoolEpilogue: true } conv ? EpiloguePool(plan, conv).Output : op.Output;
+                var arguments = op.Inputs.Select(input => Activations(plan, input.Value)).Append(Activations(plan, output)).Append("batch");
                 w.Line($"{N.ForwardMethod(op.Identifier)}({string.Join(", ", arguments)});");
             }
         }
@@ -185,7 +192,7 @@ internal static partial class CpuEmitter
         {
             foreach (var input in op.Inputs) yield return Activations(plan, input.Value);
         }
-        if (op.BackwardReadsOutput) yield return Activations(plan, op.Output);
+        if (ReadsOutput(op)) yield return Activations(plan, op.Output);
         yield return ActivationGradients(plan, op.Output);
         foreach (var input in op.Inputs) yield return ActivationGradients(plan, input.Value);
         yield return "batch";
@@ -209,7 +216,7 @@ internal static partial class CpuEmitter
         {
             for (int k = 0; k < op.Inputs.Count; k++) parameters.Add($"{N.ReadOnlySpan} {InputName(op, k)}");
         }
-        if (op.BackwardReadsOutput) parameters.Add($"{N.ReadOnlySpan} y");
+        if (ReadsOutput(op)) parameters.Add($"{N.ReadOnlySpan} y");
         parameters.Add($"{(dyWritable ? N.Span : N.ReadOnlySpan)} dy");
         for (int k = 0; k < op.Inputs.Count; k++) parameters.Add($"{N.Span} d{InputName(op, k)}");
         parameters.Add("int batch");
@@ -220,6 +227,15 @@ internal static partial class CpuEmitter
         }
         return string.Join(", ", parameters);
     }
+
+    /// <summary>
+    /// Whether the CPU backward of an op reads its output: as the plan says, except a convolution with a max pool in its
+    /// epilogue, whose activation derivative the pool's backward applies.
+    /// </summary>
+    private static bool ReadsOutput(PlannedOp op) => op.BackwardReadsOutput && op is not Conv2DOp { PoolEpilogue: true };
+
+    /// <summary>The max pool in a convolution's epilogue: the one op that reads the convolution's output.</summary>
+    private static PoolOp EpiloguePool(NetworkPlan plan, Conv2DOp conv) => (PoolOp)plan.Ops[plan.Values[conv.Output].Consumers[0]];
 
     /// <summary>The forward parameters: the inputs, the output and the batch.</summary>
     private static string ForwardParameters(PlannedOp op) =>

@@ -29,16 +29,30 @@ internal static partial class CpuEmitter
         string formula = max
             ? "y[b, c, oy, ox] = max over the window of x[b, c, oy*stride + ky, ox*stride + kx]"
             : "y[b, c, oy, ox] = mean over the window of x[b, c, oy*stride + ky, ox*stride + kx]";
-        w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}: <c>{formula}</c>.</summary>");
-        w.Line($"/// <param name=\"x\">{BatchShape(input)}</param>");
-        w.Line($"/// <param name=\"y\">{BatchShape(op.OutputShape)}</param>");
-        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({ForwardParameters(op)})"))
+        if (!op.ConvolutionEpilogue)
         {
-            if (max) w.Line($"{N.PoolingKernels}.MaxPoolForward(x, y, {(plan.IsTrainable ? N.ArgmaxField(op.Identifier) : "default")}, {shape});");
-            else w.Line($"{N.PoolingKernels}.AveragePoolForward(x, y, {shape});");
+            w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}: <c>{formula}</c>.</summary>");
+            w.Line($"/// <param name=\"x\">{BatchShape(input)}</param>");
+            w.Line($"/// <param name=\"y\">{BatchShape(op.OutputShape)}</param>");
+            using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({ForwardParameters(op)})"))
+            {
+                if (max) w.Line($"{N.PoolingKernels}.MaxPoolForward(x, y, {(plan.IsTrainable ? N.ArgmaxField(op.Identifier) : "default")}, {shape});");
+                else w.Line($"{N.PoolingKernels}.AveragePoolForward(x, y, {shape});");
+            }
+            w.Line();
         }
-        w.Line();
         if (!plan.HasBackward(op)) return;
+        if (op.ConvolutionEpilogue)
+        {
+            // The forward pass ran in the convolution's epilogue; backward scatters into its dz, derivative applied.
+            w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}, run in the convolution's epilogue: <c>dz[b, c, argmax] = dy[b, c, o] * f'(y[b, c, o])</c>, zero elsewhere.</summary>");
+            using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({BackwardParameters(op, dyWritable: false)})"))
+            {
+                w.Line($"{N.PoolingKernels}.MaxPoolBackward(dy, {N.ArgmaxField(op.Identifier)}, y, dx, {shape}, {Operator(op.ProducerActivation, op.ProducerSlope)});");
+            }
+            w.Line();
+            return;
+        }
 
         bool add = op.Input.Accumulate;
         string rule = max ? "each output's gradient goes to the input that was its maximum" : "each output's gradient is shared equally by its window";

@@ -22,11 +22,11 @@ internal static partial class GpuEmitter
     private static bool IsDirect(Conv2DOp op) => op.OutputShape.Channels * op.ColumnRows <= DirectConvolutionWeights;
 
     /// <summary>
-    /// Whether the op keeps a copy of its input for the weight gradient. The plan lets the arena reuse a convolution's
-    /// input once its forward pass is done (the CPU keeps im2col columns instead); the device reads the input itself, so
-    /// it keeps a copy unless the input is the network's, which lives through the whole step.
+    /// Whether the op keeps a copy of its input for the weight gradient: only if the plan let the arena reuse the input
+    /// after the forward pass. The plan keeps a convolution's input alive for its backward pass (both backends read it),
+    /// so no copy is made; the check stays so that the device stays correct should a plan ever not.
     /// </summary>
-    private static bool SavesInput(Conv2DOp op) => op.Input.Value >= 0;
+    private static bool SavesInput(Conv2DOp op) => op.Input.Value >= 0 && !op.BackwardReadsInputs;
 
     /// <summary>What the backward kernels read as the convolution's input.</summary>
     private static string BackwardInput(NetworkPlan plan, Conv2DOp op) => SavesInput(op) ? N.SavedInputField(op.Identifier) : Value(plan, op.Input.Value);

@@ -1,6 +1,8 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using Myelin.Data;
+using Myelin.Gpu;
 using Myelin.Samples.Mnist.Cli;
 using Myelin.Samples.Mnist.Display;
 using Myelin.Training;
@@ -22,16 +24,20 @@ internal static class TrainCommand
         OutputPath.Check("--save", options.SavePath);
         OutputPath.Check("--plot", options.PlotPath);
 
+        // The device is opened before the data loads and anything trains, so a missing GPU fails at once.
+        using var device = OpenDevice(options.Device);
         var model = ModelCatalog.Get(options.Model);
         var data = MnistData.Load(options.DataDirectory);
         var normalization = options.Normalize ? ModelFile.Standard : null;
         var train = normalization?.Transform(data.Train) ?? data.Train;
         var test = normalization?.Transform(data.Test) ?? data.Test;
-        var network = model.Create(options.Seed);
+        var network = device is null ? model.Create(options.Seed) : model.CreateOnDevice!(device, options.Seed, options.BatchSize);
+        using var disposeDevice = network as System.IDisposable;
 
         var c = CultureInfo.InvariantCulture;
         console.MarkupLine(string.Create(c,
             $"[bold]Training {model.Name}[/] ({Markup.Escape(model.Description)}, {network.Parameters.Length:N0} parameters) on {data.TrainName}, validating on {data.TestName}"));
+        if (device is not null) console.MarkupLine(Markup.Escape($"on {device}"));
         string inputs = normalization is null
             ? "raw pixels in [0, 1]"
             : string.Create(c, $"inputs normalised as (x - {normalization.Mean[0]}) / {normalization.Std[0]}");
@@ -107,5 +113,19 @@ internal static class TrainCommand
         console.MarkupLine(string.Create(c, $"Held-out loss: {evaluation.Loss:0.0000}"));
         console.MarkupLine($"[bold green]{matrix.AccuracyLine()}[/]");
         return ExitCodes.Success;
+    }
+
+    /// <summary>The device of <c>--device</c>, or null for the CPU code; no device of that kind is a usage error naming what ILGPU found.</summary>
+    private static GpuDevice? OpenDevice(string device)
+    {
+        if (device == "cpu") return null;
+        try
+        {
+            return GpuDevice.Create(device == "gpu" ? DeviceKind.Gpu : DeviceKind.Cpu);
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException)
+        {
+            throw new UsageException($"--device {device}: {e.Message}");
+        }
     }
 }

@@ -181,8 +181,6 @@ namespace Demo
 
         private static readonly global::Myelin.Kernels.ConvolutionShape s_conv1Geometry = new(Channels: 1, Height: 16, Width: 16,
             Kernel: 3, Stride: 1, PadTop: 1, PadLeft: 1, OutHeight: 16, OutWidth: 16);
-        private const int Conv1ColumnsSize = 1 * 3 * 3 * 256; // per sample: K = C*k*k rows of P = OH*OW positions
-        private const int Conv1ProductsSize = 8 * 256; // per sample: F rows of P positions
         private static readonly global::Myelin.Kernels.PoolShape s_maxpool1Geometry = new(Planes: 8, Height: 16, Width: 16,
             Kernel: 2, Stride: 2, OutHeight: 8, OutWidth: 8); // one sample's planes; a batch has batch * 8
         private const long Dropout1Stream = unchecked((long)0xFA3D1C866899C713UL); // FNV-1a of the layer's name: its own random stream
@@ -199,8 +197,6 @@ namespace Demo
 
         // Work memory, allocated by EnsureBatchCapacity: the arena holding every value and gradient, and the ops' own arrays.
         private float[] _arena = global::System.Array.Empty<float>(); // [capacity * ArenaSize]
-        private float[] _conv1Columns = global::System.Array.Empty<float>(); // [9, batch * 256], im2col of Conv1's input; kept for the weight gradient, then reused for dLoss/dcolumns
-        private float[] _conv1Products = global::System.Array.Empty<float>(); // [8, batch * 256], W . columns; in backward, dLoss/dz in the same layout
         private float[] _bn1Normalized = global::System.Array.Empty<float>(); // [batch, 8, 16, 16], x-hat of the last forward pass
         private int[] _maxpool1Argmax = global::System.Array.Empty<int>(); // [batch, 8, 8, 8], where in its input plane each maximum came from
         private float[] _bn2Normalized = global::System.Array.Empty<float>(); // [batch, 32], x-hat of the last forward pass
@@ -243,8 +239,6 @@ namespace Demo
             global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 6154);
             _capacity = batchSize;
             _arena = new float[batchSize * ArenaSize];
-            _conv1Columns = new float[batchSize * Conv1ColumnsSize];
-            _conv1Products = new float[batchSize * Conv1ProductsSize];
             _bn1Normalized = new float[batchSize * Bn1OutputSize];
             _maxpool1Argmax = new int[batchSize * Maxpool1OutputSize];
             _bn2Normalized = new float[batchSize * Bn2OutputSize];
@@ -509,7 +503,7 @@ namespace Demo
             {
                 // Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.
                 global::System.Array.Clear(_gradients);
-                RunBackward(inputGradient, batchSize);
+                RunBackward(inputs, inputGradient, batchSize);
             }
             return loss;
         }
@@ -540,7 +534,7 @@ namespace Demo
         /// weight gradients only if its layer is trained, and each input's gradient only if that input needs one. Where a
         /// value has several readers, the first to run backward writes its gradient and the others add to it.
         /// </summary>
-        private void RunBackward(global::System.Span<float> inputGradient, int batch)
+        private void RunBackward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> inputGradient, int batch)
         {
             // 7. dense2: Dense 32 -> 10 + bias
             if (_dense2OutputNeedsGradient) Dense2Backward(Dropout1Output, Dense2OutputGradient, Dropout1OutputGradient, batch, weightGradients: _trainable[9], inputGradient: _dropout1OutputNeedsGradient);
@@ -555,58 +549,35 @@ namespace Demo
             // 2. bn1: BatchNorm2D over 8 channels, momentum 0.1, ReLU (relu1)
             if (_bn1OutputNeedsGradient) Bn1Backward(Bn1Output, Bn1OutputGradient, Conv1OutputGradient, batch, weightGradients: _trainable[1], inputGradient: _conv1OutputNeedsGradient);
             // 1. conv1: Conv2D 1x16x16 -> 8x16x16, 3x3 kernel, stride 1, padding 1 + bias
-            if (_conv1OutputNeedsGradient) Conv1Backward(Conv1OutputGradient, inputGradient, batch, weightGradients: _trainable[0], inputGradient: _inputNeedsGradient);
+            if (_conv1OutputNeedsGradient) Conv1Backward(inputs, Conv1OutputGradient, inputGradient, batch, weightGradients: _trainable[0], inputGradient: _inputNeedsGradient);
         }
 
         /// <summary>conv1: Conv2D 1x16x16 -&gt; 8x16x16, 3x3 kernel, stride 1, padding 1 + bias.</summary>
         /// <remarks>
-        /// <c>columns[K, batch*P]</c> = im2col of every sample; <c>products[F, batch*P] = W[F, K] . columns</c>; then
-        /// <c>y[b, f, p] = products[f, b*P + p] + bias[f]</c>, reordered to NCHW in the same pass.
+        /// <c>y[b, f, oy, ox] = sum over c, ky, kx of W[f, c, ky, kx] x[b, c, oy*s + ky - pad, ox*s + kx - pad] + bias[f]</c>, computed directly:
+        /// 9 taps per output are too few for im2col and a packed product to pay.
         /// </remarks>
         /// <param name="x">[batch, 1, 16, 16]</param>
         /// <param name="y">[batch, 8, 16, 16]</param>
         private void Conv1Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            const int C = 1, H = 16, W = 16; // input
-            const int F = 8, OH = 16, OW = 16; // output
-            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
-            int positions = batch * P; // the columns of the whole batch, side by side
-            global::System.Span<float> columns = new global::System.Span<float>(_conv1Columns, 0, K * positions);
-            for (int b = 0; b < batch; b++)
-                global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv1Geometry, columnOffset: b * P, rowStride: positions);
-            global::System.Span<float> products = new global::System.Span<float>(_conv1Products, 0, F * positions);
-            global::Myelin.Kernels.Gemm.Multiply(Conv1Weight, columns, products, F, positions, K, accumulate: false);
-            // Epilogue: reorder to [batch, F, P] + bias[f]
-            global::Myelin.Kernels.ElementwiseKernels.ChannelsToSamples(products, y, Conv1Bias, F, batch, P, new global::Myelin.Kernels.IdentityOperator());
+            const int F = 8; // output channels
+            global::Myelin.Kernels.ConvolutionKernels.DirectForward(x, Conv1Weight, Conv1Bias, y, s_conv1Geometry, F, batch, new global::Myelin.Kernels.IdentityOperator());
         }
 
         /// <summary>Backward of conv1: Conv2D 1x16x16 -&gt; 8x16x16, 3x3 kernel, stride 1, padding 1 + bias.</summary>
         /// <remarks>
-        /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>;
-        /// then, with the weight gradient done, the columns are free: <c>columns = W^T . dz</c>, folded back onto each sample of
-        /// <c>dx</c> by col2im.
+        /// <c>dz = dy * f'(z)</c> in place; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;
+        /// <c>dx = col2im(W^T . dz)</c>.
         /// </remarks>
-        private void Conv1Backward(global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Conv1Backward(global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
-            const int C = 1, H = 16, W = 16; // input
-            const int F = 8, OH = 16, OW = 16; // output
-            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
-            int positions = batch * P; // the columns of the whole batch, side by side
-            global::System.Span<float> dz = new global::System.Span<float>(_conv1Products, 0, F * positions);
-            global::Myelin.Kernels.ElementwiseKernels.SamplesToChannels(dy, dz, F, batch, P);
-            global::System.Span<float> columns = new global::System.Span<float>(_conv1Columns, 0, K * positions);
-            if (weightGradients)
-            {
-                global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv1WeightGradient, F, K, positions, accumulate: true);
-                global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, positions, Conv1BiasGradient);
-            }
+            const int F = 8, S = F * 16 * 16; // output channels, floats per output sample
+            global::System.ReadOnlySpan<float> dz = dy.Slice(0, batch * S);
+            if (weightGradients) global::Myelin.Kernels.ConvolutionKernels.DirectWeightGradient(x, dz, Conv1WeightGradient, Conv1BiasGradient, s_conv1Geometry, F, batch);
             if (inputGradient)
             {
-                // dcolumns[K, batch*P] = W^T . dz, into the columns array (no longer needed)
-                global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv1Weight, dz, columns, K, positions, F, accumulate: false);
-                dx.Slice(0, batch * C * H * W).Clear();
-                for (int b = 0; b < batch; b++)
-                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columns, dx.Slice(b * C * H * W, C * H * W), s_conv1Geometry, columnOffset: b * P, rowStride: positions);
+                global::Myelin.Kernels.ConvolutionKernels.Backward(x, dz, Conv1Weight, default, default, dx, s_conv1Geometry, F, batch);
             }
         }
 
@@ -628,41 +599,9 @@ namespace Demo
             {
                 throw new global::System.InvalidOperationException(NetworkName + ": bn1 needs more than one value per channel in training mode, but the batch has " + count + ". Use a larger batch or switch to eval mode (IsTraining = false).");
             }
-            for (int c = 0; c < C; c++)
-            {
-                float channelMean, channelInverseStd;
-                if (_isTraining)
-                {
-                    // Batch statistics in double: one pass for the mean, one for the (biased) variance.
-                    double sum = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) sum += value;
-                    double batchMean = sum / count;
-                    double squares = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) squares += (value - batchMean) * (value - batchMean);
-                    double biasedVariance = squares / count;
-                    channelMean = (float)batchMean;
-                    channelInverseStd = (float)(1.0 / global::System.Math.Sqrt(biasedVariance + Epsilon));
-                    runningMean[c] = (1f - Momentum) * runningMean[c] + Momentum * channelMean;
-                    runningVar[c] = (1f - Momentum) * runningVar[c] + Momentum * (float)(squares / (count - 1));
-                }
-                else
-                {
-                    channelMean = runningMean[c];
-                    channelInverseStd = 1f / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
-                }
-                inverseStd[c] = channelInverseStd;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                    {
-                        float hat = (x[s] - channelMean) * channelInverseStd;
-                        normalized[s] = hat;
-                        float z = gamma[c] * hat + beta[c];
-                        y[s] = z > 0f ? z : 0f;
-                    }
-                }
-            }
+            // Per channel: two-pass batch statistics (or the running ones), then y = f(gamma x-hat + beta), in SIMD.
+            global::Myelin.Kernels.NormalizationKernels.BatchNormForward(x.Slice(0, batch * C * S), y, normalized, inverseStd, gamma, beta, runningMean, runningVar,
+                C, S, batch, _isTraining, Momentum, Epsilon, new global::Myelin.Kernels.ReLUOperator());
             if (_isTraining) Bn1NumBatchesTracked[0] += 1f; // bn1.num_batches_tracked
         }
 
@@ -676,34 +615,10 @@ namespace Demo
             const int C = 8, S = 256; // channels, positions per channel
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
             global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * C * S), dy.Slice(0, batch * C * S), new global::Myelin.Kernels.ReLUOperator());
-            global::System.ReadOnlySpan<float> gamma = Bn1Weight;
             global::System.Span<float> dGamma = Bn1WeightGradient, dBeta = Bn1BiasGradient;
-            float[] normalized = _bn1Normalized, inverseStd = _bn1InverseStd;
-            int count = batch * S;
-            for (int c = 0; c < C; c++)
-            {
-                double sumDz = 0, sumDzHat = 0;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++) { sumDz += dy[s]; sumDzHat += dy[s] * normalized[s]; }
-                }
-                if (weightGradients)
-                {
-                    dGamma[c] += (float)sumDzHat;
-                    dBeta[c] += (float)sumDz;
-                }
-                if (!inputGradient) continue;
-                float scale = gamma[c] * inverseStd[c];
-                bool batchStatistics = _bn1UsedBatchStatistics;
-                float meanDz = (float)(sumDz / count), meanDzHat = (float)(sumDzHat / count);
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                        dx[s] = batchStatistics ? scale * (dy[s] - meanDz - normalized[s] * meanDzHat) : scale * dy[s];
-                }
-            }
+            global::Myelin.Kernels.NormalizationKernels.BatchNormBackward(dy.Slice(0, batch * C * S), _bn1Normalized, _bn1InverseStd, Bn1Weight,
+                weightGradients ? dGamma : default, weightGradients ? dBeta : default, inputGradient ? dx : default, C, S, batch,
+                batchStatistics: _bn1UsedBatchStatistics, weightGradients, accumulate: false);
         }
 
         /// <summary>maxpool1: max pool 8x16x16 -&gt; 8x8x8, 2x2 window, stride 2: <c>y[b, c, oy, ox] = max over the window of x[b, c, oy*stride + ky, ox*stride + kx]</c>.</summary>
@@ -771,41 +686,9 @@ namespace Demo
             {
                 throw new global::System.InvalidOperationException(NetworkName + ": bn2 needs more than one value per channel in training mode, but the batch has " + count + ". Use a larger batch or switch to eval mode (IsTraining = false).");
             }
-            for (int c = 0; c < C; c++)
-            {
-                float channelMean, channelInverseStd;
-                if (_isTraining)
-                {
-                    // Batch statistics in double: one pass for the mean, one for the (biased) variance.
-                    double sum = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) sum += value;
-                    double batchMean = sum / count;
-                    double squares = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) squares += (value - batchMean) * (value - batchMean);
-                    double biasedVariance = squares / count;
-                    channelMean = (float)batchMean;
-                    channelInverseStd = (float)(1.0 / global::System.Math.Sqrt(biasedVariance + Epsilon));
-                    runningMean[c] = (1f - Momentum) * runningMean[c] + Momentum * channelMean;
-                    runningVar[c] = (1f - Momentum) * runningVar[c] + Momentum * (float)(squares / (count - 1));
-                }
-                else
-                {
-                    channelMean = runningMean[c];
-                    channelInverseStd = 1f / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
-                }
-                inverseStd[c] = channelInverseStd;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                    {
-                        float hat = (x[s] - channelMean) * channelInverseStd;
-                        normalized[s] = hat;
-                        float z = gamma[c] * hat + beta[c];
-                        y[s] = z > 0f ? z : 0f;
-                    }
-                }
-            }
+            // Per channel: two-pass batch statistics (or the running ones), then y = f(gamma x-hat + beta), in SIMD.
+            global::Myelin.Kernels.NormalizationKernels.BatchNormForward(x.Slice(0, batch * C * S), y, normalized, inverseStd, gamma, beta, runningMean, runningVar,
+                C, S, batch, _isTraining, Momentum, Epsilon, new global::Myelin.Kernels.ReLUOperator());
             if (_isTraining) Bn2NumBatchesTracked[0] += 1f; // bn2.num_batches_tracked
         }
 
@@ -819,34 +702,10 @@ namespace Demo
             const int C = 32, S = 1; // channels, positions per channel
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
             global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * C * S), dy.Slice(0, batch * C * S), new global::Myelin.Kernels.ReLUOperator());
-            global::System.ReadOnlySpan<float> gamma = Bn2Weight;
             global::System.Span<float> dGamma = Bn2WeightGradient, dBeta = Bn2BiasGradient;
-            float[] normalized = _bn2Normalized, inverseStd = _bn2InverseStd;
-            int count = batch * S;
-            for (int c = 0; c < C; c++)
-            {
-                double sumDz = 0, sumDzHat = 0;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++) { sumDz += dy[s]; sumDzHat += dy[s] * normalized[s]; }
-                }
-                if (weightGradients)
-                {
-                    dGamma[c] += (float)sumDzHat;
-                    dBeta[c] += (float)sumDz;
-                }
-                if (!inputGradient) continue;
-                float scale = gamma[c] * inverseStd[c];
-                bool batchStatistics = _bn2UsedBatchStatistics;
-                float meanDz = (float)(sumDz / count), meanDzHat = (float)(sumDzHat / count);
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                        dx[s] = batchStatistics ? scale * (dy[s] - meanDz - normalized[s] * meanDzHat) : scale * dy[s];
-                }
-            }
+            global::Myelin.Kernels.NormalizationKernels.BatchNormBackward(dy.Slice(0, batch * C * S), _bn2Normalized, _bn2InverseStd, Bn2Weight,
+                weightGradients ? dGamma : default, weightGradients ? dBeta : default, inputGradient ? dx : default, C, S, batch,
+                batchStatistics: _bn2UsedBatchStatistics, weightGradients, accumulate: false);
         }
 
         /// <summary>dropout1: dropout p = 0.5: in training <c>y = x * mask</c> with <c>mask = 0</c> (probability p) or <c>1/(1 - p)</c>; in eval <c>y = x</c>.</summary>

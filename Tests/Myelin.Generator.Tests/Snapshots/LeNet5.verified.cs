@@ -21,14 +21,14 @@ namespace Demo
     /// </code>
     /// <para>Execution plan, one forward and one backward method per step:</para>
     /// <list type="number">
-    /// <item><description>conv1: Conv2D 1x28x28 -&gt; 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU</description></item>
+    /// <item><description>conv1: Conv2D 1x28x28 -&gt; 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool1 in its epilogue on the CPU</description></item>
     /// <item><description>maxpool1: max pool 6x26x26 -&gt; 6x13x13, 2x2 window, stride 2</description></item>
-    /// <item><description>conv2: Conv2D 6x13x13 -&gt; 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU</description></item>
+    /// <item><description>conv2: Conv2D 6x13x13 -&gt; 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool2 in its epilogue on the CPU</description></item>
     /// <item><description>maxpool2: max pool 16x11x11 -&gt; 16x5x5, 2x2 window, stride 2</description></item>
     /// <item><description>dense1: Dense 400 -&gt; 120 + bias, ReLU</description></item>
     /// <item><description>dense2: Dense 120 -&gt; 10 + bias</description></item>
     /// </list>
-    /// <para>Memory: the values and their gradients share an arena of 9,136 floats per sample, placed by liveness, against 15,072 with one buffer each, 39% less.</para>
+    /// <para>Memory: the values and their gradients share an arena of 10,150 floats per sample, placed by liveness, against 15,072 with one buffer each, 33% less.</para>
     /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Myelin.Generator", "0.1.0")]
     partial class LeNet5 : global::Myelin.ITrainableNetwork
@@ -63,12 +63,12 @@ namespace Demo
 
         // Per-sample sizes of the values, and where each value (and gradient) starts in the arena, per sample of capacity.
         private const int Conv1OutputSize = 4056, Conv1OutputAt = 0, Conv1OutputGradientAt = 4056; // 6x26x26
-        private const int Maxpool1OutputSize = 1014, Maxpool1OutputAt = 5992, Maxpool1OutputGradientAt = 8112; // 6x13x13
+        private const int Maxpool1OutputSize = 1014, Maxpool1OutputAt = 8112, Maxpool1OutputGradientAt = 9126; // 6x13x13
         private const int Conv2OutputSize = 1936, Conv2OutputAt = 4056, Conv2OutputGradientAt = 5992; // 16x11x11
-        private const int Maxpool2OutputSize = 400, Maxpool2OutputAt = 5992, Maxpool2OutputGradientAt = 7928; // 16x5x5
-        private const int Dense1OutputSize = 120, Dense1OutputAt = 6392, Dense1OutputGradientAt = 6512;
-        private const int Dense2OutputSize = 10, Dense2OutputAt = 9126, Dense2OutputGradientAt = 6632;
-        private const int ArenaSize = 9136; // floats per sample of capacity, against 15072 with one buffer per value
+        private const int Maxpool2OutputSize = 400, Maxpool2OutputAt = 9126, Maxpool2OutputGradientAt = 9526; // 16x5x5
+        private const int Dense1OutputSize = 120, Dense1OutputAt = 5992, Dense1OutputGradientAt = 6112;
+        private const int Dense2OutputSize = 10, Dense2OutputAt = 10140, Dense2OutputGradientAt = 6232;
+        private const int ArenaSize = 10150; // floats per sample of capacity, against 15072 with one buffer per value
 
         // ---- Parameter table: PyTorch names and layouts, offsets into Parameters (or Buffers) ----
 
@@ -133,14 +133,10 @@ namespace Demo
 
         private static readonly global::Myelin.Kernels.ConvolutionShape s_conv1Geometry = new(Channels: 1, Height: 28, Width: 28,
             Kernel: 3, Stride: 1, PadTop: 0, PadLeft: 0, OutHeight: 26, OutWidth: 26);
-        private const int Conv1ColumnsSize = 1 * 3 * 3 * 676; // per sample: K = C*k*k rows of P = OH*OW positions
-        private const int Conv1ProductsSize = 6 * 676; // per sample: F rows of P positions
         private static readonly global::Myelin.Kernels.PoolShape s_maxpool1Geometry = new(Planes: 6, Height: 26, Width: 26,
             Kernel: 2, Stride: 2, OutHeight: 13, OutWidth: 13); // one sample's planes; a batch has batch * 6
         private static readonly global::Myelin.Kernels.ConvolutionShape s_conv2Geometry = new(Channels: 6, Height: 13, Width: 13,
             Kernel: 3, Stride: 1, PadTop: 0, PadLeft: 0, OutHeight: 11, OutWidth: 11);
-        private const int Conv2ColumnsSize = 6 * 3 * 3 * 121; // per sample: K = C*k*k rows of P = OH*OW positions
-        private const int Conv2ProductsSize = 16 * 121; // per sample: F rows of P positions
         private static readonly global::Myelin.Kernels.PoolShape s_maxpool2Geometry = new(Planes: 16, Height: 11, Width: 11,
             Kernel: 2, Stride: 2, OutHeight: 5, OutWidth: 5); // one sample's planes; a batch has batch * 16
 
@@ -156,11 +152,7 @@ namespace Demo
 
         // Work memory, allocated by EnsureBatchCapacity: the arena holding every value and gradient, and the ops' own arrays.
         private float[] _arena = global::System.Array.Empty<float>(); // [capacity * ArenaSize]
-        private float[] _conv1Columns = global::System.Array.Empty<float>(); // [9, batch * 676], im2col of Conv1's input; kept for the weight gradient, then reused for dLoss/dcolumns
-        private float[] _conv1Products = global::System.Array.Empty<float>(); // [6, batch * 676], W . columns; in backward, dLoss/dz in the same layout
         private int[] _maxpool1Argmax = global::System.Array.Empty<int>(); // [batch, 6, 13, 13], where in its input plane each maximum came from
-        private float[] _conv2Columns = global::System.Array.Empty<float>(); // [54, batch * 121], im2col of Conv2's input; kept for the weight gradient, then reused for dLoss/dcolumns
-        private float[] _conv2Products = global::System.Array.Empty<float>(); // [16, batch * 121], W . columns; in backward, dLoss/dz in the same layout
         private int[] _maxpool2Argmax = global::System.Array.Empty<int>(); // [batch, 16, 5, 5], where in its input plane each maximum came from
 
         // Which gradients the next backward pass needs: a value's, when a trained layer (or the input, when its gradient
@@ -191,14 +183,10 @@ namespace Demo
         {
             if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, NetworkName + ": the batch capacity must be at least 1.");
             if (batchSize <= _capacity) return;
-            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 9136);
+            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 10150);
             _capacity = batchSize;
             _arena = new float[batchSize * ArenaSize];
-            _conv1Columns = new float[batchSize * Conv1ColumnsSize];
-            _conv1Products = new float[batchSize * Conv1ProductsSize];
             _maxpool1Argmax = new int[batchSize * Maxpool1OutputSize];
-            _conv2Columns = new float[batchSize * Conv2ColumnsSize];
-            _conv2Products = new float[batchSize * Conv2ProductsSize];
             _maxpool2Argmax = new int[batchSize * Maxpool2OutputSize];
         }
 
@@ -418,7 +406,7 @@ namespace Demo
             {
                 // Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.
                 global::System.Array.Clear(_gradients);
-                RunBackward(inputGradient, batchSize);
+                RunBackward(inputs, inputGradient, batchSize);
             }
             return loss;
         }
@@ -428,14 +416,14 @@ namespace Demo
         {
             _lastBatch = batch;
             if (_isTraining) _step++;
-            // 1. conv1: Conv2D 1x28x28 -> 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU
-            Conv1Forward(inputs, Conv1Output, batch);
+            // 1. conv1: Conv2D 1x28x28 -> 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool1 in its epilogue on the CPU
+            Conv1Forward(inputs, Maxpool1Output, batch);
             // 2. maxpool1: max pool 6x26x26 -> 6x13x13, 2x2 window, stride 2
-            Maxpool1Forward(Conv1Output, Maxpool1Output, batch);
-            // 3. conv2: Conv2D 6x13x13 -> 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU
-            Conv2Forward(Maxpool1Output, Conv2Output, batch);
+            //    (computed by the convolution before it, in its epilogue)
+            // 3. conv2: Conv2D 6x13x13 -> 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool2 in its epilogue on the CPU
+            Conv2Forward(Maxpool1Output, Maxpool2Output, batch);
             // 4. maxpool2: max pool 16x11x11 -> 16x5x5, 2x2 window, stride 2
-            Maxpool2Forward(Conv2Output, Maxpool2Output, batch);
+            //    (computed by the convolution before it, in its epilogue)
             // 5. dense1: Dense 400 -> 120 + bias, ReLU
             Dense1Forward(Maxpool2Output, Dense1Output, batch);
             // 6. dense2: Dense 120 -> 10 + bias
@@ -447,156 +435,91 @@ namespace Demo
         /// weight gradients only if its layer is trained, and each input's gradient only if that input needs one. Where a
         /// value has several readers, the first to run backward writes its gradient and the others add to it.
         /// </summary>
-        private void RunBackward(global::System.Span<float> inputGradient, int batch)
+        private void RunBackward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> inputGradient, int batch)
         {
             // 6. dense2: Dense 120 -> 10 + bias
             if (_dense2OutputNeedsGradient) Dense2Backward(Dense1Output, Dense2OutputGradient, Dense1OutputGradient, batch, weightGradients: _trainable[6], inputGradient: _dense1OutputNeedsGradient);
             // 5. dense1: Dense 400 -> 120 + bias, ReLU
             if (_dense1OutputNeedsGradient) Dense1Backward(Maxpool2Output, Dense1Output, Dense1OutputGradient, Maxpool2OutputGradient, batch, weightGradients: _trainable[5], inputGradient: _maxpool2OutputNeedsGradient);
             // 4. maxpool2: max pool 16x11x11 -> 16x5x5, 2x2 window, stride 2
-            if (_maxpool2OutputNeedsGradient) Maxpool2Backward(Maxpool2OutputGradient, Conv2OutputGradient, batch);
-            // 3. conv2: Conv2D 6x13x13 -> 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU
-            if (_conv2OutputNeedsGradient) Conv2Backward(Conv2Output, Conv2OutputGradient, Maxpool1OutputGradient, batch, weightGradients: _trainable[2], inputGradient: _maxpool1OutputNeedsGradient);
+            if (_maxpool2OutputNeedsGradient) Maxpool2Backward(Maxpool2Output, Maxpool2OutputGradient, Conv2OutputGradient, batch);
+            // 3. conv2: Conv2D 6x13x13 -> 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool2 in its epilogue on the CPU
+            if (_conv2OutputNeedsGradient) Conv2Backward(Maxpool1Output, Conv2OutputGradient, Maxpool1OutputGradient, batch, weightGradients: _trainable[2], inputGradient: _maxpool1OutputNeedsGradient);
             // 2. maxpool1: max pool 6x26x26 -> 6x13x13, 2x2 window, stride 2
-            if (_maxpool1OutputNeedsGradient) Maxpool1Backward(Maxpool1OutputGradient, Conv1OutputGradient, batch);
-            // 1. conv1: Conv2D 1x28x28 -> 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU
-            if (_conv1OutputNeedsGradient) Conv1Backward(Conv1Output, Conv1OutputGradient, inputGradient, batch, weightGradients: _trainable[0], inputGradient: _inputNeedsGradient);
+            if (_maxpool1OutputNeedsGradient) Maxpool1Backward(Maxpool1Output, Maxpool1OutputGradient, Conv1OutputGradient, batch);
+            // 1. conv1: Conv2D 1x28x28 -> 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool1 in its epilogue on the CPU
+            if (_conv1OutputNeedsGradient) Conv1Backward(inputs, Conv1OutputGradient, inputGradient, batch, weightGradients: _trainable[0], inputGradient: _inputNeedsGradient);
         }
 
-        /// <summary>conv1: Conv2D 1x28x28 -&gt; 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
+        /// <summary>conv1: Conv2D 1x28x28 -&gt; 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool1 in its epilogue on the CPU.</summary>
         /// <remarks>
-        /// <c>columns[K, batch*P]</c> = im2col of every sample; <c>products[F, batch*P] = W[F, K] . columns</c>; then
-        /// <c>y[b, f, p] = products[f, b*P + p] + bias[f], ReLU</c>, reordered to NCHW in the same pass.
+        /// <c>y[b, f, oy, ox] = sum over c, ky, kx of W[f, c, ky, kx] x[b, c, oy*s + ky - pad, ox*s + kx - pad] + bias[f], ReLU</c>, computed directly:
+        /// 9 taps per output are too few for im2col and a packed product to pay.
+        /// Then maxpool1: max pool 6x26x26 -&gt; 6x13x13, 2x2 window, stride 2, in the same pass: only the pooled values and where each maximum came from reach memory.
         /// </remarks>
         /// <param name="x">[batch, 1, 28, 28]</param>
-        /// <param name="y">[batch, 6, 26, 26]</param>
+        /// <param name="y">[batch, 6, 13, 13], the output of Maxpool1</param>
         private void Conv1Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            const int C = 1, H = 28, W = 28; // input
-            const int F = 6, OH = 26, OW = 26; // output
-            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
-            int positions = batch * P; // the columns of the whole batch, side by side
-            global::System.Span<float> columns = new global::System.Span<float>(_conv1Columns, 0, K * positions);
-            for (int b = 0; b < batch; b++)
-                global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv1Geometry, columnOffset: b * P, rowStride: positions);
-            global::System.Span<float> products = new global::System.Span<float>(_conv1Products, 0, F * positions);
-            global::Myelin.Kernels.Gemm.Multiply(Conv1Weight, columns, products, F, positions, K, accumulate: false);
-            // Epilogue: reorder to [batch, F, P] + bias[f], ReLU
-            global::Myelin.Kernels.ElementwiseKernels.ChannelsToSamples(products, y, Conv1Bias, F, batch, P, new global::Myelin.Kernels.ReLUOperator());
+            const int F = 6; // output channels
+            global::Myelin.Kernels.ConvolutionKernels.DirectForwardMaxPool(x, Conv1Weight, Conv1Bias, y, _maxpool1Argmax, s_conv1Geometry, F, batch,
+                s_maxpool1Geometry with { Planes = batch * F }, new global::Myelin.Kernels.ReLUOperator());
         }
 
-        /// <summary>Backward of conv1: Conv2D 1x28x28 -&gt; 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
+        /// <summary>Backward of conv1: Conv2D 1x28x28 -&gt; 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool1 in its epilogue on the CPU.</summary>
         /// <remarks>
-        /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>;
-        /// then, with the weight gradient done, the columns are free: <c>columns = W^T . dz</c>, folded back onto each sample of
-        /// <c>dx</c> by col2im.
+        /// <c>dz</c> comes from the max pool's backward, which already applied <c>f'(z)</c>; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;
+        /// <c>dx = col2im(W^T . dz)</c>.
         /// </remarks>
-        private void Conv1Backward(global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Conv1Backward(global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
-            const int C = 1, H = 28, W = 28; // input
-            const int F = 6, OH = 26, OW = 26; // output
-            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
-            int positions = batch * P; // the columns of the whole batch, side by side
-            // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
-            global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * F * P), dy.Slice(0, batch * F * P), new global::Myelin.Kernels.ReLUOperator());
-            global::System.Span<float> dz = new global::System.Span<float>(_conv1Products, 0, F * positions);
-            global::Myelin.Kernels.ElementwiseKernels.SamplesToChannels(dy, dz, F, batch, P);
-            global::System.Span<float> columns = new global::System.Span<float>(_conv1Columns, 0, K * positions);
-            if (weightGradients)
-            {
-                global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv1WeightGradient, F, K, positions, accumulate: true);
-                global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, positions, Conv1BiasGradient);
-            }
+            const int F = 6, S = F * 26 * 26; // output channels, floats per output sample
+            global::System.ReadOnlySpan<float> dz = dy.Slice(0, batch * S);
+            if (weightGradients) global::Myelin.Kernels.ConvolutionKernels.DirectWeightGradient(x, dz, Conv1WeightGradient, Conv1BiasGradient, s_conv1Geometry, F, batch);
             if (inputGradient)
             {
-                // dcolumns[K, batch*P] = W^T . dz, into the columns array (no longer needed)
-                global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv1Weight, dz, columns, K, positions, F, accumulate: false);
-                dx.Slice(0, batch * C * H * W).Clear();
-                for (int b = 0; b < batch; b++)
-                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columns, dx.Slice(b * C * H * W, C * H * W), s_conv1Geometry, columnOffset: b * P, rowStride: positions);
+                global::Myelin.Kernels.ConvolutionKernels.Backward(x, dz, Conv1Weight, default, default, dx, s_conv1Geometry, F, batch);
             }
         }
 
-        /// <summary>maxpool1: max pool 6x26x26 -&gt; 6x13x13, 2x2 window, stride 2: <c>y[b, c, oy, ox] = max over the window of x[b, c, oy*stride + ky, ox*stride + kx]</c>.</summary>
-        /// <param name="x">[batch, 6, 26, 26]</param>
-        /// <param name="y">[batch, 6, 13, 13]</param>
-        private void Maxpool1Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
+        /// <summary>Backward of maxpool1: max pool 6x26x26 -&gt; 6x13x13, 2x2 window, stride 2, run in the convolution's epilogue: <c>dz[b, c, argmax] = dy[b, c, o] * f'(y[b, c, o])</c>, zero elsewhere.</summary>
+        private void Maxpool1Backward(global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
         {
-            global::Myelin.Kernels.PoolingKernels.MaxPoolForward(x, y, _maxpool1Argmax, s_maxpool1Geometry with { Planes = batch * 6 });
+            global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool1Argmax, y, dx, s_maxpool1Geometry with { Planes = batch * 6 }, new global::Myelin.Kernels.ReLUOperator());
         }
 
-        /// <summary>Backward of maxpool1: max pool 6x26x26 -&gt; 6x13x13, 2x2 window, stride 2: each output's gradient goes to the input that was its maximum.</summary>
-        private void Maxpool1Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
-        {
-            global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool1Argmax, dx, s_maxpool1Geometry with { Planes = batch * 6 });
-        }
-
-        /// <summary>conv2: Conv2D 6x13x13 -&gt; 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
+        /// <summary>conv2: Conv2D 6x13x13 -&gt; 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool2 in its epilogue on the CPU.</summary>
         /// <remarks>
-        /// <c>columns[K, batch*P]</c> = im2col of every sample; <c>products[F, batch*P] = W[F, K] . columns</c>; then
-        /// <c>y[b, f, p] = products[f, b*P + p] + bias[f], ReLU</c>, reordered to NCHW in the same pass.
+        /// <c>y[b, f, p] = (W[F, K] . im2col(x_b)[K, P])[f, p] + bias[f], ReLU</c>, a few samples at a time:
+        /// each chunk's columns stay in cache, and the output is written in NCHW with the epilogue in the same pass.
+        /// Then maxpool2: max pool 16x11x11 -&gt; 16x5x5, 2x2 window, stride 2, in the same pass: only the pooled values and where each maximum came from reach memory.
         /// </remarks>
         /// <param name="x">[batch, 6, 13, 13]</param>
-        /// <param name="y">[batch, 16, 11, 11]</param>
+        /// <param name="y">[batch, 16, 5, 5], the output of Maxpool2</param>
         private void Conv2Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            const int C = 6, H = 13, W = 13; // input
-            const int F = 16, OH = 11, OW = 11; // output
-            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
-            int positions = batch * P; // the columns of the whole batch, side by side
-            global::System.Span<float> columns = new global::System.Span<float>(_conv2Columns, 0, K * positions);
-            for (int b = 0; b < batch; b++)
-                global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv2Geometry, columnOffset: b * P, rowStride: positions);
-            global::System.Span<float> products = new global::System.Span<float>(_conv2Products, 0, F * positions);
-            global::Myelin.Kernels.Gemm.Multiply(Conv2Weight, columns, products, F, positions, K, accumulate: false);
-            // Epilogue: reorder to [batch, F, P] + bias[f], ReLU
-            global::Myelin.Kernels.ElementwiseKernels.ChannelsToSamples(products, y, Conv2Bias, F, batch, P, new global::Myelin.Kernels.ReLUOperator());
+            const int F = 16; // output channels
+            global::Myelin.Kernels.ConvolutionKernels.ForwardMaxPool(x, Conv2Weight, Conv2Bias, y, _maxpool2Argmax, s_conv2Geometry, F, batch,
+                s_maxpool2Geometry with { Planes = batch * F }, new global::Myelin.Kernels.ReLUOperator());
         }
 
-        /// <summary>Backward of conv2: Conv2D 6x13x13 -&gt; 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
+        /// <summary>Backward of conv2: Conv2D 6x13x13 -&gt; 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool2 in its epilogue on the CPU.</summary>
         /// <remarks>
-        /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>;
-        /// then, with the weight gradient done, the columns are free: <c>columns = W^T . dz</c>, folded back onto each sample of
-        /// <c>dx</c> by col2im.
+        /// <c>dz</c> comes from the max pool's backward, which already applied <c>f'(z)</c>; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;
+        /// <c>dx = col2im(W^T . dz)</c>.
         /// </remarks>
-        private void Conv2Backward(global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Conv2Backward(global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
-            const int C = 6, H = 13, W = 13; // input
-            const int F = 16, OH = 11, OW = 11; // output
-            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
-            int positions = batch * P; // the columns of the whole batch, side by side
-            // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
-            global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * F * P), dy.Slice(0, batch * F * P), new global::Myelin.Kernels.ReLUOperator());
-            global::System.Span<float> dz = new global::System.Span<float>(_conv2Products, 0, F * positions);
-            global::Myelin.Kernels.ElementwiseKernels.SamplesToChannels(dy, dz, F, batch, P);
-            global::System.Span<float> columns = new global::System.Span<float>(_conv2Columns, 0, K * positions);
-            if (weightGradients)
-            {
-                global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv2WeightGradient, F, K, positions, accumulate: true);
-                global::Myelin.Kernels.ElementwiseKernels.AddRowSums(dz, F, positions, Conv2BiasGradient);
-            }
-            if (inputGradient)
-            {
-                // dcolumns[K, batch*P] = W^T . dz, into the columns array (no longer needed)
-                global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv2Weight, dz, columns, K, positions, F, accumulate: false);
-                dx.Slice(0, batch * C * H * W).Clear();
-                for (int b = 0; b < batch; b++)
-                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columns, dx.Slice(b * C * H * W, C * H * W), s_conv2Geometry, columnOffset: b * P, rowStride: positions);
-            }
+            const int F = 16, S = F * 11 * 11; // output channels, floats per output sample
+            global::System.ReadOnlySpan<float> dz = dy.Slice(0, batch * S);
+            global::Myelin.Kernels.ConvolutionKernels.Backward(x, dz, Conv2Weight, weightGradients ? Conv2WeightGradient : default,
+                weightGradients ? Conv2BiasGradient : default, inputGradient ? dx : default, s_conv2Geometry, F, batch);
         }
 
-        /// <summary>maxpool2: max pool 16x11x11 -&gt; 16x5x5, 2x2 window, stride 2: <c>y[b, c, oy, ox] = max over the window of x[b, c, oy*stride + ky, ox*stride + kx]</c>.</summary>
-        /// <param name="x">[batch, 16, 11, 11]</param>
-        /// <param name="y">[batch, 16, 5, 5]</param>
-        private void Maxpool2Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
+        /// <summary>Backward of maxpool2: max pool 16x11x11 -&gt; 16x5x5, 2x2 window, stride 2, run in the convolution's epilogue: <c>dz[b, c, argmax] = dy[b, c, o] * f'(y[b, c, o])</c>, zero elsewhere.</summary>
+        private void Maxpool2Backward(global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
         {
-            global::Myelin.Kernels.PoolingKernels.MaxPoolForward(x, y, _maxpool2Argmax, s_maxpool2Geometry with { Planes = batch * 16 });
-        }
-
-        /// <summary>Backward of maxpool2: max pool 16x11x11 -&gt; 16x5x5, 2x2 window, stride 2: each output's gradient goes to the input that was its maximum.</summary>
-        private void Maxpool2Backward(global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, int batch)
-        {
-            global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool2Argmax, dx, s_maxpool2Geometry with { Planes = batch * 16 });
+            global::Myelin.Kernels.PoolingKernels.MaxPoolBackward(dy, _maxpool2Argmax, y, dx, s_maxpool2Geometry with { Planes = batch * 16 }, new global::Myelin.Kernels.ReLUOperator());
         }
 
         /// <summary>dense1: Dense 400 -&gt; 120 + bias, ReLU: <c>y[b, o] = max(z, 0) with z = sum_i x[b, i] W[o, i] + bias[o]</c>.</summary>

@@ -207,16 +207,11 @@ namespace Demo
 
         private static readonly global::Myelin.Kernels.ConvolutionShape s_stemGeometry = new(Channels: 1, Height: 8, Width: 8,
             Kernel: 3, Stride: 1, PadTop: 1, PadLeft: 1, OutHeight: 8, OutWidth: 8);
-        private const int StemColumnsSize = 1 * 3 * 3 * 64; // per sample: K = C*k*k rows of P = OH*OW positions
-        private const int StemProductsSize = 4 * 64; // per sample: F rows of P positions
         private static readonly global::Myelin.Kernels.ConvolutionShape s_conv2Geometry = new(Channels: 4, Height: 8, Width: 8,
             Kernel: 3, Stride: 1, PadTop: 1, PadLeft: 1, OutHeight: 8, OutWidth: 8);
-        private const int Conv2ColumnsSize = 4 * 3 * 3 * 64; // per sample: K = C*k*k rows of P = OH*OW positions
-        private const int Conv2ProductsSize = 4 * 64; // per sample: F rows of P positions
+        private const int Conv2InputGradientSize = 256; // per sample: C*H*W
         private static readonly global::Myelin.Kernels.ConvolutionShape s_conv3Geometry = new(Channels: 4, Height: 8, Width: 8,
             Kernel: 3, Stride: 1, PadTop: 1, PadLeft: 1, OutHeight: 8, OutWidth: 8);
-        private const int Conv3ColumnsSize = 4 * 3 * 3 * 64; // per sample: K = C*k*k rows of P = OH*OW positions
-        private const int Conv3ProductsSize = 4 * 64; // per sample: F rows of P positions
 
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradients = new float[ParameterCount];
@@ -230,14 +225,9 @@ namespace Demo
 
         // Work memory, allocated by EnsureBatchCapacity: the arena holding every value and gradient, and the ops' own arrays.
         private float[] _arena = global::System.Array.Empty<float>(); // [capacity * ArenaSize]
-        private float[] _stemColumns = global::System.Array.Empty<float>(); // [9, batch * 64], im2col of Stem's input; kept for the weight gradient, then reused for dLoss/dcolumns
-        private float[] _stemProducts = global::System.Array.Empty<float>(); // [4, batch * 64], W . columns; in backward, dLoss/dz in the same layout
         private float[] _bn1Normalized = global::System.Array.Empty<float>(); // [batch, 4, 8, 8], x-hat of the last forward pass
-        private float[] _conv2Columns = global::System.Array.Empty<float>(); // [36, batch * 64], im2col of Conv2's input; kept for the weight gradient, then reused for dLoss/dcolumns
-        private float[] _conv2Products = global::System.Array.Empty<float>(); // [4, batch * 64], W . columns; in backward, dLoss/dz in the same layout
+        private float[] _conv2InputGradient = global::System.Array.Empty<float>(); // [batch, 4, 8, 8], Conv2's share of its input's gradient, before it is added
         private float[] _bn2Normalized = global::System.Array.Empty<float>(); // [batch, 4, 8, 8], x-hat of the last forward pass
-        private float[] _conv3Columns = global::System.Array.Empty<float>(); // [36, batch * 64], im2col of Conv3's input; kept for the weight gradient, then reused for dLoss/dcolumns
-        private float[] _conv3Products = global::System.Array.Empty<float>(); // [4, batch * 64], W . columns; in backward, dLoss/dz in the same layout
         private float[] _block_branchNormalized = global::System.Array.Empty<float>(); // [batch, 4, 8, 8], x-hat of the last forward pass
         private readonly float[] _bn1InverseStd = new float[Bn1WeightLength]; // [4], 1/sqrt(var + eps) per channel of the last forward pass
         private bool _bn1UsedBatchStatistics; // training mode: the last pass normalised with batch statistics
@@ -277,17 +267,12 @@ namespace Demo
         {
             if (batchSize < 1) throw new global::System.ArgumentOutOfRangeException(nameof(batchSize), batchSize, NetworkName + ": the batch capacity must be at least 1.");
             if (batchSize <= _capacity) return;
-            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 2304);
+            global::Myelin.NetworkGuard.Capacity(NetworkName, batchSize, largestPerSample: 1539);
             _capacity = batchSize;
             _arena = new float[batchSize * ArenaSize];
-            _stemColumns = new float[batchSize * StemColumnsSize];
-            _stemProducts = new float[batchSize * StemProductsSize];
             _bn1Normalized = new float[batchSize * Bn1OutputSize];
-            _conv2Columns = new float[batchSize * Conv2ColumnsSize];
-            _conv2Products = new float[batchSize * Conv2ProductsSize];
+            _conv2InputGradient = new float[batchSize * Conv2InputGradientSize];
             _bn2Normalized = new float[batchSize * Bn2OutputSize];
-            _conv3Columns = new float[batchSize * Conv3ColumnsSize];
-            _conv3Products = new float[batchSize * Conv3ProductsSize];
             _block_branchNormalized = new float[batchSize * Block_branchOutputSize];
         }
 
@@ -576,7 +561,7 @@ namespace Demo
             {
                 // Parameter gradients accumulate (+=) in the backward methods, so start from zero, as PyTorch's zero_grad.
                 global::System.Array.Clear(_gradients);
-                RunBackward(inputGradient, batchSize);
+                RunBackward(inputs, inputGradient, batchSize);
             }
             return loss;
         }
@@ -611,7 +596,7 @@ namespace Demo
         /// weight gradients only if its layer is trained, and each input's gradient only if that input needs one. Where a
         /// value has several readers, the first to run backward writes its gradient and the others add to it.
         /// </summary>
-        private void RunBackward(global::System.Span<float> inputGradient, int batch)
+        private void RunBackward(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> inputGradient, int batch)
         {
             // 9. dense1: Dense 4 -> 3 + bias
             if (_dense1OutputNeedsGradient) Dense1Backward(Globalavgpool1Output, Dense1OutputGradient, Globalavgpool1OutputGradient, batch, weightGradients: _trainable[10], inputGradient: _globalavgpool1OutputNeedsGradient);
@@ -622,65 +607,43 @@ namespace Demo
             // 6. block_branch: BatchNorm2D over 4 channels, momentum 0.1
             if (_block_branchOutputNeedsGradient) Block_branchBackward(Block_branchOutputGradient, Conv3OutputGradient, batch, weightGradients: _trainable[7], inputGradient: _conv3OutputNeedsGradient);
             // 5. conv3: Conv2D 4x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1
-            if (_conv3OutputNeedsGradient) Conv3Backward(Conv3OutputGradient, Bn2OutputGradient, batch, weightGradients: _trainable[6], inputGradient: _bn2OutputNeedsGradient);
+            if (_conv3OutputNeedsGradient) Conv3Backward(Bn2Output, Conv3OutputGradient, Bn2OutputGradient, batch, weightGradients: _trainable[6], inputGradient: _bn2OutputNeedsGradient);
             // 4. bn2: BatchNorm2D over 4 channels, momentum 0.1, ReLU (relu2)
             if (_bn2OutputNeedsGradient) Bn2Backward(Bn2Output, Bn2OutputGradient, Conv2OutputGradient, batch, weightGradients: _trainable[4], inputGradient: _conv2OutputNeedsGradient);
             // 3. conv2: Conv2D 4x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1
-            if (_conv2OutputNeedsGradient) Conv2Backward(Conv2OutputGradient, Bn1OutputGradient, batch, weightGradients: _trainable[3], inputGradient: _bn1OutputNeedsGradient);
+            if (_conv2OutputNeedsGradient) Conv2Backward(Bn1Output, Conv2OutputGradient, Bn1OutputGradient, batch, weightGradients: _trainable[3], inputGradient: _bn1OutputNeedsGradient);
             // 2. bn1: BatchNorm2D over 4 channels, momentum 0.1, ReLU (block_in)
             if (_bn1OutputNeedsGradient) Bn1Backward(Bn1Output, Bn1OutputGradient, StemOutputGradient, batch, weightGradients: _trainable[1], inputGradient: _stemOutputNeedsGradient);
             // 1. stem: Conv2D 1x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1
-            if (_stemOutputNeedsGradient) StemBackward(StemOutputGradient, inputGradient, batch, weightGradients: _trainable[0], inputGradient: _inputNeedsGradient);
+            if (_stemOutputNeedsGradient) StemBackward(inputs, StemOutputGradient, inputGradient, batch, weightGradients: _trainable[0], inputGradient: _inputNeedsGradient);
         }
 
         /// <summary>stem: Conv2D 1x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
         /// <remarks>
-        /// <c>columns[K, batch*P]</c> = im2col of every sample; <c>products[F, batch*P] = W[F, K] . columns</c>; then
-        /// <c>y[b, f, p] = products[f, b*P + p]</c>, reordered to NCHW in the same pass.
+        /// <c>y[b, f, oy, ox] = sum over c, ky, kx of W[f, c, ky, kx] x[b, c, oy*s + ky - pad, ox*s + kx - pad]</c>, computed directly:
+        /// 9 taps per output are too few for im2col and a packed product to pay.
         /// </remarks>
         /// <param name="x">[batch, 1, 8, 8]</param>
         /// <param name="y">[batch, 4, 8, 8]</param>
         private void StemForward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            const int C = 1, H = 8, W = 8; // input
-            const int F = 4, OH = 8, OW = 8; // output
-            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
-            int positions = batch * P; // the columns of the whole batch, side by side
-            global::System.Span<float> columns = new global::System.Span<float>(_stemColumns, 0, K * positions);
-            for (int b = 0; b < batch; b++)
-                global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_stemGeometry, columnOffset: b * P, rowStride: positions);
-            global::System.Span<float> products = new global::System.Span<float>(_stemProducts, 0, F * positions);
-            global::Myelin.Kernels.Gemm.Multiply(StemWeight, columns, products, F, positions, K, accumulate: false);
-            // Epilogue: reorder to [batch, F, P]
-            global::Myelin.Kernels.ElementwiseKernels.ChannelsToSamples(products, y, default, F, batch, P, new global::Myelin.Kernels.IdentityOperator());
+            const int F = 4; // output channels
+            global::Myelin.Kernels.ConvolutionKernels.DirectForward(x, StemWeight, default, y, s_stemGeometry, F, batch, new global::Myelin.Kernels.IdentityOperator());
         }
 
         /// <summary>Backward of stem: Conv2D 1x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
         /// <remarks>
-        /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>;
-        /// then, with the weight gradient done, the columns are free: <c>columns = W^T . dz</c>, folded back onto each sample of
-        /// <c>dx</c> by col2im.
+        /// <c>dz = dy * f'(z)</c> in place; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;
+        /// <c>dx = col2im(W^T . dz)</c>.
         /// </remarks>
-        private void StemBackward(global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void StemBackward(global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
-            const int C = 1, H = 8, W = 8; // input
-            const int F = 4, OH = 8, OW = 8; // output
-            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
-            int positions = batch * P; // the columns of the whole batch, side by side
-            global::System.Span<float> dz = new global::System.Span<float>(_stemProducts, 0, F * positions);
-            global::Myelin.Kernels.ElementwiseKernels.SamplesToChannels(dy, dz, F, batch, P);
-            global::System.Span<float> columns = new global::System.Span<float>(_stemColumns, 0, K * positions);
-            if (weightGradients)
-            {
-                global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, StemWeightGradient, F, K, positions, accumulate: true);
-            }
+            const int F = 4, S = F * 8 * 8; // output channels, floats per output sample
+            global::System.ReadOnlySpan<float> dz = dy.Slice(0, batch * S);
+            if (weightGradients) global::Myelin.Kernels.ConvolutionKernels.DirectWeightGradient(x, dz, StemWeightGradient, default, s_stemGeometry, F, batch);
             if (inputGradient)
             {
-                // dcolumns[K, batch*P] = W^T . dz, into the columns array (no longer needed)
-                global::Myelin.Kernels.Gemm.MultiplyTransposedA(StemWeight, dz, columns, K, positions, F, accumulate: false);
-                dx.Slice(0, batch * C * H * W).Clear();
-                for (int b = 0; b < batch; b++)
-                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columns, dx.Slice(b * C * H * W, C * H * W), s_stemGeometry, columnOffset: b * P, rowStride: positions);
+                global::Myelin.Kernels.ConvolutionKernels.Backward(x, dz, StemWeight, default, default, dx, s_stemGeometry, F, batch);
             }
         }
 
@@ -702,41 +665,9 @@ namespace Demo
             {
                 throw new global::System.InvalidOperationException(NetworkName + ": bn1 needs more than one value per channel in training mode, but the batch has " + count + ". Use a larger batch or switch to eval mode (IsTraining = false).");
             }
-            for (int c = 0; c < C; c++)
-            {
-                float channelMean, channelInverseStd;
-                if (_isTraining)
-                {
-                    // Batch statistics in double: one pass for the mean, one for the (biased) variance.
-                    double sum = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) sum += value;
-                    double batchMean = sum / count;
-                    double squares = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) squares += (value - batchMean) * (value - batchMean);
-                    double biasedVariance = squares / count;
-                    channelMean = (float)batchMean;
-                    channelInverseStd = (float)(1.0 / global::System.Math.Sqrt(biasedVariance + Epsilon));
-                    runningMean[c] = (1f - Momentum) * runningMean[c] + Momentum * channelMean;
-                    runningVar[c] = (1f - Momentum) * runningVar[c] + Momentum * (float)(squares / (count - 1));
-                }
-                else
-                {
-                    channelMean = runningMean[c];
-                    channelInverseStd = 1f / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
-                }
-                inverseStd[c] = channelInverseStd;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                    {
-                        float hat = (x[s] - channelMean) * channelInverseStd;
-                        normalized[s] = hat;
-                        float z = gamma[c] * hat + beta[c];
-                        y[s] = z > 0f ? z : 0f;
-                    }
-                }
-            }
+            // Per channel: two-pass batch statistics (or the running ones), then y = f(gamma x-hat + beta), in SIMD.
+            global::Myelin.Kernels.NormalizationKernels.BatchNormForward(x.Slice(0, batch * C * S), y, normalized, inverseStd, gamma, beta, runningMean, runningVar,
+                C, S, batch, _isTraining, Momentum, Epsilon, new global::Myelin.Kernels.ReLUOperator());
             if (_isTraining) Bn1NumBatchesTracked[0] += 1f; // bn1.num_batches_tracked
         }
 
@@ -750,84 +681,38 @@ namespace Demo
             const int C = 4, S = 64; // channels, positions per channel
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
             global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * C * S), dy.Slice(0, batch * C * S), new global::Myelin.Kernels.ReLUOperator());
-            global::System.ReadOnlySpan<float> gamma = Bn1Weight;
             global::System.Span<float> dGamma = Bn1WeightGradient, dBeta = Bn1BiasGradient;
-            float[] normalized = _bn1Normalized, inverseStd = _bn1InverseStd;
-            int count = batch * S;
-            for (int c = 0; c < C; c++)
-            {
-                double sumDz = 0, sumDzHat = 0;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++) { sumDz += dy[s]; sumDzHat += dy[s] * normalized[s]; }
-                }
-                if (weightGradients)
-                {
-                    dGamma[c] += (float)sumDzHat;
-                    dBeta[c] += (float)sumDz;
-                }
-                if (!inputGradient) continue;
-                float scale = gamma[c] * inverseStd[c];
-                bool batchStatistics = _bn1UsedBatchStatistics;
-                float meanDz = (float)(sumDz / count), meanDzHat = (float)(sumDzHat / count);
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                        dx[s] = batchStatistics ? scale * (dy[s] - meanDz - normalized[s] * meanDzHat) : scale * dy[s];
-                }
-            }
+            global::Myelin.Kernels.NormalizationKernels.BatchNormBackward(dy.Slice(0, batch * C * S), _bn1Normalized, _bn1InverseStd, Bn1Weight,
+                weightGradients ? dGamma : default, weightGradients ? dBeta : default, inputGradient ? dx : default, C, S, batch,
+                batchStatistics: _bn1UsedBatchStatistics, weightGradients, accumulate: false);
         }
 
         /// <summary>conv2: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
         /// <remarks>
-        /// <c>columns[K, batch*P]</c> = im2col of every sample; <c>products[F, batch*P] = W[F, K] . columns</c>; then
-        /// <c>y[b, f, p] = products[f, b*P + p]</c>, reordered to NCHW in the same pass.
+        /// <c>y[b, f, p] = (W[F, K] . im2col(x_b)[K, P])[f, p]</c>, a few samples at a time:
+        /// each chunk's columns stay in cache, and the output is written in NCHW with the epilogue in the same pass.
         /// </remarks>
         /// <param name="x">[batch, 4, 8, 8]</param>
         /// <param name="y">[batch, 4, 8, 8]</param>
         private void Conv2Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            const int C = 4, H = 8, W = 8; // input
-            const int F = 4, OH = 8, OW = 8; // output
-            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
-            int positions = batch * P; // the columns of the whole batch, side by side
-            global::System.Span<float> columns = new global::System.Span<float>(_conv2Columns, 0, K * positions);
-            for (int b = 0; b < batch; b++)
-                global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv2Geometry, columnOffset: b * P, rowStride: positions);
-            global::System.Span<float> products = new global::System.Span<float>(_conv2Products, 0, F * positions);
-            global::Myelin.Kernels.Gemm.Multiply(Conv2Weight, columns, products, F, positions, K, accumulate: false);
-            // Epilogue: reorder to [batch, F, P]
-            global::Myelin.Kernels.ElementwiseKernels.ChannelsToSamples(products, y, default, F, batch, P, new global::Myelin.Kernels.IdentityOperator());
+            const int F = 4; // output channels
+            global::Myelin.Kernels.ConvolutionKernels.Forward(x, Conv2Weight, default, y, s_conv2Geometry, F, batch, new global::Myelin.Kernels.IdentityOperator());
         }
 
         /// <summary>Backward of conv2: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
         /// <remarks>
-        /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>;
-        /// then, with the weight gradient done, the columns are free: <c>columns = W^T . dz</c>, folded back onto each sample of
-        /// <c>dx</c> by col2im, which adds to the gradient another reader of x already wrote.
+        /// <c>dz = dy * f'(z)</c> in place; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;
+        /// <c>dx += col2im(W^T . dz)</c>, through a buffer of its own, since another reader of x already wrote its gradient.
         /// </remarks>
-        private void Conv2Backward(global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Conv2Backward(global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
-            const int C = 4, H = 8, W = 8; // input
-            const int F = 4, OH = 8, OW = 8; // output
-            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
-            int positions = batch * P; // the columns of the whole batch, side by side
-            global::System.Span<float> dz = new global::System.Span<float>(_conv2Products, 0, F * positions);
-            global::Myelin.Kernels.ElementwiseKernels.SamplesToChannels(dy, dz, F, batch, P);
-            global::System.Span<float> columns = new global::System.Span<float>(_conv2Columns, 0, K * positions);
-            if (weightGradients)
-            {
-                global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv2WeightGradient, F, K, positions, accumulate: true);
-            }
+            const int F = 4, S = F * 8 * 8; // output channels, floats per output sample
+            global::System.ReadOnlySpan<float> dz = dy.Slice(0, batch * S);
+            global::Myelin.Kernels.ConvolutionKernels.Backward(x, dz, Conv2Weight, weightGradients ? Conv2WeightGradient : default,
+                weightGradients ? default : default, inputGradient ? new global::System.Span<float>(_conv2InputGradient) : default, s_conv2Geometry, F, batch);
             if (inputGradient)
-            {
-                // dcolumns[K, batch*P] = W^T . dz, into the columns array (no longer needed)
-                global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv2Weight, dz, columns, K, positions, F, accumulate: false);
-                for (int b = 0; b < batch; b++)
-                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columns, dx.Slice(b * C * H * W, C * H * W), s_conv2Geometry, columnOffset: b * P, rowStride: positions);
-            }
+                global::Myelin.Kernels.GraphKernels.AddTo(new global::System.ReadOnlySpan<float>(_conv2InputGradient, 0, batch * Conv2InputGradientSize), dx); // added: another reader already wrote it
         }
 
         /// <summary>bn2: BatchNorm2D over 4 channels, momentum 0.1, ReLU (relu2).</summary>
@@ -848,41 +733,9 @@ namespace Demo
             {
                 throw new global::System.InvalidOperationException(NetworkName + ": bn2 needs more than one value per channel in training mode, but the batch has " + count + ". Use a larger batch or switch to eval mode (IsTraining = false).");
             }
-            for (int c = 0; c < C; c++)
-            {
-                float channelMean, channelInverseStd;
-                if (_isTraining)
-                {
-                    // Batch statistics in double: one pass for the mean, one for the (biased) variance.
-                    double sum = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) sum += value;
-                    double batchMean = sum / count;
-                    double squares = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) squares += (value - batchMean) * (value - batchMean);
-                    double biasedVariance = squares / count;
-                    channelMean = (float)batchMean;
-                    channelInverseStd = (float)(1.0 / global::System.Math.Sqrt(biasedVariance + Epsilon));
-                    runningMean[c] = (1f - Momentum) * runningMean[c] + Momentum * channelMean;
-                    runningVar[c] = (1f - Momentum) * runningVar[c] + Momentum * (float)(squares / (count - 1));
-                }
-                else
-                {
-                    channelMean = runningMean[c];
-                    channelInverseStd = 1f / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
-                }
-                inverseStd[c] = channelInverseStd;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                    {
-                        float hat = (x[s] - channelMean) * channelInverseStd;
-                        normalized[s] = hat;
-                        float z = gamma[c] * hat + beta[c];
-                        y[s] = z > 0f ? z : 0f;
-                    }
-                }
-            }
+            // Per channel: two-pass batch statistics (or the running ones), then y = f(gamma x-hat + beta), in SIMD.
+            global::Myelin.Kernels.NormalizationKernels.BatchNormForward(x.Slice(0, batch * C * S), y, normalized, inverseStd, gamma, beta, runningMean, runningVar,
+                C, S, batch, _isTraining, Momentum, Epsilon, new global::Myelin.Kernels.ReLUOperator());
             if (_isTraining) Bn2NumBatchesTracked[0] += 1f; // bn2.num_batches_tracked
         }
 
@@ -896,85 +749,36 @@ namespace Demo
             const int C = 4, S = 64; // channels, positions per channel
             // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
             global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, batch * C * S), dy.Slice(0, batch * C * S), new global::Myelin.Kernels.ReLUOperator());
-            global::System.ReadOnlySpan<float> gamma = Bn2Weight;
             global::System.Span<float> dGamma = Bn2WeightGradient, dBeta = Bn2BiasGradient;
-            float[] normalized = _bn2Normalized, inverseStd = _bn2InverseStd;
-            int count = batch * S;
-            for (int c = 0; c < C; c++)
-            {
-                double sumDz = 0, sumDzHat = 0;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++) { sumDz += dy[s]; sumDzHat += dy[s] * normalized[s]; }
-                }
-                if (weightGradients)
-                {
-                    dGamma[c] += (float)sumDzHat;
-                    dBeta[c] += (float)sumDz;
-                }
-                if (!inputGradient) continue;
-                float scale = gamma[c] * inverseStd[c];
-                bool batchStatistics = _bn2UsedBatchStatistics;
-                float meanDz = (float)(sumDz / count), meanDzHat = (float)(sumDzHat / count);
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                        dx[s] = batchStatistics ? scale * (dy[s] - meanDz - normalized[s] * meanDzHat) : scale * dy[s];
-                }
-            }
+            global::Myelin.Kernels.NormalizationKernels.BatchNormBackward(dy.Slice(0, batch * C * S), _bn2Normalized, _bn2InverseStd, Bn2Weight,
+                weightGradients ? dGamma : default, weightGradients ? dBeta : default, inputGradient ? dx : default, C, S, batch,
+                batchStatistics: _bn2UsedBatchStatistics, weightGradients, accumulate: false);
         }
 
         /// <summary>conv3: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
         /// <remarks>
-        /// <c>columns[K, batch*P]</c> = im2col of every sample; <c>products[F, batch*P] = W[F, K] . columns</c>; then
-        /// <c>y[b, f, p] = products[f, b*P + p]</c>, reordered to NCHW in the same pass.
+        /// <c>y[b, f, p] = (W[F, K] . im2col(x_b)[K, P])[f, p]</c>, a few samples at a time:
+        /// each chunk's columns stay in cache, and the output is written in NCHW with the epilogue in the same pass.
         /// </remarks>
         /// <param name="x">[batch, 4, 8, 8]</param>
         /// <param name="y">[batch, 4, 8, 8]</param>
         private void Conv3Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            const int C = 4, H = 8, W = 8; // input
-            const int F = 4, OH = 8, OW = 8; // output
-            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
-            int positions = batch * P; // the columns of the whole batch, side by side
-            global::System.Span<float> columns = new global::System.Span<float>(_conv3Columns, 0, K * positions);
-            for (int b = 0; b < batch; b++)
-                global::Myelin.Kernels.ConvolutionKernels.Im2Col(x.Slice(b * C * H * W, C * H * W), columns, s_conv3Geometry, columnOffset: b * P, rowStride: positions);
-            global::System.Span<float> products = new global::System.Span<float>(_conv3Products, 0, F * positions);
-            global::Myelin.Kernels.Gemm.Multiply(Conv3Weight, columns, products, F, positions, K, accumulate: false);
-            // Epilogue: reorder to [batch, F, P]
-            global::Myelin.Kernels.ElementwiseKernels.ChannelsToSamples(products, y, default, F, batch, P, new global::Myelin.Kernels.IdentityOperator());
+            const int F = 4; // output channels
+            global::Myelin.Kernels.ConvolutionKernels.Forward(x, Conv3Weight, default, y, s_conv3Geometry, F, batch, new global::Myelin.Kernels.IdentityOperator());
         }
 
         /// <summary>Backward of conv3: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
         /// <remarks>
-        /// <c>dz = dy * f'(z)</c>, reordered to <c>[F, batch*P]</c>; <c>dW[F, K] += dz . columns^T</c>; <c>db[f] += sum of dz[f, :]</c>;
-        /// then, with the weight gradient done, the columns are free: <c>columns = W^T . dz</c>, folded back onto each sample of
-        /// <c>dx</c> by col2im.
+        /// <c>dz = dy * f'(z)</c> in place; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;
+        /// <c>dx = col2im(W^T . dz)</c>.
         /// </remarks>
-        private void Conv3Backward(global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
+        private void Conv3Backward(global::System.ReadOnlySpan<float> x, global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
-            const int C = 4, H = 8, W = 8; // input
-            const int F = 4, OH = 8, OW = 8; // output
-            const int K = C * 3 * 3, P = OH * OW; // rows of the columns matrix, positions per sample
-            int positions = batch * P; // the columns of the whole batch, side by side
-            global::System.Span<float> dz = new global::System.Span<float>(_conv3Products, 0, F * positions);
-            global::Myelin.Kernels.ElementwiseKernels.SamplesToChannels(dy, dz, F, batch, P);
-            global::System.Span<float> columns = new global::System.Span<float>(_conv3Columns, 0, K * positions);
-            if (weightGradients)
-            {
-                global::Myelin.Kernels.Gemm.MultiplyTransposedB(dz, columns, Conv3WeightGradient, F, K, positions, accumulate: true);
-            }
-            if (inputGradient)
-            {
-                // dcolumns[K, batch*P] = W^T . dz, into the columns array (no longer needed)
-                global::Myelin.Kernels.Gemm.MultiplyTransposedA(Conv3Weight, dz, columns, K, positions, F, accumulate: false);
-                dx.Slice(0, batch * C * H * W).Clear();
-                for (int b = 0; b < batch; b++)
-                    global::Myelin.Kernels.ConvolutionKernels.Col2Im(columns, dx.Slice(b * C * H * W, C * H * W), s_conv3Geometry, columnOffset: b * P, rowStride: positions);
-            }
+            const int F = 4, S = F * 8 * 8; // output channels, floats per output sample
+            global::System.ReadOnlySpan<float> dz = dy.Slice(0, batch * S);
+            global::Myelin.Kernels.ConvolutionKernels.Backward(x, dz, Conv3Weight, weightGradients ? Conv3WeightGradient : default,
+                weightGradients ? default : default, inputGradient ? dx : default, s_conv3Geometry, F, batch);
         }
 
         /// <summary>block_branch: BatchNorm2D over 4 channels, momentum 0.1.</summary>
@@ -995,41 +799,9 @@ namespace Demo
             {
                 throw new global::System.InvalidOperationException(NetworkName + ": block_branch needs more than one value per channel in training mode, but the batch has " + count + ". Use a larger batch or switch to eval mode (IsTraining = false).");
             }
-            for (int c = 0; c < C; c++)
-            {
-                float channelMean, channelInverseStd;
-                if (_isTraining)
-                {
-                    // Batch statistics in double: one pass for the mean, one for the (biased) variance.
-                    double sum = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) sum += value;
-                    double batchMean = sum / count;
-                    double squares = 0;
-                    for (int b = 0; b < batch; b++) foreach (float value in x.Slice((b * C + c) * S, S)) squares += (value - batchMean) * (value - batchMean);
-                    double biasedVariance = squares / count;
-                    channelMean = (float)batchMean;
-                    channelInverseStd = (float)(1.0 / global::System.Math.Sqrt(biasedVariance + Epsilon));
-                    runningMean[c] = (1f - Momentum) * runningMean[c] + Momentum * channelMean;
-                    runningVar[c] = (1f - Momentum) * runningVar[c] + Momentum * (float)(squares / (count - 1));
-                }
-                else
-                {
-                    channelMean = runningMean[c];
-                    channelInverseStd = 1f / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
-                }
-                inverseStd[c] = channelInverseStd;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                    {
-                        float hat = (x[s] - channelMean) * channelInverseStd;
-                        normalized[s] = hat;
-                        float z = gamma[c] * hat + beta[c];
-                        y[s] = z;
-                    }
-                }
-            }
+            // Per channel: two-pass batch statistics (or the running ones), then y = f(gamma x-hat + beta), in SIMD.
+            global::Myelin.Kernels.NormalizationKernels.BatchNormForward(x.Slice(0, batch * C * S), y, normalized, inverseStd, gamma, beta, runningMean, runningVar,
+                C, S, batch, _isTraining, Momentum, Epsilon, new global::Myelin.Kernels.IdentityOperator());
             if (_isTraining) Block_branchNumBatchesTracked[0] += 1f; // block_branch.num_batches_tracked
         }
 
@@ -1041,34 +813,10 @@ namespace Demo
         private void Block_branchBackward(global::System.Span<float> dy, global::System.Span<float> dx, int batch, bool weightGradients, bool inputGradient)
         {
             const int C = 4, S = 64; // channels, positions per channel
-            global::System.ReadOnlySpan<float> gamma = Block_branchWeight;
             global::System.Span<float> dGamma = Block_branchWeightGradient, dBeta = Block_branchBiasGradient;
-            float[] normalized = _block_branchNormalized, inverseStd = _block_branchInverseStd;
-            int count = batch * S;
-            for (int c = 0; c < C; c++)
-            {
-                double sumDz = 0, sumDzHat = 0;
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++) { sumDz += dy[s]; sumDzHat += dy[s] * normalized[s]; }
-                }
-                if (weightGradients)
-                {
-                    dGamma[c] += (float)sumDzHat;
-                    dBeta[c] += (float)sumDz;
-                }
-                if (!inputGradient) continue;
-                float scale = gamma[c] * inverseStd[c];
-                bool batchStatistics = _block_branchUsedBatchStatistics;
-                float meanDz = (float)(sumDz / count), meanDzHat = (float)(sumDzHat / count);
-                for (int b = 0; b < batch; b++)
-                {
-                    int start = (b * C + c) * S;
-                    for (int s = start; s < start + S; s++)
-                        dx[s] = batchStatistics ? scale * (dy[s] - meanDz - normalized[s] * meanDzHat) : scale * dy[s];
-                }
-            }
+            global::Myelin.Kernels.NormalizationKernels.BatchNormBackward(dy.Slice(0, batch * C * S), _block_branchNormalized, _block_branchInverseStd, Block_branchWeight,
+                weightGradients ? dGamma : default, weightGradients ? dBeta : default, inputGradient ? dx : default, C, S, batch,
+                batchStatistics: _block_branchUsedBatchStatistics, weightGradients, accumulate: false);
         }
 
         /// <summary>add1: sum of block_in + block_branch, 4x8x8, ReLU: <c>y = max(z, 0) with z = x0 + x1</c>.</summary>

@@ -1,4 +1,5 @@
 using Myelin.Kernels;
+using static Myelin.Tests.Kernels.KernelTesting;
 
 namespace Myelin.Tests.Kernels;
 
@@ -52,6 +53,47 @@ public sealed class ConvolutionKernelTests
         double left = col.Zip(g, (p, q) => (double)p * q).Sum();
         double right = x.Zip(back, (p, q) => (double)p * q).Sum();
         Assert.Equal(left, right, 1e-5);
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void Batch_im2col_and_col2im_give_the_bits_of_the_per_sample_calls_for_any_thread_count(
+        int channels, int height, int width, int kernel, int stride, int padding)
+    {
+        const int batch = 5;
+        var shape = Shape(channels, height, width, kernel, stride, padding);
+        int sample = channels * height * width, positions = batch * shape.Positions;
+        var random = new SeededRandom(3);
+        var x = RandomArray(batch * sample, ref random);
+        var g = RandomArray(shape.ColumnRows * positions, ref random);
+
+        // The per-sample loop that generated code runs today.
+        var expectedColumns = new float[shape.ColumnRows * positions];
+        var expectedDx = new float[batch * sample];
+        for (int b = 0; b < batch; b++)
+        {
+            ConvolutionKernels.Im2Col(x.AsSpan(b * sample, sample), expectedColumns, shape, b * shape.Positions, positions);
+            ConvolutionKernels.Col2Im(g, expectedDx.AsSpan(b * sample, sample), shape, b * shape.Positions, positions);
+        }
+
+        AssertSameBitsForAnyThreadCount(() =>
+        {
+            var columns = new float[expectedColumns.Length];
+            var dx = Enumerable.Repeat(float.NaN, expectedDx.Length).ToArray(); // Col2ImBatch clears it first
+            ConvolutionKernels.Im2ColBatch(x, columns, shape, batch);
+            ConvolutionKernels.Col2ImBatch(g, dx, shape, batch);
+            Assert.Equal(expectedColumns, columns);
+            Assert.Equal(expectedDx.Select(BitConverter.SingleToInt32Bits), dx.Select(BitConverter.SingleToInt32Bits));
+            return [columns, dx];
+        });
+    }
+
+    [Fact]
+    public void A_columns_matrix_too_short_for_the_batch_is_rejected_with_its_size()
+    {
+        var shape = Shape(2, 5, 5, 3, 1, 0);
+        var error = Assert.Throws<ArgumentException>(() => ConvolutionKernels.Im2ColBatch(new float[100], new float[100], shape, 2));
+        Assert.Contains("columns has 100 floats, but 18 rows of 2x9 positions need 324", error.Message);
     }
 
     private static ConvolutionShape Shape(int channels, int height, int width, int kernel, int stride, int padding) =>
