@@ -81,8 +81,10 @@ public sealed partial record Augment
             }
             catch (ArgumentOutOfRangeException error)
             {
-                // The builder's message without the parameter suffix .NET appends.
+                // The builder's own sentence: .NET appends " (Parameter 'name')" and, on a new line, the actual value.
                 string reason = error.Message.Split(Environment.NewLine)[0];
+                string suffix = $" (Parameter '{error.ParamName}')";
+                if (reason.EndsWith(suffix, StringComparison.Ordinal)) reason = reason[..^suffix.Length];
                 throw new FormatException($"Augmentation recipe '{recipe}': '{part}': {reason}", error);
             }
         }
