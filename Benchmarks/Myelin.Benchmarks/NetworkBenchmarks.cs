@@ -4,6 +4,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Myelin.Benchmarks.Data;
 using Myelin.Benchmarks.Networks;
+using MnistResNet = Myelin.Samples.Mnist.MnistResNet;
 using Myelin.Benchmarks.Performance;
 using Myelin.Benchmarks.Torch;
 using Myelin.Kernels;
@@ -157,10 +158,10 @@ public class CnnBenchmarks : NetworkBenchmarks<Cnn>
 }
 
 /// <summary>The three-block ResNet of the MNIST CLI: batch norm, projection shortcuts, global average pooling.</summary>
-public class ResNetBenchmarks : NetworkBenchmarks<ResNet>
+public class ResNetBenchmarks : NetworkBenchmarks<MnistResNet>
 {
     /// <inheritdoc />
-    protected override ResNet CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
+    protected override MnistResNet CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
 
     /// <inheritdoc />
     protected override TorchModule CreateTorchModel() => TorchModels.ResNet();

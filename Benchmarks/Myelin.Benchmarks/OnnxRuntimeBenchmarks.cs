@@ -5,6 +5,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.ML.OnnxRuntime;
 using Myelin.Benchmarks.Data;
 using Myelin.Benchmarks.Networks;
+using MnistResNet = Myelin.Samples.Mnist.MnistResNet;
 using Myelin.Benchmarks.Performance;
 using Myelin.Benchmarks.Torch;
 using Myelin.Kernels;
@@ -143,8 +144,8 @@ public class CnnOnnxRuntimeBenchmarks : OnnxRuntimeBenchmarks<Cnn>
 }
 
 /// <summary>The ResNet in ONNX Runtime (batch norm folded into inference form by the exporter).</summary>
-public class ResNetOnnxRuntimeBenchmarks : OnnxRuntimeBenchmarks<ResNet>
+public class ResNetOnnxRuntimeBenchmarks : OnnxRuntimeBenchmarks<MnistResNet>
 {
     /// <inheritdoc />
-    protected override ResNet CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
+    protected override MnistResNet CreateNetwork(int seed, int maxBatchSize) => new(seed, maxBatchSize);
 }

@@ -44,6 +44,6 @@ internal static class TorchModels
         ("relu4", nn.ReLU()),
         ("dense2", nn.Linear(64, 10)));
 
-    /// <summary>The three-block ResNet: the twin of <see cref="Networks.ResNet"/> (a module of its own: its forward adds shortcuts).</summary>
+    /// <summary>The three-block ResNet: the twin of <see cref="Samples.Mnist.MnistResNet"/> (a module of its own: its forward adds shortcuts).</summary>
     public static nn.Module<Tensor, Tensor> ResNet() => new TorchResNet();
 }

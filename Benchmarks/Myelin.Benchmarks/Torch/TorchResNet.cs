@@ -5,7 +5,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace Myelin.Benchmarks.Torch;
 
 /// <summary>
-/// The twin of <see cref="Networks.ResNet"/> as a PyTorch user writes a ResNet: an <c>nn.Module</c> whose
+/// The twin of <see cref="Samples.Mnist.MnistResNet"/> as a PyTorch user writes a ResNet: an <c>nn.Module</c> whose
 /// <c>forward</c> adds each block's shortcut. The fields carry Myelin's layer names, so the parameter names
 /// (<c>block2_shortcut.weight</c>, <c>stem_bn.bias</c>) match and the weights copy across by name. Convolutions before
 /// a batch norm have no bias, as in torchvision's ResNets.
