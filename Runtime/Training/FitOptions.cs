@@ -37,6 +37,13 @@ public sealed record FitOptions
     /// <summary>The shuffle seed: epoch <c>e</c>'s order depends only on this seed and <c>e</c>.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// Random image transforms applied to the training batches, drawn from <see cref="Seed"/>, the epoch and each
+    /// sample's index, so that a resumed run is augmented as an uninterrupted one; null (the default) for none. Never
+    /// applied to the validation data, <see cref="Trainer.Evaluate"/> or <see cref="Trainer.Predict"/>.
+    /// </summary>
+    public Augment? Augment { get; init; }
+
     /// <summary>Held-out data evaluated after every epoch.</summary>
     public Dataset? ValidationData { get; init; }
 

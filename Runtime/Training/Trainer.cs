@@ -64,7 +64,7 @@ public static class Trainer
         var callbacks = options.Callbacks ?? Array.Empty<Callback>();
         var history = new History();
         var context = new TrainingContext(network, optimizer, history, options.Epochs) { Seed = options.Seed };
-        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, options.Seed, options.DropLast);
+        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, options.Seed, options.DropLast, options.Augment);
         var watch = options.Divergence is { } check ? new LossWatch(check) : null;
         network.EnsureBatchCapacity(options.BatchSize);
         context.GlobalStep = (long)options.InitialEpoch * loader.BatchCount;

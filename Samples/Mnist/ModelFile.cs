@@ -35,6 +35,9 @@ internal static class ModelFile
     public const string ModelKey = "model", NormalizeKey = "normalize", EpochsKey = "epochs", AccuracyKey = "accuracy",
         OptimizerKey = "optimizer", LearningRateKey = "lr", BatchKey = "batch", SeedKey = "seed", DataKey = "data";
 
+    /// <summary>The metadata key of the training augmentation: its recipe (<c>shift=2,rotate=10,scale=0.1,fill=-0.42421296</c>) or <c>none</c>.</summary>
+    public const string AugmentKey = "augment";
+
     /// <summary>The <c>normalize</c> value for raw pixels.</summary>
     public const string NoNormalization = "none";
 

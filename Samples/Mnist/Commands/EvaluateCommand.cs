@@ -1,4 +1,5 @@
 using System.Globalization;
+using Myelin.Data;
 using Myelin.Samples.Mnist.Cli;
 using Myelin.Samples.Mnist.Display;
 using Myelin.Training;
@@ -41,6 +42,7 @@ internal static class EvaluateCommand
 
         var c = CultureInfo.InvariantCulture;
         string trained = saved.Metadata.TryGetValue(ModelFile.EpochsKey, out string? epochs) ? $", trained {epochs} epochs" : "";
+        if (saved.Metadata.TryGetValue(ModelFile.AugmentKey, out string? augment) && augment != Augment.NoneRecipe) trained += $" on digits augmented with {augment}";
         console.MarkupLine($"[bold]Evaluating {saved.Model.Name}[/] ({Markup.Escape(saved.Model.Description)}{Markup.Escape(trained)}) from [blue]{Markup.Escape(options.LoadPath)}[/]");
         console.MarkupLine(Markup.Escape($"on {name}, normalize={ModelFile.Format(saved.Normalization)}"));
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using Myelin.Distributed;
+using Myelin.Data;
 using Myelin.Gpu;
 using Myelin.Samples.Mnist.Cli;
 using Myelin.Samples.Mnist.Display;
@@ -62,6 +63,7 @@ internal static class TrainCommand
         console.MarkupLine(Markup.Escape(string.Create(c,
             $"{options.DescribeOptimizer()}, batch {options.BatchSize}, {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, seed {options.Seed}, {inputs}")));
         if (world is not null) console.MarkupLine(Markup.Escape(DataParallelLaunch.Describe(world, options.BatchSize, network.Parameters.Length)));
+        if (options.Augment is not null) console.MarkupLine(Markup.Escape($"Training digits augmented every epoch: {options.Augment}"));
 
         var display = TrainingDisplay.For(console);
         var callbacks = new List<Callback> { display.EpochEnd };
@@ -79,6 +81,7 @@ internal static class TrainCommand
             Optimizer = optimizer,
             Schedule = options.CreateSchedule(optimizer),
             Seed = options.Seed,
+            Augment = options.Augment,
             ValidationData = test,
             Callbacks = callbacks,
             Progress = display,
@@ -118,6 +121,7 @@ internal static class TrainCommand
                 [ModelFile.BatchKey] = options.BatchSize.ToString(c),
                 [ModelFile.SeedKey] = options.Seed.ToString(c),
                 [ModelFile.DataKey] = options.DataDirectory is null ? "bundled" : "official",
+                [ModelFile.AugmentKey] = options.Augment?.ToString() ?? Augment.NoneRecipe,
             };
             ModelFile.Save(network, options.SavePath, model, normalization, metadata);
             console.MarkupLine($"Saved the network to [blue]{Markup.Escape(options.SavePath)}[/] (model={model.Name}, normalize={ModelFile.Format(normalization)}).");
