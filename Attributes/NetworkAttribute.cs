@@ -24,6 +24,13 @@ public sealed class NetworkAttribute : Attribute
 {
     /// <summary>The training loss. <see cref="Myelin.Loss.None"/> makes an inference-only network.</summary>
     public Loss Loss { get; set; }
+
+    /// <summary>
+    /// Also generate the network's int8 inference code: a nested class <c>Int8</c> with per-output-channel int8
+    /// weights, int8 activations and int32 sums, which <c>Quantize.ToInt8(network, calibrationData)</c> creates from the
+    /// trained float network. Off by default, so that networks that do not ask for it carry no int8 code.
+    /// </summary>
+    public bool Int8 { get; set; }
 }
 
 /// <summary>

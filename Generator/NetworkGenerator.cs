@@ -6,6 +6,7 @@ using Myelin.Generator.Diagnostics;
 using Myelin.Generator.Emitting;
 using Myelin.Generator.Emitting.Cpu;
 using Myelin.Generator.Emitting.Gpu;
+using Myelin.Generator.Emitting.Int8;
 using Myelin.Generator.Model;
 using Myelin.Generator.Parsing;
 using Myelin.Generator.Planning;
@@ -69,6 +70,66 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (pair, _) => pair.Right ? SafeEmitGpu(pair.Left) : new EmitResult(null, EquatableArray<DiagnosticInfo>.Empty, pair.Left.ClassName))
             .WithTrackingName(TrackingNames.EmitGpu);
         context.RegisterSourceOutput(emittedGpu, static (spc, result) => AddSource(spc, result));
+
+        RegisterInt8(context, parsed);
+    }
+
+    /// <summary>
+    /// The int8 backend, for networks that ask for it (<c>[Network(Int8 = true)]</c>): the int8 decisions on top of the
+    /// float plan (with their own diagnostics, MYL0040), then the nested int8 class. Like the GPU step, every step runs
+    /// (and caches) for every network; for one without the flag it plans nothing and emits nothing.
+    /// </summary>
+    private static void RegisterInt8(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ParseResult> parsed)
+    {
+        IncrementalValuesProvider<QuantizationResult> quantized = parsed
+            .Select(static (result, ct) => result.Spec is { Int8: true }
+                ? SafeQuantize(result, ct)
+                : new QuantizationResult(null, result.ClassName, EquatableArray<DiagnosticInfo>.Empty))
+            .WithTrackingName(TrackingNames.PlanInt8);
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = quantized
+            .Select(static (result, _) => result.Diagnostics)
+            .WithTrackingName(TrackingNames.Int8Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (spc, items) =>
+        {
+            foreach (var item in items) spc.ReportDiagnostic(item.ToDiagnostic());
+        });
+        IncrementalValuesProvider<EmitResult> emitted = quantized
+            .Select(static (result, _) => result.Plan is null
+                ? new EmitResult(null, EquatableArray<DiagnosticInfo>.Empty, result.ClassName)
+                : SafeEmitInt8(result))
+            .WithTrackingName(TrackingNames.EmitInt8);
+        context.RegisterSourceOutput(emitted, static (spc, result) => AddSource(spc, result));
+    }
+
+    /// <summary>
+    /// Plans the network again (the planner is pure and cheap, and its own diagnostics go out from the main pipeline), then
+    /// makes the int8 decisions. A network the float planner rejects gets no int8 result.
+    /// </summary>
+    private static QuantizationResult SafeQuantize(ParseResult parsed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var planned = NetworkPlanner.Plan(parsed, cancellationToken);
+            return planned.Plan is null
+                ? new QuantizationResult(null, parsed.ClassName, EquatableArray<DiagnosticInfo>.Empty)
+                : QuantizationPlanner.Plan(parsed.Spec!, planned.Plan);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return new QuantizationResult(null, parsed.ClassName, EquatableArray.Create(Internal(parsed.ClassLocation, parsed.ClassName, exception)));
+        }
+    }
+
+    private static EmitResult SafeEmitInt8(QuantizationResult quantized)
+    {
+        try
+        {
+            return new EmitResult(Int8Emitter.Emit(quantized.Plan!), EquatableArray<DiagnosticInfo>.Empty, quantized.ClassName);
+        }
+        catch (Exception exception)
+        {
+            return new EmitResult(null, EquatableArray.Create(Internal(null, quantized.ClassName, exception)), quantized.ClassName);
+        }
     }
 
     private static void AddSource(SourceProductionContext spc, EmitResult result)

@@ -17,4 +17,13 @@ internal static class TrackingNames
 
     /// <summary>Plans emitted as GPU source (no source unless the compilation references Myelin.Gpu).</summary>
     public const string EmitGpu = "Myelin.EmitGpu";
+
+    /// <summary>The int8 decisions of the networks that ask for them (<c>Int8 = true</c>), and their diagnostics.</summary>
+    public const string PlanInt8 = "Myelin.PlanInt8";
+
+    /// <summary>The int8 diagnostics, on their own output.</summary>
+    public const string Int8Diagnostics = "Myelin.Int8Diagnostics";
+
+    /// <summary>Int8 plans emitted as the nested int8 class.</summary>
+    public const string EmitInt8 = "Myelin.EmitInt8";
 }

@@ -156,6 +156,10 @@ internal static class DiagnosticDescriptors
         "Layer cannot take a sequence",
         "{0} '{1}' cannot take the sequence {2} produced by '{3}'; {4}");
 
+    public static readonly DiagnosticDefinition NotInt8 = Error("MYL0040",
+        "Layer cannot run in int8",
+        "{0} '{1}' cannot run in int8, which Int8 = true asks for: {2}");
+
     public static readonly DiagnosticDefinition UnusedLayer = Warning("MYL0102",
         "Layer output is never used",
         "The output of {0} '{1}' is read by no later layer and is not the network's output, so it is not computed; read it with From or a merge layer, or remove the layer");

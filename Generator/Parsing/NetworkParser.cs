@@ -89,6 +89,7 @@ internal static class NetworkParser
                 Layers: layers.ToEquatableArray())
             {
                 UserMembers = ReadUserMembers(symbol, cancellationToken),
+                Int8 = ReadNamed(networkAttribute, "Int8", false),
             };
         return new ParseResult(spec, classLocation, className, diagnostics.ToEquatableArray());
     }

@@ -26,6 +26,9 @@ internal sealed record NetworkSpec(
     /// <summary>The names of the members the user declared in the class, to check against the generated ones.</summary>
     public EquatableArray<UserMember> UserMembers { get; init; } = EquatableArray<UserMember>.Empty;
 
+    /// <summary>Whether <c>[Network(Int8 = true)]</c> asks for the int8 inference code too.</summary>
+    public bool Int8 { get; init; }
+
     /// <summary>The fully qualified name users see in messages, e.g. <c>Demo.Models.MnistMlp</c>.</summary>
     public string DisplayName => string.Join(".", new[] { Namespace }.Concat(ContainingTypes.Select(t => t.Name)).Concat(new[] { ClassName }).Where(n => n is not null));
 }

@@ -14,8 +14,13 @@ namespace Myelin.Data;
 /// were iterated first, so a run resumed from a checkpoint sees the same data as an uninterrupted one.
 /// </para>
 /// <para>
-/// A batch's spans point into the loader's buffers (or straight into the dataset when not shuffling) and are valid
-/// until the next <c>MoveNext</c>. Only one epoch can be iterated at a time per loader; starting another makes the
+/// With an <see cref="Data.Augment"/>, every sample of a batch is augmented as it is gathered, from the dataset's
+/// untouched copy and with the draws of <c>(seed, epoch, dataset index)</c>, so an epoch's augmented data, too, depends
+/// only on the seed and the epoch.
+/// </para>
+/// <para>
+/// A batch's spans point into the loader's buffers (or straight into the dataset when neither shuffling nor augmenting)
+/// and are valid until the next <c>MoveNext</c>. Only one epoch can be iterated at a time per loader; starting another makes the
 /// first one's enumerator throw.
 /// </para>
 /// </remarks>
@@ -34,29 +39,34 @@ public sealed class DataLoader
     private readonly int[] _labels;         // [BatchSize] or empty for a dataset with targets
     private readonly float[] _targets;      // [BatchSize, TargetSize] or empty for a dataset with labels
     private int _generation;                // bumped by every epoch start, to detect two interleaved epochs
+    private int _epoch;                     // the epoch being iterated, for the augmentation's draws
 
     /// <summary>Creates a loader over <paramref name="dataset"/>.</summary>
     /// <param name="dataset">The samples; not copied.</param>
     /// <param name="batchSize">Samples per batch, at least 1.</param>
     /// <param name="shuffle">Whether each epoch visits the samples in a new random order (training) or in dataset order (evaluation).</param>
-    /// <param name="seed">The seed of the shuffles; ignored without <paramref name="shuffle"/>.</param>
+    /// <param name="seed">The seed of the shuffles and of the augmentation.</param>
     /// <param name="dropLast">Whether to skip a last batch smaller than <paramref name="batchSize"/>.</param>
-    public DataLoader(Dataset dataset, int batchSize, bool shuffle = false, int seed = 0, bool dropLast = false)
+    /// <param name="augment">Random transforms applied to every sample as it is gathered, or null for the data as it is.</param>
+    /// <exception cref="ArgumentException">An <paramref name="augment"/> is given but the samples are not images.</exception>
+    public DataLoader(Dataset dataset, int batchSize, bool shuffle = false, int seed = 0, bool dropLast = false, Augment? augment = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
+        augment?.CheckShape(dataset.SampleShape);
 
         Dataset = dataset;
         BatchSize = batchSize;
         Shuffle = shuffle;
         Seed = seed;
         DropLast = dropLast;
+        Augment = augment is { IsIdentity: false } ? augment : null;
         BatchCount = dropLast ? dataset.Count / batchSize : (dataset.Count + batchSize - 1) / batchSize;
 
         _order = new int[dataset.Count];
         for (int i = 0; i < _order.Length; i++) _order[i] = i;
         int capacity = Math.Min(batchSize, dataset.Count);
-        _inputs = shuffle ? new float[capacity * dataset.SampleSize] : [];
+        _inputs = shuffle || Augment is not null ? new float[capacity * dataset.SampleSize] : [];
         _labels = shuffle && dataset.HasLabels ? new int[capacity] : [];
         _targets = shuffle && !dataset.HasLabels ? new float[capacity * dataset.TargetSize] : [];
     }
@@ -70,8 +80,11 @@ public sealed class DataLoader
     /// <summary>Whether every epoch is shuffled.</summary>
     public bool Shuffle { get; }
 
-    /// <summary>The seed of the shuffles.</summary>
+    /// <summary>The seed of the shuffles and of the augmentation.</summary>
     public int Seed { get; }
+
+    /// <summary>The transforms applied to every sample, or null when batches hold the data as it is.</summary>
+    public Augment? Augment { get; }
 
     /// <summary>Whether a last batch smaller than <see cref="BatchSize"/> is skipped.</summary>
     public bool DropLast { get; }
@@ -94,6 +107,7 @@ public sealed class DataLoader
             for (int i = 0; i < _order.Length; i++) _order[i] = i;
             new SeededRandom(Seed, stream: epoch).Shuffle(_order.AsSpan());
         }
+        _epoch = epoch;
         return ++_generation;
     }
 
@@ -105,11 +119,14 @@ public sealed class DataLoader
 
     private int SizeOf(int index) => Math.Min(BatchSize, Dataset.Count - index * BatchSize);
 
-    /// <summary>Gathers batch <paramref name="index"/> of the shuffled order into the buffers; nothing to do in dataset order.</summary>
+    /// <summary>
+    /// Gathers batch <paramref name="index"/> of the shuffled order into the buffers, augmenting the features when there
+    /// is an <see cref="Augment"/>; nothing to do in dataset order without one.
+    /// </summary>
     private void Gather(int index, int generation)
     {
         CheckGeneration(generation);
-        if (!Shuffle) return;
+        if (!Shuffle && Augment is null) return;
 
         int sampleSize = Dataset.SampleSize;
         int targetSize = Dataset.TargetSize;
@@ -117,7 +134,13 @@ public sealed class DataLoader
         ReadOnlySpan<int> indices = _order.AsSpan(index * BatchSize, size);
         ReadOnlySpan<float> features = Dataset.Features;
         for (int i = 0; i < size; i++)
-            features.Slice(indices[i] * sampleSize, sampleSize).CopyTo(_inputs.AsSpan(i * sampleSize));
+        {
+            ReadOnlySpan<float> sample = features.Slice(indices[i] * sampleSize, sampleSize);
+            Span<float> destination = _inputs.AsSpan(i * sampleSize, sampleSize);
+            if (Augment is null) sample.CopyTo(destination);
+            else Augment.Apply(sample, destination, Dataset.SampleShape, Seed, _epoch, indices[i]);
+        }
+        if (!Shuffle) return; // labels and targets are read in place
         if (Dataset.HasLabels)
         {
             ReadOnlySpan<int> labels = Dataset.Labels;
@@ -143,16 +166,19 @@ public sealed class DataLoader
         int targetSize = Dataset.TargetSize;
         bool hasLabels = Dataset.HasLabels;
         ReadOnlySpan<int> indices = _order.AsSpan(start, size);
+        ReadOnlySpan<float> inputs = Shuffle || Augment is not null
+            ? _inputs.AsSpan(0, size * sampleSize)
+            : Dataset.Features.Slice(start * sampleSize, size * sampleSize);
         if (!Shuffle)
         {
             return new Batch(
-                Dataset.Features.Slice(start * sampleSize, size * sampleSize),
+                inputs,
                 hasLabels ? Dataset.Labels.Slice(start, size) : default,
                 hasLabels ? default : Dataset.Targets.Slice(start * targetSize, size * targetSize),
                 hasLabels, size, index, indices);
         }
         return new Batch(
-            _inputs.AsSpan(0, size * sampleSize),
+            inputs,
             hasLabels ? _labels.AsSpan(0, size) : default,
             hasLabels ? default : _targets.AsSpan(0, size * targetSize),
             hasLabels, size, index, indices);

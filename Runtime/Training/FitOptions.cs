@@ -37,6 +37,13 @@ public sealed record FitOptions
     /// <summary>The shuffle seed: epoch <c>e</c>'s order depends only on this seed and <c>e</c>.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// Random image transforms applied to the training batches, drawn from <see cref="Seed"/>, the epoch and each
+    /// sample's index, so that a resumed run is augmented as an uninterrupted one; null (the default) for none. Never
+    /// applied to the validation data, <see cref="Trainer.Evaluate"/> or <see cref="Trainer.Predict"/>.
+    /// </summary>
+    public Augment? Augment { get; init; }
+
     /// <summary>Held-out data evaluated after every epoch.</summary>
     public Dataset? ValidationData { get; init; }
 
@@ -69,6 +76,76 @@ public sealed record FitOptions
 
     /// <summary>Cancels training cleanly between batches; <see cref="Trainer.Fit"/> then returns the history so far.</summary>
     public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>
+    /// Trains data-parallel across the ranks of this group (e.g. <c>Myelin.Distributed</c>'s MPI communicator); null,
+    /// the default, trains in this process alone. Every rank calls <see cref="Trainer.Fit"/> with the same network
+    /// declaration, data, seed and options; see <see cref="ICommunicator"/> for what each rank then does.
+    /// </summary>
+    public ICommunicator? Communicator { get; init; }
+}
+
+/// <summary>
+/// The collective operations of a group of processes ("ranks") that train one network together, data-parallel, as
+/// MPI's communicators and PyTorch's process groups provide them. Set it as <see cref="FitOptions.Communicator"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// With a communicator, every rank runs the same <see cref="Trainer.Fit"/> on its own replica of the network:
+/// </para>
+/// <list type="bullet">
+/// <item>Before the first batch, the ranks check that they agree on the data and options, and rank 0's parameters,
+/// buffers and optimizer state are broadcast to every rank, so that they all start alike (a run resumed on rank 0 is
+/// resumed on every rank).</item>
+/// <item>Every rank draws the same global batch of <see cref="FitOptions.BatchSize"/> samples and trains on its own
+/// contiguous shard of it: rank <c>r</c> of <c>n</c> takes samples <c>[B r / n, B (r + 1) / n)</c>.</item>
+/// <item>After the backward pass each rank scales its gradient (the mean over its shard) by its share of the batch and
+/// the gradients are summed in ONE <see cref="AllreduceSum(Span{float})"/> over the flat gradient buffer, giving the
+/// gradient of the global batch mean; every rank then takes the same optimizer step. A second, two-number reduction
+/// carries the batch loss (for the divergence check and the reported loss) and any rank's cancellation.</item>
+/// <item>Dropout masks differ per rank (each rank draws from its own seed, derived from <see cref="FitOptions.Seed"/>
+/// and the rank) and are reproducible. Batch norm normalises with each rank's own shard statistics (as PyTorch's
+/// DistributedDataParallel without SyncBatchNorm); the running statistics are averaged across ranks at the end of
+/// every epoch, before validation.</item>
+/// <item>Losses and metrics are global: the training metrics are the sample-weighted means of the ranks' results
+/// (exact for metrics that are means over samples, such as accuracy and MAE), and every rank validates on the whole
+/// validation data.</item>
+/// <item>Callbacks and <see cref="FitOptions.Progress"/> run on rank 0 only, so only rank 0 logs and writes
+/// checkpoints. Whether a callback stopped training and the learning rate after the callbacks are broadcast from
+/// rank 0 after every epoch, and rank 0's parameters and buffers after the last callback (e.g. the weights
+/// <see cref="EarlyStopping"/> restores).</item>
+/// </list>
+/// <para>
+/// Implementations must give every rank bit-identical sums (MPI implementations do for a given message), because the
+/// replicas stay identical only if every rank steps with the same gradient. A communicator of size 1 trains exactly
+/// as no communicator does.
+/// </para>
+/// <para>
+/// Every decision that could end training (a disagreement before the first batch, divergence, cancellation, a
+/// callback's stop) is taken alike on every rank. An exception on one rank alone (a checkpoint that cannot be written,
+/// say) leaves the others waiting in their next collective call: the process must then exit rather than wait, so that
+/// the launcher ends the job (<c>Myelin.Distributed</c>'s <c>MpiCommunicator.Run</c> does this).
+/// </para>
+/// </remarks>
+public interface ICommunicator
+{
+    /// <summary>This process's rank, from 0 to <see cref="Size"/> - 1.</summary>
+    int Rank { get; }
+
+    /// <summary>The number of ranks in the group.</summary>
+    int Size { get; }
+
+    /// <summary>Replaces <paramref name="values"/> on every rank by the element-wise sum over all ranks (MPI_Allreduce with MPI_SUM, in place).</summary>
+    void AllreduceSum(Span<float> values);
+
+    /// <summary>Replaces <paramref name="values"/> on every rank by the element-wise sum over all ranks, in double precision.</summary>
+    void AllreduceSum(Span<double> values);
+
+    /// <summary>Copies <paramref name="values"/> of rank <paramref name="root"/> to every other rank (MPI_Bcast).</summary>
+    void Broadcast(Span<float> values, int root);
+
+    /// <summary>Copies <paramref name="values"/> of rank <paramref name="root"/> to every other rank, in double precision.</summary>
+    void Broadcast(Span<double> values, int root);
 }
 
 /// <summary>

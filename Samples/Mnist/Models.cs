@@ -1,14 +1,17 @@
 namespace Myelin.Samples.Mnist;
 
+// The MLP, LeNet-5 and the CNN also get int8 code (Int8 = true): the 'quantize' command turns a trained checkpoint into
+// an int8 one, which 'evaluate' runs.
+
 /// <summary>The MLP 784-128-10.</summary>
-[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Network(Loss = Loss.SoftmaxCrossEntropy, Int8 = true)]
 [Input(784)]
 [Dense(128, Activation.ReLU)]
 [Dense(10)]
 public partial class MnistMlp;
 
 /// <summary>LeNet-5 with 3x3 kernels.</summary>
-[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Network(Loss = Loss.SoftmaxCrossEntropy, Int8 = true)]
 [Input(1, 28, 28)]
 [Conv2D(6, 3, Activation.ReLU)]
 [MaxPool2D(2)]
@@ -20,7 +23,7 @@ public partial class MnistMlp;
 public partial class LeNet5;
 
 /// <summary>The three-convolution CNN.</summary>
-[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Network(Loss = Loss.SoftmaxCrossEntropy, Int8 = true)]
 [Input(1, 28, 28)]
 [Conv2D(32, 3, Activation.ReLU)]
 [MaxPool2D(2)]

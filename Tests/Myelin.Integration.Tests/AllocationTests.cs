@@ -1,3 +1,4 @@
+using Myelin.Data;
 using Myelin.Optimizers;
 using Myelin.Training;
 
@@ -72,25 +73,45 @@ public sealed class AllocationTests
     [Fact]
     public void Fit_allocates_per_epoch_but_nothing_per_batch()
     {
-        // Two runs of the same number of epochs whose epochs have 5 and 40 batches: any allocation per batch (an
-        // enumerator, a boxed value, a closure) makes the second run allocate more than the first.
-        static long FitAllocation(int samples)
-        {
-            var data = SyntheticData.Clusters(samples, seed: 1);
-            var net = new NoisyClassifier(seed: 2, maxBatchSize: 16);
-            var options = new FitOptions { Epochs = 3, BatchSize = 16, Metrics = [new Accuracy(), new TopKAccuracy(2)] };
-            net.Fit(data, options with { Epochs = 1 }); // warm-up: JIT, optimizer state, loader buffers
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            net.Fit(data, options);
-            return GC.GetAllocatedBytesForCurrentThread() - before;
-        }
+        var options = new FitOptions { Epochs = 3, BatchSize = 16, Metrics = [new Accuracy(), new TopKAccuracy(2)] };
 
-        long few = FitAllocation(5 * 16);
-        long many = FitAllocation(40 * 16);
+        var (few, many) = FitAllocations(samples => SyntheticData.Clusters(samples, seed: 1), () => new NoisyClassifier(seed: 2, maxBatchSize: 16), options);
 
         // Per-run and per-epoch costs (history, metric dictionaries, the optimizer's state) are the same in both runs,
         // apart from the dataset-sized shuffle buffers of the loader (an int per sample).
         Assert.True(many - few <= 4 * 35 * 16 + 1024, $"3 epochs of 40 batches allocated {many:N0} bytes, of 5 batches {few:N0}");
+    }
+
+    [Fact]
+    public void An_augmented_Fit_allocates_per_epoch_but_nothing_per_batch()
+    {
+        // Every transform on: the elastic fields and the in-place copy are the scratch a per-batch allocation would come from.
+        var augment = new Augment().Shift(1).Rotate(15).Scale(0.1).Elastic(4, 2).Erase(0.5);
+        var options = new FitOptions { Epochs = 3, BatchSize = 16, Augment = augment, Metrics = [new Accuracy()] };
+
+        var (few, many) = FitAllocations(samples => SyntheticData.Bars(samples, seed: 1), () => new TinyConvNet(seed: 2, maxBatchSize: 16), options);
+
+        Assert.True(many - few <= 4 * 35 * 16 + 1024, $"3 augmented epochs of 40 batches allocated {many:N0} bytes, of 5 batches {few:N0}");
+    }
+
+    /// <summary>
+    /// What <c>Fit</c> allocates on datasets of 5 and of 40 batches of 16, each after a one-epoch warm-up (JIT, optimizer
+    /// state, loader buffers): any allocation per batch (an enumerator, a boxed value, a closure, scratch) makes the
+    /// second allocate more than the first.
+    /// </summary>
+    private static (long Few, long Many) FitAllocations(Func<int, Dataset> data, Func<ITrainableNetwork> create, FitOptions options)
+    {
+        long Allocation(int samples)
+        {
+            var dataset = data(samples);
+            var net = create();
+            net.Fit(dataset, options with { Epochs = 1 });
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            net.Fit(dataset, options);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        return (Allocation(5 * 16), Allocation(40 * 16));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Myelin.Checkpoints;
+using Myelin.Data;
 using Myelin.Optimizers;
 using Myelin.Training;
 using System.Threading;
@@ -14,28 +15,52 @@ public sealed class ResumeAndCheckpointTests : IDisposable
     [Fact]
     public void A_run_resumed_from_a_checkpoint_ends_with_the_same_weights_as_an_uninterrupted_run()
     {
-        var data = SyntheticData.Clusters(240, seed: 1);
-        var options = new FitOptions { Epochs = 4, BatchSize = 16, Seed = 5 };
+        var (straight, resumed) = StraightAndResumed(seed => new NoisyClassifier(seed),
+            SyntheticData.Clusters(240, seed: 1), new FitOptions { Epochs = 4, BatchSize = 16, Seed = 5 });
 
-        // Uninterrupted: four epochs.
-        var straight = new NoisyClassifier(seed: 2);
+        Assert.Equal(Bits(straight.Parameters), Bits(resumed.Parameters));
+        Assert.Equal(Bits(straight.Buffers), Bits(resumed.Buffers));
+    }
+
+    [Fact]
+    public void An_augmented_run_resumed_from_its_training_state_ends_with_the_bits_of_an_uninterrupted_one()
+    {
+        // Every transform on, so that a draw depending on anything but (seed, epoch, sample) would show.
+        var augment = new Augment().Shift(1).Rotate(15).Scale(0.1).Elastic(4, 2).Erase(0.5).Fill(-0.1f);
+        var data = SyntheticData.Bars(96, seed: 1);
+        var options = new FitOptions { Epochs = 4, BatchSize = 16, Seed = 5, Augment = augment };
+
+        var (straight, resumed) = StraightAndResumed(seed => new TinyConvNet(seed), data, options);
+
+        Assert.Equal(Bits(straight.Parameters), Bits(resumed.Parameters));
+        Assert.Equal(Bits(straight.Buffers), Bits(resumed.Buffers));
+        // The control: the augmentation reached the training steps, so the equal bits above are not a plain run's.
+        var plain = new TinyConvNet(seed: 2);
+        plain.Fit(data, options with { Augment = null, Optimizer = new AdamW(3e-3) });
+        Assert.NotEqual(Bits(straight.Parameters), Bits(plain.Parameters));
+    }
+
+    /// <summary>
+    /// The same run twice from seed 2 with AdamW: uninterrupted for <c>options.Epochs</c>; and two epochs that save the
+    /// training state, then, as a new process would, a network of another initialisation and a fresh optimizer that
+    /// load it and train the remaining epochs.
+    /// </summary>
+    private (ITrainableNetwork Straight, ITrainableNetwork Resumed) StraightAndResumed(Func<int, ITrainableNetwork> create, Dataset data, FitOptions options)
+    {
+        var straight = create(2);
         straight.Fit(data, options with { Optimizer = new AdamW(3e-3) });
 
-        // Interrupted: two epochs, save, then a new process would build everything afresh, load and continue.
         string path = Path.Combine(_directory, "run.safetensors");
-        var first = new NoisyClassifier(seed: 2);
-        var firstOptimizer = new AdamW(3e-3);
-        first.Fit(data, options with { Epochs = 2, Optimizer = firstOptimizer,
+        var first = create(2);
+        first.Fit(data, options with { Epochs = 2, Optimizer = new AdamW(3e-3),
             Callbacks = [new ModelCheckpoint(path, monitor: "loss", saveBestOnly: false, includeOptimizerState: true)] });
 
-        var resumed = new NoisyClassifier(seed: 99); // a different initialisation: the checkpoint must overwrite it all
+        var resumed = create(99); // a different initialisation: the checkpoint must overwrite it all
         var resumedOptimizer = new AdamW(3e-3);
         var loaded = Checkpoint.LoadTrainingState(resumed, resumedOptimizer, path);
         Assert.Equal(2, loaded.Progress!.Epoch);
         resumed.Fit(data, options with { InitialEpoch = loaded.Progress.Epoch, Optimizer = resumedOptimizer });
-
-        Assert.Equal(Bits(straight.Parameters), Bits(resumed.Parameters));
-        Assert.Equal(Bits(straight.Buffers), Bits(resumed.Buffers));
+        return (straight, resumed);
     }
 
     [Fact]

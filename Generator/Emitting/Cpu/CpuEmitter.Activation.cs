@@ -18,7 +18,7 @@ internal static partial class CpuEmitter
     };
 
     /// <summary>The activation as maths for doc comments, e.g. <c>1 / (1 + exp(-x))</c>.</summary>
-    private static string ActivationFormula(ActivationKind activation, float slope, string x) => activation switch
+    internal static string ActivationFormula(ActivationKind activation, float slope, string x) => activation switch
     {
         ActivationKind.ReLU => $"max({x}, 0)",
         ActivationKind.LeakyReLU => $"{x} > 0 ? {x} : {slope.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} {x}",
@@ -37,7 +37,7 @@ internal static partial class CpuEmitter
     };
 
     /// <summary>The runtime operator struct of an element-wise activation, e.g. <c>new ReLUOperator()</c>.</summary>
-    private static string Operator(ActivationKind activation, float slope) => activation switch
+    internal static string Operator(ActivationKind activation, float slope) => activation switch
     {
         ActivationKind.ReLU => "new global::Myelin.Kernels.ReLUOperator()",
         ActivationKind.LeakyReLU => $"new global::Myelin.Kernels.LeakyReLUOperator({CodeWriter.Float(slope)})",

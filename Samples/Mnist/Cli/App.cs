@@ -44,6 +44,7 @@ internal static class App
                 PredictOptions options => PredictCommand.Run(options, context),
                 TransferOptions options => TransferCommand.Run(options, context),
                 ExportOptions options => ExportCommand.Run(options, context),
+                QuantizeOptions options => QuantizeCommand.Run(options, context),
                 _ => throw new InvalidOperationException($"No runner for {invocation.Options?.GetType().Name ?? "no options"}."),
             };
         }

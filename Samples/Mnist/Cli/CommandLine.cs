@@ -50,7 +50,7 @@ internal static class CommandLine
 
     /// <summary>Every command, in the order help lists them.</summary>
     public static IReadOnlyList<CommandSpec> Commands { get; } =
-        [TrainOptions.Spec, EvaluateOptions.Spec, PredictOptions.Spec, TransferOptions.Spec, ExportOptions.Spec];
+        [TrainOptions.Spec, EvaluateOptions.Spec, PredictOptions.Spec, TransferOptions.Spec, ExportOptions.Spec, QuantizeOptions.Spec];
 
     /// <summary>Parses the whole command line.</summary>
     /// <exception cref="UsageException">An unknown command or option, a missing or invalid value.</exception>

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using Myelin.Distributed;
+using Myelin.Data;
 using Myelin.Gpu;
 using Myelin.Samples.Mnist.Cli;
 using Myelin.Samples.Mnist.Display;
@@ -12,17 +14,35 @@ namespace Myelin.Samples.Mnist.Commands;
 /// <summary>
 /// <c>train</c>: trains a network on MNIST with a live progress display, then prints the per-epoch table, the held-out
 /// confusion matrix and, last, the held-out accuracy; optionally saves the network and plots the learning curves.
+/// Started by <c>mpirun -np N</c>, it trains data-parallel: every rank trains its share of each batch, and rank 0
+/// alone prints and saves.
 /// </summary>
 internal static class TrainCommand
 {
     /// <summary>Runs the command; returns the exit code.</summary>
-    public static int Run(TrainOptions options, CommandContext context)
-    {
-        var console = context.Out;
-        // Checked before training, so that a typo in a path does not cost a whole run.
-        OutputPath.Check("--save", options.SavePath);
-        OutputPath.Check("--plot", options.PlotPath);
+    public static int Run(TrainOptions options, CommandContext context) =>
+        DataParallelLaunch.IsActive
+            ? DataParallelLaunch.Run(world => Train(options, context, world))
+            : Train(options, context, world: null);
 
+    /// <param name="options">The command's options.</param>
+    /// <param name="context">The console and Ctrl+C.</param>
+    /// <param name="world">The ranks of a data-parallel run, or null to train in this process alone.</param>
+    private static int Train(TrainOptions options, CommandContext context, MpiCommunicator? world)
+    {
+        bool writes = world is null || world.Rank == 0;
+        var console = world is null ? context.Out : DataParallelLaunch.ConsoleFor(world, context.Out);
+        // Checked before training, so that a typo in a path does not cost a whole run.
+        if (writes)
+        {
+            OutputPath.Check("--save", options.SavePath);
+            OutputPath.Check("--plot", options.PlotPath);
+        }
+
+        // Data-parallel Fit allreduces the host gradient span; a device network's is a host copy of device memory, a
+        // combination that is not tested, so it is refused on every rank before anything loads.
+        if (world is not null && options.Device != "cpu")
+            throw new UsageException($"--device {options.Device} under mpirun: data-parallel training runs the CPU network only; leave out --device or use --device cpu.");
         // The device is opened before the data loads and anything trains, so a missing GPU fails at once.
         using var device = OpenDevice(options.Device);
         var model = ModelCatalog.Get(options.Model);
@@ -42,6 +62,8 @@ internal static class TrainCommand
             : string.Create(c, $"inputs normalised as (x - {normalization.Mean[0]}) / {normalization.Std[0]}");
         console.MarkupLine(Markup.Escape(string.Create(c,
             $"{options.DescribeOptimizer()}, batch {options.BatchSize}, {options.Epochs} epoch{(options.Epochs == 1 ? "" : "s")}, seed {options.Seed}, {inputs}")));
+        if (world is not null) console.MarkupLine(Markup.Escape(DataParallelLaunch.Describe(world, options.BatchSize, network.Parameters.Length)));
+        if (options.Augment is not null) console.MarkupLine(Markup.Escape($"Training digits augmented every epoch: {options.Augment}"));
 
         var display = TrainingDisplay.For(console);
         var callbacks = new List<Callback> { display.EpochEnd };
@@ -59,10 +81,12 @@ internal static class TrainCommand
             Optimizer = optimizer,
             Schedule = options.CreateSchedule(optimizer),
             Seed = options.Seed,
+            Augment = options.Augment,
             ValidationData = test,
             Callbacks = callbacks,
             Progress = display,
             CancellationToken = context.Cancellation,
+            Communicator = world,
         };
         var history = display.Run(() => network.Fit(train, fitOptions));
         console.WriteLine();
@@ -73,6 +97,8 @@ internal static class TrainCommand
             console.MarkupLine(string.Create(c, $"[yellow]Cancelled:[/] {history.Epochs.Count} of {options.Epochs} epochs completed; nothing was saved."));
             return ExitCodes.Cancelled;
         }
+        // Every rank ends with the same weights; rank 0 evaluates, saves and plots them.
+        if (!writes) return ExitCodes.Success;
 
         console.Write(EpochTable.For(history));
         if (earlyStopping is { StoppedEpoch: > 0 })
@@ -95,6 +121,7 @@ internal static class TrainCommand
                 [ModelFile.BatchKey] = options.BatchSize.ToString(c),
                 [ModelFile.SeedKey] = options.Seed.ToString(c),
                 [ModelFile.DataKey] = options.DataDirectory is null ? "bundled" : "official",
+                [ModelFile.AugmentKey] = options.Augment?.ToString() ?? Augment.NoneRecipe,
             };
             ModelFile.Save(network, options.SavePath, model, normalization, metadata);
             console.MarkupLine($"Saved the network to [blue]{Markup.Escape(options.SavePath)}[/] (model={model.Name}, normalize={ModelFile.Format(normalization)}).");

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using Myelin.Data;
 using Myelin.Optimizers;
 using Myelin.Samples.Mnist.Cli;
 
@@ -22,11 +23,18 @@ namespace Myelin.Samples.Mnist.Commands;
 /// <param name="Normalize">Whether inputs are normalised as (x - 0.1307) / 0.3081.</param>
 /// <param name="Schedule">One of <see cref="TrainOptions.Schedules"/>: a constant learning rate, or a half cosine to 0 over the run.</param>
 /// <param name="Device">One of <see cref="TrainOptions.Devices"/>: the generated SIMD CPU code, a GPU, or ILGPU's CPU simulator.</param>
+/// <param name="Augment">The transforms applied to the training digits (with the fill set to the inputs' background), or null for none.</param>
 internal sealed record TrainOptions(
     string Model, int Epochs, int BatchSize, string Optimizer, double LearningRate, double Momentum, double WeightDecay, int Seed,
     string? SavePath, string? PlotPath, string? DataDirectory, int? EarlyStoppingPatience, bool Normalize, string Schedule = "constant",
-    string Device = "cpu") : CommandOptions
+    string Device = "cpu", Augment? Augment = null) : CommandOptions
 {
+    /// <summary>
+    /// The recipe of <c>--augment</c>: shifts of up to 2 pixels, turns of up to 10 degrees and sizes within 10%, the
+    /// variation of handwriting that keeps a 28x28 digit inside its frame and a 6 from turning into a 9.
+    /// </summary>
+    public const string DefaultAugmentRecipe = "shift=2,rotate=10,scale=0.1";
+
     /// <summary>The devices of <c>--device</c>.</summary>
     public static IReadOnlyList<string> Devices { get; } = ["cpu", "gpu", "ilgpu-cpu"];
 
@@ -68,12 +76,15 @@ internal sealed record TrainOptions(
             new("--early-stopping", "PATIENCE", "Stop after PATIENCE epochs without a lower validation loss, keeping the best epoch's weights."),
             new("--no-normalize", null, "Feed raw pixels in [0, 1] instead of (x - 0.1307) / 0.3081 (lstm and gru always do)."),
             new("--device", "NAME", "cpu (the generated SIMD code), gpu (CUDA, then OpenCL, through ILGPU; an error lists the devices when there is none) or ilgpu-cpu (ILGPU's CPU simulator: the GPU kernels, slowly). Default cpu."),
+            new("--augment", null, $"Augment the training digits, a new random variant of each every epoch (validation digits are left as they are): {DefaultAugmentRecipe}, i.e. shifts of up to 2 pixels, turns of up to 10 degrees, sizes within 10%, filled with the background."),
+            new("--augment-recipe", "RECIPE", "Augment with these transforms instead (implies --augment), comma-separated: shift=PIXELS, rotate=DEGREES, scale=FRACTION, elastic=ALPHA[:SIGMA] (elastic distortion, e.g. 34:4), erase=P[:MIN_AREA[:MAX_AREA[:MIN_ASPECT]]] (random erasing, e.g. 0.5:0.02:0.33:0.3)."),
         ],
         [
             $"{CommandLine.AppName}",
             $"{CommandLine.AppName} train --model lenet --epochs 10 --save lenet.safetensors --plot lenet.png",
             $"{CommandLine.AppName} train --optimizer sgd --lr 0.05 --momentum 0.9 --early-stopping 2",
             $"{CommandLine.AppName} train --model resnet --device gpu --batch 256",
+            $"{CommandLine.AppName} train --model cnn --epochs 30 --schedule cosine --augment",
         ],
         Bind);
 
@@ -116,6 +127,7 @@ internal sealed record TrainOptions(
             throw new UsageException($"Invalid value '{plot}' for --plot: the curves are written as a PNG, so the path must end in .png.");
 
         string model = options.Choice("--model", DefaultModel, ModelCatalog.Names, "model");
+        bool normalize = !options.Flag("--no-normalize") && !ModelCatalog.Get(model).RawPixels;
         return new TrainOptions(
             Model: model,
             Epochs: options.Int("--epochs", DefaultEpochs, min: 1, max: 10_000),
@@ -129,9 +141,10 @@ internal sealed record TrainOptions(
             PlotPath: plot,
             DataDirectory: options.Text("--data"),
             EarlyStoppingPatience: options.Has("--early-stopping") ? options.Int("--early-stopping", 0, min: 0) : null,
-            Normalize: !options.Flag("--no-normalize") && !ModelCatalog.Get(model).RawPixels,
+            Normalize: normalize,
             Schedule: options.Choice("--schedule", ModelCatalog.Get(model).CosineSchedule ? "cosine" : "constant", Schedules, "schedule"),
-            Device: ChooseDevice(options, model));
+            Device: ChooseDevice(options, model),
+            Augment: BindAugment(options, normalize));
     }
 
     private static string ChooseDevice(ParsedOptions options, string model)
@@ -140,5 +153,29 @@ internal sealed record TrainOptions(
         if (device != "cpu" && ModelCatalog.Get(model).CreateOnDevice is null)
             throw new UsageException($"Model {model} has no device code; train it with --device cpu.");
         return device;
+    }
+
+    /// <summary>
+    /// The recipe of <c>--augment-recipe</c>, or the default one for <c>--augment</c>, filled with the inputs' background:
+    /// a blank pixel (0) as the normalisation maps it, so that a digit shifted or turned inside its frame meets the same
+    /// background as in the data.
+    /// </summary>
+    private static Augment? BindAugment(ParsedOptions options, bool normalize)
+    {
+        string? text = options.Text("--augment-recipe");
+        if (text is null && !options.Flag("--augment")) return null;
+        Augment augment;
+        try
+        {
+            augment = Augment.Parse(text ?? DefaultAugmentRecipe);
+        }
+        catch (System.FormatException error)
+        {
+            throw new UsageException($"Invalid value for --augment-recipe: {error.Message}");
+        }
+        if (augment.FillValue != 0) throw new UsageException("Option --augment-recipe sets the fill itself (the inputs' background); leave 'fill' out.");
+        float[] background = [0f];
+        if (normalize) ModelFile.Standard.TransformInPlace(background, 1);
+        return augment.IsIdentity ? null : augment.Fill(background[0]);
     }
 }

@@ -107,6 +107,13 @@ public sealed class DataLoaderTests
         var shuffled = new DataLoader(labelled, batchSize: 32, shuffle: true, seed: 1);
         var ordered = new DataLoader(labelled, batchSize: 32);
         var regression = new DataLoader(targets, batchSize: 16, shuffle: true, seed: 2);
+        // Augmenting loaders over 28x28 images with every transform on: each sample's scratch (the elastic fields and
+        // their smoothing) must come from the stack, not the heap.
+        var random = new SeededRandom(4);
+        var images = new Dataset(Enumerable.Range(0, 100 * 784).Select(_ => random.NextFloat()).ToArray(), [1, 28, 28], new int[100], 1);
+        var augment = new Augment().Shift(2).Rotate(10).Scale(0.1).Elastic(8, 2).Erase(0.5);
+        var augmented = new DataLoader(images, batchSize: 32, shuffle: true, seed: 1, augment: augment);
+        var augmentedInOrder = new DataLoader(images, batchSize: 32, augment: augment);
         float sink = 0;
 
         float Run(int epoch)
@@ -115,6 +122,8 @@ public sealed class DataLoaderTests
             foreach (Batch batch in shuffled.Epoch(epoch)) sum += batch.Inputs[0] + batch.Labels[batch.Size - 1];
             foreach (Batch batch in ordered.Epoch(epoch)) sum += batch.Inputs[^1] + batch.Labels[0];
             foreach (Batch batch in regression.Epoch(epoch)) sum += batch.Inputs[0] + batch.Targets[^1];
+            foreach (Batch batch in augmented.Epoch(epoch)) sum += batch.Inputs[0];
+            foreach (Batch batch in augmentedInOrder.Epoch(epoch)) sum += batch.Inputs[^1];
             return sum;
         }
 

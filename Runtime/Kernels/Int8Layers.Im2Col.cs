@@ -1,0 +1,127 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Myelin.Kernels;
+
+// im2col for int8 convolutions, straight into the panel layout of Int8Gemm, in three vectorised steps: the sample is
+// copied into a zero-padded plane (so that no window position needs a bounds check), the rows of the plain column
+// matrix are copied out of it (one contiguous run per output row when the stride is 1), and groups of four rows are
+// interleaved into panels with byte and word unpacks.
+public static partial class Int8Layers
+{
+    /// <summary>Bytes of slack after each scratch array: 16-byte copies may run past a row's end.</summary>
+    private const int Slack = 32;
+
+    [ThreadStatic] private static sbyte[]? s_padded;
+    [ThreadStatic] private static sbyte[]? s_rows;
+
+    /// <summary>
+    /// im2col of one int8 sample in the panel layout of <see cref="Int8Gemm"/>: column <c>p</c> (an output position)
+    /// and depth <c>k = (c·kh + ky)·kw + kx</c> go to byte <c>((p / 16)·groups + k / 4)·64 + (p % 16)·4 + k % 4</c>, and
+    /// every position outside the input (padding), past the last position or past the last depth step is zero.
+    /// </summary>
+    /// <param name="x">[C, H, W].</param>
+    /// <param name="packed"><see cref="Int8Gemm.PackedLength"/>(positions, C·k·k) bytes.</param>
+    /// <param name="shape">The convolution's geometry.</param>
+    public static unsafe void Im2ColPacked(ReadOnlySpan<sbyte> x, Span<sbyte> packed, in ConvolutionShape shape)
+    {
+        int depth = shape.ColumnRows, positions = shape.Positions;
+        int paddedDepth = Int8Gemm.PaddedDepth(depth), paddedPositions = Int8Gemm.PaddedColumns(positions);
+        Int8Kernels.CheckLengths(shape.Channels * shape.Height * shape.Width, x.Length, nameof(x));
+        Int8Kernels.CheckLengths(Int8Gemm.PackedLength(positions, depth), packed.Length, nameof(packed));
+
+        // The padding of a window that hangs over the bottom or right edge is at most kernel - 1.
+        int ph = shape.Height + shape.PadTop + shape.Kernel, pw = shape.Width + shape.PadLeft + shape.Kernel;
+        var padded = Scratch(ref s_padded, shape.Channels * ph * pw + Slack);
+        var rows = Scratch(ref s_rows, paddedDepth * paddedPositions + Slack);
+        fixed (sbyte* px = x, source = padded, plain = rows, target = packed)
+        {
+            Pad(px, source, shape, ph, pw);
+            Rows(source, plain, shape, ph, pw, paddedPositions);
+            new Span<sbyte>(plain + depth * paddedPositions, (paddedDepth - depth) * paddedPositions).Clear();
+            Interleave(plain, target, paddedDepth / 4, paddedPositions / Int8Gemm.PanelWidth, paddedPositions);
+        }
+    }
+
+    /// <summary>The sample, each plane framed by its top and left padding and zeros to the right and below: [C, ph, pw].</summary>
+    private static unsafe void Pad(sbyte* x, sbyte* padded, in ConvolutionShape shape, int ph, int pw)
+    {
+        new Span<sbyte>(padded, shape.Channels * ph * pw + Slack).Clear();
+        for (int c = 0; c < shape.Channels; c++)
+        {
+            for (int y = 0; y < shape.Height; y++)
+            {
+                Unsafe.CopyBlockUnaligned(padded + (c * ph + y + shape.PadTop) * pw + shape.PadLeft, x + (c * shape.Height + y) * shape.Width, (uint)shape.Width);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The plain column matrix <c>rows[k, p]</c>, each row padded with zeros to <paramref name="stride"/> positions. With
+    /// stride 1 an output row's positions read one contiguous run of the padded plane, copied 16 bytes at a time; the
+    /// copy may run past the output row, and the next row's copy (or the final clearing of the padding) overwrites that.
+    /// </summary>
+    private static unsafe void Rows(sbyte* padded, sbyte* rows, in ConvolutionShape shape, int ph, int pw, int stride)
+    {
+        int kernel = shape.Kernel, oh = shape.OutHeight, ow = shape.OutWidth, positions = oh * ow;
+        for (int k = 0; k < shape.ColumnRows; k++)
+        {
+            int c = k / (kernel * kernel), ky = k / kernel % kernel, kx = k % kernel;
+            sbyte* row = rows + k * stride;
+            for (int oy = 0; oy < oh; oy++)
+            {
+                sbyte* from = padded + (c * ph + oy * shape.Stride + ky) * pw + kx;
+                sbyte* to = row + oy * ow;
+                if (shape.Stride == 1)
+                {
+                    for (int ox = 0; ox < ow; ox += 16) Unsafe.CopyBlockUnaligned(to + ox, from + ox, 16);
+                }
+                else
+                {
+                    for (int ox = 0; ox < ow; ox++) to[ox] = from[ox * shape.Stride];
+                }
+            }
+            // The padding positions: fewer than 16, so one 16-byte store of zeros (what spills over is written or cleared later).
+            Unsafe.InitBlockUnaligned(row + positions, 0, 16);
+        }
+    }
+
+    /// <summary>
+    /// Rows <c>4g .. 4g + 3</c> of the plain matrix, 16 positions at a time, into one 64-byte group of a panel: bytes of
+    /// rows 0 and 1 interleave, then of rows 2 and 3, then the two pairs by 16-bit words, giving each position's four
+    /// bytes side by side.
+    /// </summary>
+    private static unsafe void Interleave(sbyte* rows, sbyte* packed, int groups, int panels, int stride)
+    {
+        for (int panel = 0; panel < panels; panel++)
+        {
+            for (int g = 0; g < groups; g++)
+            {
+                sbyte* r0 = rows + 4 * g * stride + panel * 16;
+                sbyte* to = packed + (panel * groups + g) * 64;
+                if (Sse2.IsSupported)
+                {
+                    var a = Sse2.LoadVector128(r0);
+                    var b = Sse2.LoadVector128(r0 + stride);
+                    var c = Sse2.LoadVector128(r0 + 2 * stride);
+                    var d = Sse2.LoadVector128(r0 + 3 * stride);
+                    var abLow = Sse2.UnpackLow(a, b).AsInt16();
+                    var abHigh = Sse2.UnpackHigh(a, b).AsInt16();
+                    var cdLow = Sse2.UnpackLow(c, d).AsInt16();
+                    var cdHigh = Sse2.UnpackHigh(c, d).AsInt16();
+                    Sse2.UnpackLow(abLow, cdLow).AsSByte().Store(to);
+                    Sse2.UnpackHigh(abLow, cdLow).AsSByte().Store(to + 16);
+                    Sse2.UnpackLow(abHigh, cdHigh).AsSByte().Store(to + 32);
+                    Sse2.UnpackHigh(abHigh, cdHigh).AsSByte().Store(to + 48);
+                    continue;
+                }
+                for (int p = 0; p < 16; p++)
+                {
+                    for (int t = 0; t < 4; t++) to[p * 4 + t] = r0[t * stride + p];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,233 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System;
+
+namespace Myelin.Kernels;
+
+/// <summary>
+/// Int8 dense and convolution layers for a batch: the int8 product with int32 sums (<see cref="Int8Gemm"/>) and its
+/// epilogue, <c>y = f(acc · scale[ch] + bias[ch])</c>, requantised to the output's scale or written as floats. The
+/// generated int8 networks call these once per layer.
+/// </summary>
+/// <remarks>
+/// A convolution runs sample by sample: im2col of one sample straight into the packed panel layout
+/// (<see cref="Im2ColPacked"/>), one product <c>W[F, K] · columns[K, P]</c>, and the epilogue writes the sample's
+/// <c>[F, P]</c> output, already NCHW. Samples are split across cores when the batch is large enough; each core has its
+/// own scratch, so results do not depend on the number of cores. Scratch arrays are per thread and grow on first use only.
+/// </remarks>
+public static partial class Int8Layers
+{
+    /// <summary>Multiply-adds of a batch from which a convolution's samples are split across cores.</summary>
+    private const long ParallelThreshold = 1L << 21;
+
+    [ThreadStatic] private static int[]? s_sums;
+    [ThreadStatic] private static sbyte[]? s_columns;
+
+    /// <summary>
+    /// The epilogue of a convolution on a register tile's sums: row = output channel, so <c>z = acc · scale[row] + bias[row]</c>,
+    /// the activation, and the store, written at <c>sample + row · positions + column</c> (the sample's NCHW output, from the
+    /// sample's first element <paramref name="sample"/> in the batch's output).
+    /// </summary>
+    private readonly unsafe struct ConvolutionSink<TActivation, TStore>(float* scale, float* bias, TActivation activation, TStore store, int positions, int sample)
+        : ITileSink where TActivation : struct, IActivationOperator where TStore : struct, IEpilogueStore
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store(int row, int column, Vector256<int> low, Vector256<int> high, int count)
+        {
+            if (count <= 0) return;
+            var s = Vector256.Create(scale[row]);
+            var b = Vector256.Create(bias is null ? 0f : bias[row]);
+            var zLow = activation.Apply(Vector256.ConvertToSingle(low) * s + b);
+            var zHigh = activation.Apply(Vector256.ConvertToSingle(high) * s + b);
+            int index = sample + row * positions + column;
+            if (count >= Int8Gemm.PanelWidth)
+            {
+                store.Store(zLow, zHigh, index);
+                return;
+            }
+            // The last panel of a row: only its first positions are real, and a whole store would reach the next row.
+            for (int i = 0; i < count; i++) store.Store(i < 8 ? Vector256.GetElement(zLow, i) : Vector256.GetElement(zHigh, i - 8), index + i);
+        }
+
+        public void Store(int row, int column, int sum) =>
+            store.Store(Int8Epilogue.Apply(activation, (float)sum * scale[row] + (bias is null ? 0f : bias[row])), sample + row * positions + column);
+    }
+
+    /// <summary>
+    /// <c>y[b, o] = Quantize(f(Σ_i x[b, i] W[o, i] · scale[o] + bias[o]) · inverseOutputScale)</c>.
+    /// </summary>
+    /// <param name="x">[batch, inputs], int8.</param>
+    /// <param name="y">[batch, outputs], int8 at the output's scale.</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="inputs">Features per input sample.</param>
+    /// <param name="outputs">Features per output sample.</param>
+    /// <param name="packedWeights">W packed by <see cref="Int8Gemm.PackWeightColumns"/>.</param>
+    /// <param name="weightSums">The sums <see cref="Int8Gemm.PackWeightColumns"/> wrote.</param>
+    /// <param name="scale">[outputs]: the input's scale times each output's weight scale.</param>
+    /// <param name="bias">[outputs], or empty for none.</param>
+    /// <param name="inverseOutputScale">One over the output's scale.</param>
+    /// <param name="activation">The activation applied before requantising.</param>
+    public static unsafe void Dense<TActivation>(ReadOnlySpan<sbyte> x, Span<sbyte> y, int batch, int inputs, int outputs,
+        ReadOnlySpan<sbyte> packedWeights, ReadOnlySpan<int> weightSums, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias,
+        float inverseOutputScale, TActivation activation)
+        where TActivation : struct, IActivationOperator
+    {
+        Int8Kernels.CheckLengths(batch * outputs, y.Length, nameof(y));
+        fixed (sbyte* py = y) Dense(x, batch, inputs, outputs, packedWeights, weightSums, scale, bias, activation, new Int8Store(py, inverseOutputScale));
+    }
+
+    /// <summary>As the int8 overload, with float outputs <c>y[b, o] = f(Σ_i x[b, i] W[o, i] · scale[o] + bias[o])</c>.</summary>
+    public static unsafe void Dense<TActivation>(ReadOnlySpan<sbyte> x, Span<float> y, int batch, int inputs, int outputs,
+        ReadOnlySpan<sbyte> packedWeights, ReadOnlySpan<int> weightSums, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias,
+        TActivation activation)
+        where TActivation : struct, IActivationOperator
+    {
+        Int8Kernels.CheckLengths(batch * outputs, y.Length, nameof(y));
+        fixed (float* py = y) Dense(x, batch, inputs, outputs, packedWeights, weightSums, scale, bias, activation, new FloatStore(py));
+    }
+
+    private static unsafe void Dense<TActivation, TStore>(ReadOnlySpan<sbyte> x, int batch, int inputs, int outputs,
+        ReadOnlySpan<sbyte> packedWeights, ReadOnlySpan<int> weightSums, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias,
+        TActivation activation, TStore store)
+        where TActivation : struct, IActivationOperator where TStore : struct, IEpilogueStore
+    {
+        Int8Epilogue.CheckChannels(scale, bias, outputs);
+        var sums = Scratch(ref s_sums, batch * outputs);
+        Int8Gemm.MultiplyActivationsByWeights(x, batch, inputs, packedWeights, weightSums, outputs, sums);
+        fixed (int* acc = sums)
+        fixed (float* ps = scale, pb = bias)
+        {
+            Int8Epilogue.PerColumn(acc, batch, outputs, ps, pb, activation, store);
+        }
+    }
+
+    /// <summary>
+    /// A 2-D convolution: <c>y[b, f, p] = Quantize(f(Σ_k W[f, k] · columns_b[k, p] · scale[f] + bias[f]) · inverseOutputScale)</c>.
+    /// </summary>
+    /// <param name="x">[batch, C, H, W], int8.</param>
+    /// <param name="y">[batch, F, OH, OW], int8 at the output's scale.</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="shape">The geometry: input size, kernel, stride, padding, output size.</param>
+    /// <param name="filters">F, the output channels.</param>
+    /// <param name="weightRows">W[F, C·k·k] in padded rows from <see cref="Int8Gemm.PackWeightRows"/>.</param>
+    /// <param name="weightSums">The sums <see cref="Int8Gemm.PackWeightRows"/> wrote.</param>
+    /// <param name="scale">[F]: the input's scale times each filter's weight scale.</param>
+    /// <param name="bias">[F], or empty for none.</param>
+    /// <param name="inverseOutputScale">One over the output's scale.</param>
+    /// <param name="activation">The activation applied before requantising.</param>
+    public static void Convolution<TActivation>(ReadOnlySpan<sbyte> x, Span<sbyte> y, int batch, in ConvolutionShape shape, int filters,
+        ReadOnlySpan<sbyte> weightRows, ReadOnlySpan<int> weightSums, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias,
+        float inverseOutputScale, TActivation activation)
+        where TActivation : struct, IActivationOperator =>
+        Convolution(x, y, batch, shape, filters, weightRows, weightSums, scale, bias, inverseOutputScale, activation, Int8Gemm.InstructionSet);
+
+    /// <summary>As the public overload, on the instruction set given (tests force each one).</summary>
+    internal static unsafe void Convolution<TActivation>(ReadOnlySpan<sbyte> x, Span<sbyte> y, int batch, in ConvolutionShape shape, int filters,
+        ReadOnlySpan<sbyte> weightRows, ReadOnlySpan<int> weightSums, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias,
+        float inverseOutputScale, TActivation activation, Int8InstructionSet set)
+        where TActivation : struct, IActivationOperator
+    {
+        if (!Int8Gemm.IsSupported(set)) throw new PlatformNotSupportedException($"This CPU has no {set} instructions.");
+        CheckConvolution(x.Length, y.Length, batch, shape, filters, weightRows.Length, weightSums.Length, scale, bias);
+        fixed (sbyte* px = x, py = y, pw = weightRows)
+        fixed (int* psums = weightSums)
+        fixed (float* ps = scale, pb = bias)
+        {
+            var work = ConvolutionWork<TActivation, Int8Store>.Instance;
+            work.Set(px, new Int8Store(py, inverseOutputScale), batch, shape, filters, pw, psums, ps, pb, activation, set);
+            Run(work, batch, (long)batch * filters * shape.ColumnRows * shape.Positions);
+        }
+    }
+
+    /// <summary>As the int8 overload, with float outputs <c>y[b, f, p] = f(Σ_k W[f, k] · columns_b[k, p] · scale[f] + bias[f])</c>.</summary>
+    public static unsafe void Convolution<TActivation>(ReadOnlySpan<sbyte> x, Span<float> y, int batch, in ConvolutionShape shape, int filters,
+        ReadOnlySpan<sbyte> weightRows, ReadOnlySpan<int> weightSums, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias,
+        TActivation activation)
+        where TActivation : struct, IActivationOperator
+    {
+        CheckConvolution(x.Length, y.Length, batch, shape, filters, weightRows.Length, weightSums.Length, scale, bias);
+        fixed (sbyte* px = x, pw = weightRows)
+        fixed (float* py = y)
+        fixed (int* psums = weightSums)
+        fixed (float* ps = scale, pb = bias)
+        {
+            var work = ConvolutionWork<TActivation, FloatStore>.Instance;
+            work.Set(px, new FloatStore(py), batch, shape, filters, pw, psums, ps, pb, activation, Int8Gemm.InstructionSet);
+            Run(work, batch, (long)batch * filters * shape.ColumnRows * shape.Positions);
+        }
+    }
+
+    private static void Run(IParallelWork work, int batch, long multiplyAdds)
+    {
+        int parts = multiplyAdds >= ParallelThreshold ? Math.Min(KernelThreads.Parallelism, batch) : 1;
+        KernelThreads.Run(work, parts);
+    }
+
+    private static void CheckConvolution(int xLength, int yLength, int batch, in ConvolutionShape shape, int filters, int weightLength, int sumsLength,
+        ReadOnlySpan<float> scale, ReadOnlySpan<float> bias)
+    {
+        if (batch < 0) throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch must not be negative.");
+        Int8Kernels.CheckLengths(batch * shape.Channels * shape.Height * shape.Width, xLength, "x");
+        Int8Kernels.CheckLengths(batch * filters * shape.Positions, yLength, "y");
+        Int8Kernels.CheckLengths(filters * Int8Gemm.PaddedDepth(shape.ColumnRows), weightLength, "weightRows");
+        Int8Kernels.CheckLengths(filters, sumsLength, "weightSums");
+        Int8Epilogue.CheckChannels(scale, bias, filters);
+    }
+
+    /// <summary>A span over the calling thread's scratch array, grown to at least <paramref name="length"/> elements.</summary>
+    private static Span<T> Scratch<T>(ref T[]? array, int length)
+    {
+        if (array is null || array.Length < length) array = new T[Math.Max(length, 256)];
+        return array.AsSpan(0, length);
+    }
+
+    /// <summary>The samples of one convolution, split into parts; one per activation type and thread, reused so that a call allocates nothing.</summary>
+    private sealed unsafe class ConvolutionWork<TActivation, TStore> : IParallelWork
+        where TActivation : struct, IActivationOperator where TStore : struct, IEpilogueStore
+    {
+        [ThreadStatic] private static ConvolutionWork<TActivation, TStore>? s_instance;
+
+        public static ConvolutionWork<TActivation, TStore> Instance => s_instance ??= new ConvolutionWork<TActivation, TStore>();
+
+        private sbyte* _x;
+        private TStore _store;
+        private int _batch, _filters;
+        private ConvolutionShape _shape;
+        private sbyte* _weights;
+        private int* _sums;
+        private float* _scale, _bias;
+        private TActivation _activation;
+        private Int8InstructionSet _set;
+
+        public void Set(sbyte* x, TStore store, int batch, in ConvolutionShape shape, int filters, sbyte* weights, int* sums,
+            float* scale, float* bias, TActivation activation, Int8InstructionSet set)
+        {
+            _x = x;
+            _store = store;
+            (_batch, _shape, _filters) = (batch, shape, filters);
+            _weights = weights;
+            _sums = sums;
+            _scale = scale;
+            _bias = bias;
+            (_activation, _set) = (activation, set);
+        }
+
+        public void Execute(int part, int parts)
+        {
+            int first = _batch * part / parts, last = _batch * (part + 1) / parts;
+            if (first == last) return;
+            int depth = _shape.ColumnRows, positions = _shape.Positions;
+            int inputSize = _shape.Channels * _shape.Height * _shape.Width, outputSize = _filters * positions;
+            var columns = Scratch(ref s_columns, Int8Gemm.PackedLength(positions, depth));
+            var weights = new ReadOnlySpan<sbyte>(_weights, _filters * Int8Gemm.PaddedDepth(depth));
+            var weightSums = new ReadOnlySpan<int>(_sums, _filters);
+            for (int b = first; b < last; b++)
+            {
+                Im2ColPacked(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, inputSize), columns, _shape);
+                // The epilogue runs on each tile's sums in registers: no int32 matrix is written.
+                Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, columns, positions,
+                    new ConvolutionSink<TActivation, TStore>(_scale, _bias, _activation, _store, positions, b * outputSize), _set);
+            }
+        }
+    }
+}
