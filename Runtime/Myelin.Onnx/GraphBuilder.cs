@@ -127,6 +127,10 @@ internal sealed class GraphBuilder
         string name = layer.Name;
         switch (layer.Kind)
         {
+            case "Dense" when layer.OutputShape.Count > 1:
+                // A dense layer on a sequence ([steps, units], Keras' TimeDistributed) would need MatMul over a 3-D
+                // tensor; Gemm is 2-D only, so the exporter refuses it rather than write a graph that means something else.
+                throw new ArgumentException($"{_networkName}: layer '{name}' is a Dense applied to every step of a sequence ([{string.Join(", ", layer.OutputShape)}]), which the ONNX exporter does not export; it exports dense layers on vectors.");
             case "Dense":
                 var dense = new List<string> { inputs[0], Tensor(layer, "weight") };
                 if (HasTensor(layer, "bias")) dense.Add(Tensor(layer, "bias"));

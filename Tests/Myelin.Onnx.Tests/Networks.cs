@@ -60,3 +60,18 @@ public partial class Pooling;
 [Input(6)]
 [Dense(4)]
 public partial class Logits;
+
+/// <summary>Recurrent networks and dense layers on sequences, which the exporter refuses by name.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(5, 3)]
+[Dense(4, Activation.ReLU, Name = "per_step")]
+[Flatten]
+[Dense(2)]
+public partial class DenseOnSequence;
+
+/// <summary>An LSTM over 5 steps of 3 features.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(5, 3)]
+[LSTM(4, Name = "lstm1")]
+[Dense(2)]
+public partial class Lstm;

@@ -104,6 +104,16 @@ public sealed class OnnxExportTests
             new OnnxExportOptions { InputNormalization = Myelin.Data.Normalization.PerChannel([0f, 0f], [1f, 1f]) })).Message, StringComparison.Ordinal);
 
     [Fact]
+    public void A_dense_layer_on_a_sequence_and_a_recurrent_layer_are_refused_by_name()
+    {
+        var dense = Assert.Throws<ArgumentException>(() => Onnx.ToBytes(new DenseOnSequence(seed: 1)));
+        Assert.Contains("'per_step' is a Dense applied to every step of a sequence ([5, 4])", dense.Message, StringComparison.Ordinal);
+        var lstm = Assert.Throws<ArgumentException>(() => Onnx.ToBytes(new Lstm(seed: 1)));
+        Assert.Contains("'lstm1'", lstm.Message, StringComparison.Ordinal);
+        Assert.Contains("LSTM", lstm.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_network_that_ends_in_its_own_softmax_gets_no_second_one()
     {
         var network = new Residual(seed: 1);
