@@ -118,26 +118,35 @@ public static unsafe class NormalizationKernels
         if (length < channels) throw new ArgumentException($"{name} has {length} floats, but there are {channels} channels.", name);
     }
 
-    private readonly struct ForwardWork<TActivation>(float* x, float* y, float* normalized, float* inverseStd, float* gamma, float* beta,
-        float* runningMean, float* runningVar, int channels, int positions, int batch, bool training, float momentum, float epsilon, TActivation activation)
-        : IRangeWork where TActivation : struct, IActivationOperator
+    /// <summary>The work for one channel, at one vector width.</summary>
+    private interface IChannelWork
     {
-        public void Run(int start, int end)
+        void Channel<TV>(int c) where TV : struct, ISimdVector<TV>;
+    }
+
+    // Channels start .. end - 1 at the machine's widest vector width.
+    private static void RunChannels<TWork>(in TWork work, int start, int end) where TWork : struct, IChannelWork
+    {
+        for (int c = start; c < end; c++)
         {
-            for (int c = start; c < end; c++)
+            switch (SimdLoops.Width)
             {
-                switch (SimdLoops.Width)
-                {
-                    case 16: Channel<Simd512>(c); break;
-                    case 8: Channel<Simd256>(c); break;
-                    case 4: Channel<Simd128>(c); break;
-                    default: Channel<Simd1>(c); break;
-                }
+                case 16: work.Channel<Simd512>(c); break;
+                case 8: work.Channel<Simd256>(c); break;
+                case 4: work.Channel<Simd128>(c); break;
+                default: work.Channel<Simd1>(c); break;
             }
         }
+    }
+
+    private readonly struct ForwardWork<TActivation>(float* x, float* y, float* normalized, float* inverseStd, float* gamma, float* beta,
+        float* runningMean, float* runningVar, int channels, int positions, int batch, bool training, float momentum, float epsilon, TActivation activation)
+        : IRangeWork, IChannelWork where TActivation : struct, IActivationOperator
+    {
+        public void Run(int start, int end) => RunChannels(this, start, end);
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private void Channel<TV>(int c) where TV : struct, ISimdVector<TV>
+        public void Channel<TV>(int c) where TV : struct, ISimdVector<TV>
         {
             float mean, inverse;
             if (training)
@@ -187,24 +196,12 @@ public static unsafe class NormalizationKernels
     }
 
     private readonly struct BackwardWork(float* dz, float* normalized, float* inverseStd, float* gamma, float* gammaGradient, float* betaGradient,
-        float* dx, int channels, int positions, int batch, bool batchStatistics, bool accumulate) : IRangeWork
+        float* dx, int channels, int positions, int batch, bool batchStatistics, bool accumulate) : IRangeWork, IChannelWork
     {
-        public void Run(int start, int end)
-        {
-            for (int c = start; c < end; c++)
-            {
-                switch (SimdLoops.Width)
-                {
-                    case 16: Channel<Simd512>(c); break;
-                    case 8: Channel<Simd256>(c); break;
-                    case 4: Channel<Simd128>(c); break;
-                    default: Channel<Simd1>(c); break;
-                }
-            }
-        }
+        public void Run(int start, int end) => RunChannels(this, start, end);
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private void Channel<TV>(int c) where TV : struct, ISimdVector<TV>
+        public void Channel<TV>(int c) where TV : struct, ISimdVector<TV>
         {
             long count = (long)batch * positions;
             double sumDz = 0, sumDzHat = 0;
