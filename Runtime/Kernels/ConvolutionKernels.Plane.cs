@@ -1,0 +1,546 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Myelin.Kernels;
+
+// Stride-1 convolutions with many input channels (a ResNet's 3x3 "same" layers), computed from the image with no
+// im2col. One sample's input is copied into zero-padded planes of Wp = outWidth + k - 1 columns; an output position
+// (oy, ox) is then the flat index q = oy·Wp + ox, and tap (ky, kx) of every output reads the flat input at
+// q + ky·Wp + kx. So each tap is a CONTIGUOUS run of the padded plane: a register tile of a few filters by a few
+// vectors of consecutive q loads its vectors straight from the image and broadcasts one weight per filter. The
+// k - 1 columns past outWidth in each row of q are computed too and dropped (7% of a 28-wide plane, 22% of a 7-wide
+// one); in exchange rows never end inside a vector.
+//
+// The same kernel gives the input gradient: dx is the stride-1 correlation of dz, padded by k - 1 - pad, with the
+// filters transposed and flipped. The weight gradient sums dz[f, q] · image[c, q + ky·Wp + kx] over q with dz laid out
+// at the same padded width, zero in the dropped columns.
+public static unsafe partial class ConvolutionKernels
+{
+    /// <summary>Vectors of consecutive flat positions in one register tile.</summary>
+    private const int PlaneVectors = 3;
+
+    /// <summary>
+    /// Partial weight gradients summed separately, then in order (as <see cref="MaxSlots"/>): the rounding depends on
+    /// the batch, never on the number of threads.
+    /// </summary>
+    private const int PlaneSlots = 16;
+
+    [ThreadStatic] private static float[]? s_planeWeights;
+    [ThreadStatic] private static float[]? s_planeImage;
+    [ThreadStatic] private static float[]? s_planeOutput;
+    [ThreadStatic] private static float[]? s_planeGradient;
+    [ThreadStatic] private static float[]? s_planePartials;
+
+    /// <summary>Whether the plane kernels compute a layer of this geometry: stride 1 (any kernel size and padding).</summary>
+    /// <param name="shape">The layer's geometry.</param>
+    public static bool PlaneSupports(in ConvolutionShape shape) => shape.Stride == 1 && shape.Kernel >= 1;
+
+    /// <summary>
+    /// A stride-1 convolution computed over zero-padded planes, with the bias and activation fused and the output in
+    /// NCHW: <c>y[b, f, oy, ox] = act(Σ_{c, ky, kx} w[f, c, ky, kx] · x[b, c, oy + ky - padTop, ox + kx - padLeft] + bias[f])</c>.
+    /// It replaces im2col and the product for layers with many input channels, where the columns (k² copies of the
+    /// input) cost more memory traffic than the multiply-adds can hide.
+    /// </summary>
+    /// <param name="x">[batch, C, H, W].</param>
+    /// <param name="weight">[F, C, k, k], PyTorch's layout.</param>
+    /// <param name="bias">[F], or empty for none.</param>
+    /// <param name="y">[batch, F, outHeight, outWidth].</param>
+    /// <param name="shape">The geometry of one sample; its stride must be 1.</param>
+    /// <param name="filters">F, the output channels.</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="activation">The fused activation.</param>
+    /// <remarks>
+    /// Each output sums its taps in (c, ky, kx) order, then adds the bias. Parallel over (sample, block of filters);
+    /// every output is computed the same way on any thread.
+    /// </remarks>
+    public static void PlaneForward<TActivation>(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
+        in ConvolutionShape shape, int filters, int batch, TActivation activation) where TActivation : struct, IActivationOperator
+    {
+        CheckDirect(x.Length, weight.Length, bias.Length, y.Length, shape, filters, batch, nameof(y));
+        CheckPlane(shape);
+        fixed (float* pw = weight) PlaneRun(x, pw, transposed: false, bias, y, shape, filters, batch, activation);
+    }
+
+    /// <summary>
+    /// The input gradient of a stride-1 convolution, overwriting <paramref name="dx"/>:
+    /// <c>dx[b, c, iy, ix] = Σ_{f, ky, kx} dz[b, f, iy + padTop - ky, ix + padLeft - kx] · w[f, c, ky, kx]</c>, zero
+    /// outside dz. That is the forward kernel run on dz with the filters transposed and flipped.
+    /// </summary>
+    /// <param name="dz">[batch, F, outHeight, outWidth], dLoss/d(pre-activation).</param>
+    /// <param name="weight">[F, C, k, k].</param>
+    /// <param name="dx">[batch, C, H, W], overwritten.</param>
+    /// <param name="shape">The forward geometry of one sample; its stride must be 1.</param>
+    /// <param name="filters">F.</param>
+    /// <param name="batch">Samples.</param>
+    public static void PlaneInputGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> weight, Span<float> dx, in ConvolutionShape shape, int filters, int batch)
+    {
+        CheckDirect(dx.Length, weight.Length, 0, dz.Length, shape, filters, batch, nameof(dz));
+        CheckPlane(shape);
+        int k = shape.Kernel;
+        var transposed = new ConvolutionShape(Channels: filters, Height: shape.OutHeight, Width: shape.OutWidth, Kernel: k, Stride: 1,
+            PadTop: k - 1 - shape.PadTop, PadLeft: k - 1 - shape.PadLeft, OutHeight: shape.Height, OutWidth: shape.Width);
+        fixed (float* pw = weight) PlaneRun(dz, pw, transposed: true, default, dx, transposed, shape.Channels, batch, default(IdentityOperator));
+    }
+
+    /// <summary>
+    /// The weight and bias gradients of a stride-1 convolution from the image and dz in NCHW:
+    /// <c>dW[f, c, ky, kx] += Σ_{b, oy, ox} dz[b, f, oy, ox] · x[b, c, oy + ky - padTop, ox + kx - padLeft]</c> and
+    /// <c>db[f] += Σ dz[b, f, :, :]</c>.
+    /// </summary>
+    /// <param name="x">[batch, C, H, W], the forward input.</param>
+    /// <param name="dz">[batch, F, outHeight, outWidth].</param>
+    /// <param name="weightGradient">[F, C, k, k], accumulated into.</param>
+    /// <param name="biasGradient">[F], accumulated into; empty for a layer without bias.</param>
+    /// <param name="shape">The geometry of one sample; its stride must be 1.</param>
+    /// <param name="filters">F.</param>
+    /// <param name="batch">Samples.</param>
+    /// <remarks>
+    /// Samples go to up to 16 slots (slot s takes samples s, s + 16, ...), each summed by one thread into a partial of
+    /// its own, and the partials are added in slot order: the rounding depends on the batch, never on the thread count.
+    /// </remarks>
+    public static void PlaneWeightGradient(ReadOnlySpan<float> x, ReadOnlySpan<float> dz, Span<float> weightGradient, Span<float> biasGradient,
+        in ConvolutionShape shape, int filters, int batch)
+    {
+        CheckDirect(x.Length, weightGradient.Length, biasGradient.Length, dz.Length, shape, filters, batch, nameof(dz));
+        CheckPlane(shape);
+        if (batch == 0 || filters == 0) return;
+        int weights = filters * shape.ColumnRows, slotSize = weights + filters, slots = Math.Min(batch, PlaneSlots);
+        var partials = Scratch(ref s_planePartials, slots * slotSize);
+        var plane = new PlaneLayout(shape);
+        fixed (float* px = x, pdz = dz, pp = partials, pdw = weightGradient, pdb = biasGradient)
+        {
+            var work = new PlaneWeightGradientWork(px, pdz, pp, shape, plane, filters, batch, slots);
+            _ = work.Buffers(); // the caller's, in its first call, whichever slots it runs
+            ParallelRange.Run(work, slots, (long)(batch / slots + 1) * weights * plane.Positions);
+            for (int s = 0; s < slots; s++)
+            {
+                SimdLoops.Add(pdw, pp + (long)s * slotSize, weights);
+                if (!biasGradient.IsEmpty) SimdLoops.Add(pdb, pp + (long)s * slotSize + weights, filters);
+            }
+        }
+    }
+
+    private static void CheckPlane(in ConvolutionShape shape)
+    {
+        if (!PlaneSupports(shape))
+            throw new ArgumentException($"The plane kernels compute stride-1 convolutions; this one has stride {shape.Stride}.", nameof(shape));
+        if (shape.OutHeight <= 0 || shape.OutWidth <= 0)
+            throw new ArgumentException($"The convolution has an empty output ({shape.OutHeight}x{shape.OutWidth}).", nameof(shape));
+    }
+
+    /// <summary>Filters per register tile: 8 with 32 vector registers (AVX-512), 4 with 16.</summary>
+    private static int PlaneFilterBlock => Vector512.IsHardwareAccelerated ? 8 : 4;
+
+    /// <summary>One sample's padded planes and its flat positions, for a stride-1 geometry.</summary>
+    private readonly struct PlaneLayout
+    {
+        public PlaneLayout(in ConvolutionShape shape)
+        {
+            int k = shape.Kernel;
+            PaddedWidth = shape.OutWidth + k - 1;
+            PaddedHeight = shape.OutHeight + k - 1;
+            Positions = shape.OutHeight * PaddedWidth;
+            int vector = Math.Max(SimdLoops.Width, 1);
+            Rounded = (Positions + vector - 1) / vector * vector;
+            PlaneSize = (long)PaddedHeight * PaddedWidth;
+            // A last tile's vectors read up to Rounded - Positions + k - 2 floats past the last plane; those feed only
+            // dropped outputs, but must exist and be finite.
+            Slack = Rounded - Positions + k + 16;
+        }
+
+        /// <summary>Wp: the output width plus k - 1.</summary>
+        public int PaddedWidth { get; }
+
+        /// <summary>The output height plus k - 1.</summary>
+        public int PaddedHeight { get; }
+
+        /// <summary>Flat output positions, dropped columns included: outHeight · Wp.</summary>
+        public int Positions { get; }
+
+        /// <summary><see cref="Positions"/> rounded up to whole vectors.</summary>
+        public int Rounded { get; }
+
+        public long PlaneSize { get; }
+
+        public int Slack { get; }
+
+        /// <summary>Copies one sample's C planes into padded planes (and zeroes the slack after the last).</summary>
+        public void Pad(float* source, float* target, in ConvolutionShape shape)
+        {
+            int h = shape.Height, w = shape.Width, wp = PaddedWidth;
+            for (int c = 0; c < shape.Channels; c++)
+            {
+                float* plane = target + c * PlaneSize, input = source + (long)c * h * w;
+                for (int py = 0; py < PaddedHeight; py++)
+                {
+                    float* row = plane + (long)py * wp;
+                    int iy = py - shape.PadTop;
+                    if ((uint)iy >= (uint)h)
+                    {
+                        new Span<float>(row, wp).Clear();
+                        continue;
+                    }
+                    // Columns px with 0 <= px - padLeft < w come from the input row; the rest are zero.
+                    int first = Math.Clamp(shape.PadLeft, 0, wp), last = Math.Clamp(shape.PadLeft + w, 0, wp);
+                    new Span<float>(row, first).Clear();
+                    if (last > first) Copy(input + (long)iy * w + (first - shape.PadLeft), row + first, last - first);
+                    new Span<float>(row + Math.Max(first, last), wp - Math.Max(first, last)).Clear();
+                }
+            }
+            new Span<float>(target + shape.Channels * PlaneSize, Slack).Clear();
+        }
+    }
+
+    /// <summary>
+    /// Packs the filters as [block][c][ky][kx][filter in block], zero past the last filter; transposed, as the input
+    /// gradient's filters: block over C, inner loop over F, taps flipped.
+    /// </summary>
+    private static void PackPlaneWeights(float* weight, float* packed, int filters, int channels, int k, int blockSize, bool transposed)
+    {
+        int taps = k * k, outputs = transposed ? channels : filters, inputs = transposed ? filters : channels;
+        int blocks = (outputs + blockSize - 1) / blockSize;
+        for (int block = 0; block < blocks; block++)
+        {
+            for (int i = 0; i < inputs; i++)
+            {
+                for (int t = 0; t < taps; t++)
+                {
+                    float* target = packed + (((long)block * inputs + i) * taps + t) * blockSize;
+                    for (int j = 0; j < blockSize; j++)
+                    {
+                        int o = block * blockSize + j;
+                        target[j] = o >= outputs ? 0f
+                            : transposed ? weight[((long)i * channels + o) * taps + (taps - 1 - t)]
+                            : weight[((long)o * channels + i) * taps + t];
+                    }
+                }
+            }
+        }
+    }
+
+    private static void PlaneRun<TActivation>(ReadOnlySpan<float> x, float* weight, bool transposed, ReadOnlySpan<float> bias, Span<float> y,
+        in ConvolutionShape shape, int filters, int batch, TActivation activation) where TActivation : struct, IActivationOperator
+    {
+        if (batch == 0 || filters == 0) return;
+        int blockSize = PlaneFilterBlock, blocks = (filters + blockSize - 1) / blockSize, taps = shape.ColumnRows;
+        // weight is the forward layer's [F, C, k, k]: this run's filters and channels, or (transposed, for the input
+        // gradient) its channels and filters.
+        var packed = Scratch(ref s_planeWeights, blocks * taps * blockSize);
+        var plane = new PlaneLayout(shape);
+        _ = PlaneScratch(shape, plane, blockSize); // the caller's, in its first call, whichever items it runs
+        fixed (float* px = x, pb = bias, py = y, pp = packed)
+        {
+            PackPlaneWeights(weight, pp, transposed ? shape.Channels : filters, transposed ? filters : shape.Channels, shape.Kernel, blockSize, transposed);
+            var work = new PlaneForwardWork<TActivation>(px, pp, bias.IsEmpty ? null : pb, py, shape, plane, filters, blocks, blockSize, activation);
+            ParallelRange.Run(work, batch * blocks, (long)blockSize * taps * plane.Positions);
+        }
+    }
+
+    /// <summary>This thread's buffers: one sample's padded planes, and one block of output planes at the padded width.</summary>
+    private static (float[] Image, float[] Output) PlaneScratch(in ConvolutionShape shape, in PlaneLayout plane, int blockSize) =>
+        (Scratch(ref s_planeImage, (int)(shape.Channels * plane.PlaneSize) + plane.Slack), Scratch(ref s_planeOutput, blockSize * plane.Rounded));
+
+    /// <summary>Item i = (sample, filter block) = (i / blocks, i % blocks); a thread pads each sample once for its blocks.</summary>
+    private readonly struct PlaneForwardWork<TActivation>(float* x, float* packedWeights, float* bias, float* y, ConvolutionShape shape, PlaneLayout plane,
+        int filters, int blocks, int blockSize, TActivation activation) : IRangeWork where TActivation : struct, IActivationOperator
+    {
+        public void Run(int start, int end)
+        {
+            var (image, output) = PlaneScratch(shape, plane, blockSize);
+            long sampleSize = (long)shape.Channels * shape.Height * shape.Width;
+            int padded = -1;
+            fixed (float* pi = image, po = output)
+            {
+                for (int i = start; i < end; i++)
+                {
+                    int b = i / blocks, block = i % blocks;
+                    if (b != padded) plane.Pad(x + b * sampleSize, pi, shape);
+                    padded = b;
+                    float* weights = packedWeights + (long)block * shape.ColumnRows * blockSize;
+                    switch (SimdLoops.Width)
+                    {
+                        case >= 16: Tiles<Simd512>(pi, weights, po); break;
+                        case >= 8: Tiles<Simd256>(pi, weights, po); break;
+                        case >= 4: Tiles<Simd128>(pi, weights, po); break;
+                        default: Tiles<Simd1>(pi, weights, po); break;
+                    }
+                    int first = block * blockSize, count = Math.Min(blockSize, filters - first);
+                    Epilogue(po, y + ((long)b * filters + first) * shape.Positions, first, count);
+                }
+            }
+        }
+
+        private void Tiles<TV>(float* image, float* weights, float* output) where TV : struct, ISimdVector<TV>
+        {
+            int n = TV.Count, tile = PlaneVectors * n, q = 0;
+            for (; q + tile <= plane.Positions; q += tile) Tile<TV, Three>(image + q, weights, output + q);
+            // The last one to three vectors, so that a small plane (7x7: 63 flat positions) computes 4 vectors, not 6.
+            int rest = (plane.Positions - q + n - 1) / n;
+            if (rest == 3) Tile<TV, Three>(image + q, weights, output + q);
+            else if (rest == 2) Tile<TV, Two>(image + q, weights, output + q);
+            else if (rest == 1) Tile<TV, One>(image + q, weights, output + q);
+        }
+
+        private void Tile<TV, TN>(float* image, float* weights, float* output) where TV : struct, ISimdVector<TV> where TN : struct, ICount
+        {
+            if (blockSize == 8) PlaneTile<TV, Eight, TN>(image, weights, output);
+            else PlaneTile<TV, Four, TN>(image, weights, output);
+        }
+
+        /// <summary>
+        /// One register tile: <c>TF</c> filters by <c>TN</c> (up to 3) vectors of consecutive flat positions, summed
+        /// over (c, ky, kx), stored at <paramref name="output"/> (filter j's row at j · Rounded).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void PlaneTile<TV, TF, TN>(float* image, float* w, float* output)
+            where TV : struct, ISimdVector<TV> where TF : struct, ICount where TN : struct, ICount
+        {
+            int n = TV.Count, k = shape.Kernel, wp = plane.PaddedWidth, channels = shape.Channels;
+            bool two = TN.Value > 1, three = TN.Value > 2, eight = TF.Value == 8;
+            TV a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default, a20 = default, a21 = default, a22 = default;
+            TV a30 = default, a31 = default, a32 = default, a40 = default, a41 = default, a42 = default, a50 = default, a51 = default, a52 = default;
+            TV a60 = default, a61 = default, a62 = default, a70 = default, a71 = default, a72 = default;
+            for (int c = 0; c < channels; c++)
+            {
+                float* planeStart = image + c * plane.PlaneSize;
+                for (int ky = 0; ky < k; ky++)
+                {
+                    float* row = planeStart + ky * wp;
+                    for (int kx = 0; kx < k; kx++, w += TF.Value)
+                    {
+                        var x0 = TV.Load(row + kx);
+                        var x1 = two ? TV.Load(row + kx + n) : x0;
+                        var x2 = three ? TV.Load(row + kx + 2 * n) : x0;
+                        var f = TV.Broadcast(w[0]);
+                        a00 = TV.MultiplyAdd(f, x0, a00); if (two) a01 = TV.MultiplyAdd(f, x1, a01); if (three) a02 = TV.MultiplyAdd(f, x2, a02);
+                        f = TV.Broadcast(w[1]);
+                        a10 = TV.MultiplyAdd(f, x0, a10); if (two) a11 = TV.MultiplyAdd(f, x1, a11); if (three) a12 = TV.MultiplyAdd(f, x2, a12);
+                        f = TV.Broadcast(w[2]);
+                        a20 = TV.MultiplyAdd(f, x0, a20); if (two) a21 = TV.MultiplyAdd(f, x1, a21); if (three) a22 = TV.MultiplyAdd(f, x2, a22);
+                        f = TV.Broadcast(w[3]);
+                        a30 = TV.MultiplyAdd(f, x0, a30); if (two) a31 = TV.MultiplyAdd(f, x1, a31); if (three) a32 = TV.MultiplyAdd(f, x2, a32);
+                        if (!eight) continue;
+                        f = TV.Broadcast(w[4]);
+                        a40 = TV.MultiplyAdd(f, x0, a40); if (two) a41 = TV.MultiplyAdd(f, x1, a41); if (three) a42 = TV.MultiplyAdd(f, x2, a42);
+                        f = TV.Broadcast(w[5]);
+                        a50 = TV.MultiplyAdd(f, x0, a50); if (two) a51 = TV.MultiplyAdd(f, x1, a51); if (three) a52 = TV.MultiplyAdd(f, x2, a52);
+                        f = TV.Broadcast(w[6]);
+                        a60 = TV.MultiplyAdd(f, x0, a60); if (two) a61 = TV.MultiplyAdd(f, x1, a61); if (three) a62 = TV.MultiplyAdd(f, x2, a62);
+                        f = TV.Broadcast(w[7]);
+                        a70 = TV.MultiplyAdd(f, x0, a70); if (two) a71 = TV.MultiplyAdd(f, x1, a71); if (three) a72 = TV.MultiplyAdd(f, x2, a72);
+                    }
+                }
+            }
+            int r = plane.Rounded;
+            StoreRow<TV, TN>(a00, a01, a02, output);
+            StoreRow<TV, TN>(a10, a11, a12, output + r);
+            StoreRow<TV, TN>(a20, a21, a22, output + 2 * r);
+            StoreRow<TV, TN>(a30, a31, a32, output + 3 * r);
+            if (!eight) return;
+            StoreRow<TV, TN>(a40, a41, a42, output + 4 * r);
+            StoreRow<TV, TN>(a50, a51, a52, output + 5 * r);
+            StoreRow<TV, TN>(a60, a61, a62, output + 6 * r);
+            StoreRow<TV, TN>(a70, a71, a72, output + 7 * r);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreRow<TV, TN>(TV v0, TV v1, TV v2, float* target) where TV : struct, ISimdVector<TV> where TN : struct, ICount
+        {
+            TV.Store(v0, target);
+            if (TN.Value > 1) TV.Store(v1, target + TV.Count);
+            if (TN.Value > 2) TV.Store(v2, target + 2 * TV.Count);
+        }
+
+        /// <summary>Filter j's valid columns, plus the bias, through the activation, into its NCHW output plane.</summary>
+        private void Epilogue(float* output, float* target, int firstFilter, int count)
+        {
+            int wp = plane.PaddedWidth, ow = shape.OutWidth;
+            for (int j = 0; j < count; j++)
+            {
+                float b = bias is null ? 0f : bias[firstFilter + j];
+                float* source = output + (long)j * plane.Rounded, plane0 = target + (long)j * shape.Positions;
+                for (int oy = 0; oy < shape.OutHeight; oy++)
+                {
+                    if (bias is null) SimdLoops.Map(source + (long)oy * wp, plane0 + (long)oy * ow, ow, activation);
+                    else SimdLoops.Map(source + (long)oy * wp, plane0 + (long)oy * ow, ow, new Shifted<TActivation>(activation, b));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Item = a slot: samples slot, slot + slots, ..., taken a group at a time (as many as keep their padded planes
+    /// and gradients within <see cref="GroupBytes"/>), each group's sums reduced across vector lanes once.
+    /// </summary>
+    private readonly struct PlaneWeightGradientWork(float* x, float* dz, float* partials, ConvolutionShape shape, PlaneLayout plane,
+        int filters, int batch, int slots) : IRangeWork
+    {
+        /// <summary>Bytes of padded images and gradients per group: well within a 1 MB L2.</summary>
+        private const int GroupBytes = 512 * 1024;
+
+        private long ImageStride => shape.Channels * plane.PlaneSize + plane.Slack;
+
+        private long GradientStride => (long)filters * plane.Rounded;
+
+        /// <summary>Samples per group: a function of the shape and the batch only, so the sums' order is too.</summary>
+        public int Group => (int)Math.Clamp(GroupBytes / (sizeof(float) * (ImageStride + GradientStride)), 1, (batch + slots - 1) / slots);
+
+        /// <summary>This thread's buffers for a group's padded images and gradients.</summary>
+        public (float[] Images, float[] Gradients) Buffers() =>
+            (Scratch(ref s_planeImage, (int)(Group * ImageStride)), Scratch(ref s_planeGradient, (int)(Group * GradientStride)));
+
+        public void Run(int start, int end)
+        {
+            int weights = filters * shape.ColumnRows, slotSize = weights + filters, group = Group;
+            var (images, gradients) = Buffers();
+            long sampleSize = (long)shape.Channels * shape.Height * shape.Width;
+            fixed (float* pi = images, pg = gradients)
+            {
+                for (int slot = start; slot < end; slot++)
+                {
+                    float* partial = partials + (long)slot * slotSize;
+                    new Span<float>(partial, slotSize).Clear();
+                    for (int first = slot; first < batch; first += slots * group)
+                    {
+                        int count = 0;
+                        for (int b = first; b < batch && count < group; b += slots, count++)
+                        {
+                            plane.Pad(x + b * sampleSize, pi + count * ImageStride, shape);
+                            SpreadGradient(dz + (long)b * filters * shape.Positions, pg + count * GradientStride, partial + weights);
+                        }
+                        switch (SimdLoops.Width)
+                        {
+                            case >= 16: Sums<Simd512>(pi, pg, count, partial, 2); break;
+                            case >= 8: Sums<Simd256>(pi, pg, count, partial, 1); break;
+                            case >= 4: Sums<Simd128>(pi, pg, count, partial, 1); break;
+                            default: Sums<Simd1>(pi, pg, count, partial, 1); break;
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>dz of one sample at the padded width, zero in the dropped columns and to the rounded end; adds its sums to the bias partial.</summary>
+        private void SpreadGradient(float* dz, float* target, float* biasPartial)
+        {
+            int wp = plane.PaddedWidth, ow = shape.OutWidth;
+            for (int f = 0; f < filters; f++)
+            {
+                float* row = target + (long)f * plane.Rounded, source = dz + (long)f * shape.Positions;
+                new Span<float>(row, plane.Rounded).Clear();
+                for (int oy = 0; oy < shape.OutHeight; oy++) Copy(source + (long)oy * ow, row + (long)oy * wp, ow);
+                biasPartial[f] += SimdLoops.Sum(source, shape.Positions);
+            }
+        }
+
+        /// <summary>A group's sums for every (filter pair, channel, group of up to 9 taps), added to the slot's partial.</summary>
+        private void Sums<TV>(float* images, float* gradients, int samples, float* partial, int filterBlock) where TV : struct, ISimdVector<TV>
+        {
+            int taps = shape.Kernel * shape.Kernel;
+            for (int f = 0; f < filters; f += filterBlock)
+            {
+                int count = Math.Min(filterBlock, filters - f);
+                for (int c = 0; c < shape.Channels; c++)
+                {
+                    for (int firstTap = 0; firstTap < taps; firstTap += 9)
+                    {
+                        float* dw = partial + ((long)f * shape.Channels + c) * taps + firstTap;
+                        Taps<TV>(images + c * plane.PlaneSize, gradients + (long)f * plane.Rounded, samples, dw, firstTap, Math.Min(9, taps - firstTap),
+                            count > 1, (long)shape.Channels * taps);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Up to 9 taps of one input channel for one or two filters, over a group's samples:
+        /// <c>dw[j][t] += Σ_{g, q} dz_j[g, q] · image[g, q + offset(t)]</c>, over the rounded flat positions (dz is zero
+        /// past the valid ones). The second filter's sums go to <c>dw + filterStride</c>.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Taps<TV>(float* image, float* dz, int samples, float* dw, int firstTap, int count, bool two, long filterStride)
+            where TV : struct, ISimdVector<TV>
+        {
+            int n = TV.Count, k = shape.Kernel, wp = plane.PaddedWidth;
+            int o0 = Offset(firstTap, 0, count, k, wp), o1 = Offset(firstTap, 1, count, k, wp), o2 = Offset(firstTap, 2, count, k, wp);
+            int o3 = Offset(firstTap, 3, count, k, wp), o4 = Offset(firstTap, 4, count, k, wp), o5 = Offset(firstTap, 5, count, k, wp);
+            int o6 = Offset(firstTap, 6, count, k, wp), o7 = Offset(firstTap, 7, count, k, wp), o8 = Offset(firstTap, 8, count, k, wp);
+            TV a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default, a8 = default;
+            TV b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default, b8 = default;
+            for (int g = 0; g < samples; g++, image += ImageStride, dz += GradientStride)
+            {
+                float* dz1 = dz + plane.Rounded;
+                for (int q = 0; q < plane.Rounded; q += n)
+                {
+                    var d = TV.Load(dz + q);
+                    var e = two ? TV.Load(dz1 + q) : d;
+                    float* p = image + q;
+                    var v = TV.Load(p + o0); a0 = TV.MultiplyAdd(d, v, a0); if (two) b0 = TV.MultiplyAdd(e, v, b0);
+                    v = TV.Load(p + o1); a1 = TV.MultiplyAdd(d, v, a1); if (two) b1 = TV.MultiplyAdd(e, v, b1);
+                    v = TV.Load(p + o2); a2 = TV.MultiplyAdd(d, v, a2); if (two) b2 = TV.MultiplyAdd(e, v, b2);
+                    v = TV.Load(p + o3); a3 = TV.MultiplyAdd(d, v, a3); if (two) b3 = TV.MultiplyAdd(e, v, b3);
+                    v = TV.Load(p + o4); a4 = TV.MultiplyAdd(d, v, a4); if (two) b4 = TV.MultiplyAdd(e, v, b4);
+                    v = TV.Load(p + o5); a5 = TV.MultiplyAdd(d, v, a5); if (two) b5 = TV.MultiplyAdd(e, v, b5);
+                    v = TV.Load(p + o6); a6 = TV.MultiplyAdd(d, v, a6); if (two) b6 = TV.MultiplyAdd(e, v, b6);
+                    v = TV.Load(p + o7); a7 = TV.MultiplyAdd(d, v, a7); if (two) b7 = TV.MultiplyAdd(e, v, b7);
+                    v = TV.Load(p + o8); a8 = TV.MultiplyAdd(d, v, a8); if (two) b8 = TV.MultiplyAdd(e, v, b8);
+                }
+            }
+            AddSums(dw, count, a0, a1, a2, a3, a4, a5, a6, a7, a8);
+            if (two) AddSums(dw + filterStride, count, b0, b1, b2, b3, b4, b5, b6, b7, b8);
+        }
+
+        private static void AddSums<TV>(float* dw, int count, TV s0, TV s1, TV s2, TV s3, TV s4, TV s5, TV s6, TV s7, TV s8)
+            where TV : struct, ISimdVector<TV>
+        {
+            dw[0] += TV.Sum(s0);
+            if (count > 1) dw[1] += TV.Sum(s1);
+            if (count > 2) dw[2] += TV.Sum(s2);
+            if (count > 3) dw[3] += TV.Sum(s3);
+            if (count > 4) dw[4] += TV.Sum(s4);
+            if (count > 5) dw[5] += TV.Sum(s5);
+            if (count > 6) dw[6] += TV.Sum(s6);
+            if (count > 7) dw[7] += TV.Sum(s7);
+            if (count > 8) dw[8] += TV.Sum(s8);
+        }
+
+        /// <summary>The flat offset of tap <c>firstTap + j</c> (of the first tap when j is past <paramref name="count"/>; its sum is dropped).</summary>
+        private static int Offset(int firstTap, int j, int count, int k, int wp)
+        {
+            int t = firstTap + (j < count ? j : 0);
+            return t / k * wp + t % k;
+        }
+    }
+
+    /// <summary>A compile-time count for generic kernels: the JIT folds <c>Value</c> and drops the dead branches.</summary>
+    private interface ICount
+    {
+        static abstract int Value { get; }
+    }
+
+    private readonly struct One : ICount
+    {
+        public static int Value => 1;
+    }
+
+    private readonly struct Two : ICount
+    {
+        public static int Value => 2;
+    }
+
+    private readonly struct Three : ICount
+    {
+        public static int Value => 3;
+    }
+
+    private readonly struct Four : ICount
+    {
+        public static int Value => 4;
+    }
+
+    private readonly struct Eight : ICount
+    {
+        public static int Value => 8;
+    }
+}

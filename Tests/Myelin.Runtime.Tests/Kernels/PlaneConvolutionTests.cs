@@ -1,0 +1,172 @@
+using Myelin.Kernels;
+using static Myelin.Tests.Kernels.KernelTesting;
+
+namespace Myelin.Tests.Kernels;
+
+/// <summary>The stride-1 plane kernels (forward, input gradient, weight gradient) against double-precision sums.</summary>
+public sealed class PlaneConvolutionTests
+{
+    public static TheoryData<int, int, int, int, int, int> Geometries => new()
+    {
+        // channels, height, width, kernel, padding, filters: a ResNet's 3x3 "same" layers at 28, 14 and 7 (rows of
+        // 30, 16 and 9 flat positions, last tiles partly dropped), valid padding (the MNIST CNN's conv2), a ragged
+        // filter block, a non-square plane, 1x1 and 5x5 kernels (taps in groups of 9 for the weight gradient)
+        { 16, 28, 28, 3, 1, 16 }, { 32, 14, 14, 3, 1, 32 }, { 64, 7, 7, 3, 1, 64 }, { 32, 13, 13, 3, 0, 64 },
+        { 5, 9, 9, 3, 1, 11 }, { 6, 5, 12, 3, 1, 9 }, { 7, 6, 6, 1, 0, 3 }, { 3, 10, 8, 5, 2, 10 }, { 4, 3, 3, 3, 1, 8 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void The_plane_forward_pass_matches_a_double_precision_convolution_with_bias_and_activation(
+        int channels, int height, int width, int kernel, int padding, int filters)
+    {
+        const int batch = 3;
+        var shape = DirectConvolutionTests.Shape(channels, height, width, kernel, 1, padding);
+        var random = new SeededRandom(channels * 1000 + width * 10 + filters);
+        var x = RandomArray(batch * channels * height * width, ref random);
+        var weight = RandomArray(filters * shape.ColumnRows, ref random);
+        var bias = RandomArray(filters, ref random);
+        var y = new float[batch * filters * shape.Positions];
+
+        ConvolutionKernels.PlaneForward(x, weight, bias, y, shape, filters, batch, new TanhOperator());
+
+        var reference = Forward(x, weight, bias, shape, filters, batch);
+        // Float rounding of C·k·k products of values in [-1, 1], then tanh (slope at most 1).
+        double tolerance = 4e-6 * Math.Sqrt(shape.ColumnRows);
+        for (int i = 0; i < y.Length; i++)
+            Assert.True(Math.Abs(y[i] - Math.Tanh(reference[i])) <= tolerance, $"y[{i}] = {y[i]}, expected {Math.Tanh(reference[i])}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void The_plane_input_gradient_matches_a_double_precision_sum_and_overwrites(
+        int channels, int height, int width, int kernel, int padding, int filters)
+    {
+        const int batch = 2;
+        var shape = DirectConvolutionTests.Shape(channels, height, width, kernel, 1, padding);
+        var random = new SeededRandom(channels * 1000 + width * 10 + filters + 2);
+        var dz = RandomArray(batch * filters * shape.Positions, ref random);
+        var weight = RandomArray(filters * shape.ColumnRows, ref random);
+        var dx = RandomArray(batch * channels * height * width, ref random); // overwritten
+
+        ConvolutionKernels.PlaneInputGradient(dz, weight, dx, shape, filters, batch);
+
+        var expected = new double[dx.Length];
+        int k = kernel;
+        for (int b = 0; b < batch; b++)
+        for (int f = 0; f < filters; f++)
+        for (int oy = 0; oy < shape.OutHeight; oy++)
+        for (int ox = 0; ox < shape.OutWidth; ox++)
+        for (int c = 0; c < channels; c++)
+        for (int ky = 0; ky < k; ky++)
+        for (int kx = 0; kx < k; kx++)
+        {
+            int iy = oy + ky - padding, ix = ox + kx - padding;
+            if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue;
+            expected[((b * channels + c) * height + iy) * width + ix] +=
+                (double)dz[((b * filters + f) * shape.OutHeight + oy) * shape.OutWidth + ox] * weight[((f * channels + c) * k + ky) * k + kx];
+        }
+        double tolerance = 4e-6 * Math.Sqrt(filters * k * k);
+        for (int i = 0; i < dx.Length; i++)
+            Assert.True(Math.Abs(dx[i] - expected[i]) <= tolerance, $"dx[{i}] = {dx[i]}, expected {expected[i]}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void The_plane_weight_gradient_matches_a_double_precision_sum_and_accumulates(
+        int channels, int height, int width, int kernel, int padding, int filters)
+    {
+        const int batch = 3;
+        var shape = DirectConvolutionTests.Shape(channels, height, width, kernel, 1, padding);
+        var random = new SeededRandom(channels * 1000 + width * 10 + filters + 1);
+        var x = RandomArray(batch * channels * height * width, ref random);
+        var dz = RandomArray(batch * filters * shape.Positions, ref random);
+        var initialWeights = RandomArray(filters * shape.ColumnRows, ref random);
+        var initialBias = RandomArray(filters, ref random);
+        var dw = (float[])initialWeights.Clone();
+        var db = (float[])initialBias.Clone();
+
+        ConvolutionKernels.PlaneWeightGradient(x, dz, dw, db, shape, filters, batch);
+
+        int taps = shape.ColumnRows, k = kernel;
+        double tolerance = 1e-5 * Math.Sqrt(batch * shape.Positions);
+        for (int f = 0; f < filters; f++)
+        {
+            double biasSum = initialBias[f];
+            for (int b = 0; b < batch; b++)
+            for (int p = 0; p < shape.Positions; p++) biasSum += dz[(b * filters + f) * shape.Positions + p];
+            Assert.True(Math.Abs(db[f] - biasSum) <= tolerance, $"db[{f}] = {db[f]}, expected {biasSum}");
+            for (int t = 0; t < taps; t++)
+            {
+                int c = t / (k * k), ky = t / k % k, kx = t % k;
+                double sum = initialWeights[f * taps + t];
+                for (int b = 0; b < batch; b++)
+                for (int oy = 0; oy < shape.OutHeight; oy++)
+                for (int ox = 0; ox < shape.OutWidth; ox++)
+                {
+                    int iy = oy + ky - padding, ix = ox + kx - padding;
+                    if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue;
+                    sum += (double)dz[(b * filters + f) * shape.Positions + oy * shape.OutWidth + ox] * x[((b * channels + c) * height + iy) * width + ix];
+                }
+                Assert.True(Math.Abs(dw[f * taps + t] - sum) <= tolerance, $"dW[{f}, {t}] = {dw[f * taps + t]}, expected {sum}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Plane_kernels_give_the_same_bits_for_any_thread_count()
+    {
+        const int batch = 19, filters = 24; // more samples than weight-gradient slots
+        var shape = DirectConvolutionTests.Shape(8, 14, 14, 3, 1, 1);
+        var random = new SeededRandom(5);
+        var x = RandomArray(batch * 8 * 14 * 14, ref random);
+        var weight = RandomArray(filters * shape.ColumnRows, ref random);
+        var bias = RandomArray(filters, ref random);
+        var dz = RandomArray(batch * filters * shape.Positions, ref random);
+
+        AssertSameBitsForAnyThreadCount(() =>
+        {
+            var y = new float[batch * filters * shape.Positions];
+            var dx = new float[x.Length];
+            var dw = new float[filters * shape.ColumnRows];
+            var db = new float[filters];
+            ConvolutionKernels.PlaneForward(x, weight, bias, y, shape, filters, batch, new ReLUOperator());
+            ConvolutionKernels.PlaneInputGradient(dz, weight, dx, shape, filters, batch);
+            ConvolutionKernels.PlaneWeightGradient(x, dz, dw, db, shape, filters, batch);
+            return [y, dx, dw, db];
+        });
+    }
+
+    [Fact]
+    public void A_strided_convolution_is_refused_by_the_plane_kernels_with_its_stride()
+    {
+        var shape = DirectConvolutionTests.Shape(4, 8, 8, 3, 2, 1);
+        var error = Assert.Throws<ArgumentException>(() => ConvolutionKernels.PlaneForward(new float[4 * 64], new float[2 * 36], default,
+            new float[2 * shape.Positions], shape, 2, 1, new ReLUOperator()));
+        Assert.Contains("stride 2", error.Message);
+    }
+
+    /// <summary>The pre-activation <c>Σ w·x + bias</c> in double, straight from the definition.</summary>
+    private static double[] Forward(float[] x, float[] weight, float[] bias, ConvolutionShape shape, int filters, int batch)
+    {
+        var (channels, height, width, k, _, padTop, padLeft, oh, ow) = shape;
+        var z = new double[batch * filters * oh * ow];
+        for (int b = 0; b < batch; b++)
+        for (int f = 0; f < filters; f++)
+        for (int oy = 0; oy < oh; oy++)
+        for (int ox = 0; ox < ow; ox++)
+        {
+            double sum = bias[f];
+            for (int c = 0; c < channels; c++)
+            for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++)
+            {
+                int iy = oy + ky - padTop, ix = ox + kx - padLeft;
+                if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue;
+                sum += (double)weight[((f * channels + c) * k + ky) * k + kx] * x[((b * channels + c) * height + iy) * width + ix];
+            }
+            z[((b * filters + f) * oh + oy) * ow + ox] = sum;
+        }
+        return z;
+    }
+}
