@@ -176,12 +176,15 @@ internal static partial class NetworkPlanner
             string padding = padBefore == padAfter ? padBefore.ToString(CultureInfo.InvariantCulture) : $"{padBefore}/{padAfter}";
             string description = $"{name}: Conv2D {shape} -> {output}, {k}x{k} kernel, stride {conv.Stride}, padding {padding}{(conv.Bias ? " + bias" : "")}{ActivationSuffix(conv.Activation)}";
             int value = AddValue(id + "Output", output, name);
+            var algorithm = Conv2DOp.ChooseAlgorithm(c, k, conv.Stride);
             var node = AddOp(new Conv2DOp(id, EquatableArray.Create(index), description, Reads(x), value, output,
                 k, conv.Stride, padBefore, padBefore, weight, bias, index)
             {
                 Activation = conv.Activation,
                 NegativeSlope = conv.NegativeSlope,
-                Algorithm = (long)c * k * k <= Conv2DOp.DirectTaps && k > 1 ? ConvolutionAlgorithm.Direct : ConvolutionAlgorithm.Chunked,
+                Algorithm = algorithm,
+                PlaneInputGradient = algorithm == ConvolutionAlgorithm.Plane && conv.Filters <= Conv2DOp.PlaneInputGradientFilters,
+                PlaneWeightGradient = algorithm == ConvolutionAlgorithm.Plane && conv.Filters <= Conv2DOp.PlaneWeightGradientFilters,
             }, name, index);
             int parameters = conv.Filters * fanIn + (conv.Bias ? conv.Filters : 0);
             AddLayer(index, name, id, "Conv2D", $"Conv2D({conv.Filters}, {k}x{k}{ActivationSuffix(conv.Activation)})", output, parameters, new[] { x },
@@ -253,7 +256,15 @@ internal static partial class NetworkPlanner
             if (epilogue)
             {
                 var conv = (Conv2DOp)producer!;
-                _ops[x.Op] = conv with { PoolEpilogue = true, Description = conv.Description + $", with {name} in its epilogue on the CPU" };
+                _ops[x.Op] = conv with
+                {
+                    PoolEpilogue = true,
+                    // The pooled epilogue exists for the direct and chunked kernels; it saves more than the plane kernel.
+                    Algorithm = conv.Algorithm == ConvolutionAlgorithm.Plane ? ConvolutionAlgorithm.Chunked : conv.Algorithm,
+                    PlaneInputGradient = false,
+                    PlaneWeightGradient = false,
+                    Description = conv.Description + $", with {name} in its epilogue on the CPU",
+                };
             }
             string arguments = pool.Pool == PoolKind.GlobalAverage ? "" : (stride == k ? $"{k}" : $"{k}, stride {stride}");
             AddLayer(index, name, id, pool.Kind, $"{pool.Kind}({arguments})", output, 0, new[] { x }, new LayerSettings(KernelSize: k, Stride: stride));

@@ -438,6 +438,7 @@ public static unsafe partial class ConvolutionKernels
         private void Sums<TV>(float* images, float* gradients, int samples, float* partial, int filterBlock) where TV : struct, ISimdVector<TV>
         {
             int taps = shape.Kernel * shape.Kernel;
+            float* sums = stackalloc float[2 * 9 * TV.Count];
             for (int f = 0; f < filters; f += filterBlock)
             {
                 int count = Math.Min(filterBlock, filters - f);
@@ -446,8 +447,14 @@ public static unsafe partial class ConvolutionKernels
                     for (int firstTap = 0; firstTap < taps; firstTap += 9)
                     {
                         float* dw = partial + ((long)f * shape.Channels + c) * taps + firstTap;
-                        Taps<TV>(images + c * plane.PlaneSize, gradients + (long)f * plane.Rounded, samples, dw, firstTap, Math.Min(9, taps - firstTap),
-                            count > 1, (long)shape.Channels * taps);
+                        float* image = images + c * plane.PlaneSize, dz = gradients + (long)f * plane.Rounded;
+                        int tapCount = Math.Min(9, taps - firstTap);
+                        // The filter count as a type: a run-time flag would make the JIT keep the sums in memory.
+                        if (count > 1) Taps<TV, Two>(image, dz, samples, sums, firstTap, tapCount);
+                        else Taps<TV, One>(image, dz, samples, sums, firstTap, tapCount);
+                        for (int j = 0; j < count; j++)
+                        for (int t = 0; t < tapCount; t++)
+                            dw[j * (long)shape.Channels * taps + t] += TV.Sum(TV.Load(sums + (j * 9 + t) * TV.Count));
                     }
                 }
             }
@@ -455,54 +462,59 @@ public static unsafe partial class ConvolutionKernels
 
         /// <summary>
         /// Up to 9 taps of one input channel for one or two filters, over a group's samples:
-        /// <c>dw[j][t] += Σ_{g, q} dz_j[g, q] · image[g, q + offset(t)]</c>, over the rounded flat positions (dz is zero
-        /// past the valid ones). The second filter's sums go to <c>dw + filterStride</c>.
+        /// <c>sums[j][t] = Σ_{g, q} dz_j[g, q] · image[g, q + offset(t)]</c> as vectors (lane-wise), over the rounded
+        /// flat positions (dz is zero past the valid ones). The caller reduces the lanes.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Taps<TV>(float* image, float* dz, int samples, float* dw, int firstTap, int count, bool two, long filterStride)
-            where TV : struct, ISimdVector<TV>
+        private void Taps<TV, TF>(float* image, float* dz, int samples, float* sums, int firstTap, int count)
+            where TV : struct, ISimdVector<TV> where TF : struct, ICount
         {
-            int n = TV.Count, k = shape.Kernel, wp = plane.PaddedWidth;
-            int o0 = Offset(firstTap, 0, count, k, wp), o1 = Offset(firstTap, 1, count, k, wp), o2 = Offset(firstTap, 2, count, k, wp);
-            int o3 = Offset(firstTap, 3, count, k, wp), o4 = Offset(firstTap, 4, count, k, wp), o5 = Offset(firstTap, 5, count, k, wp);
-            int o6 = Offset(firstTap, 6, count, k, wp), o7 = Offset(firstTap, 7, count, k, wp), o8 = Offset(firstTap, 8, count, k, wp);
-            TV a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default, a8 = default;
-            TV b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default, b8 = default;
-            for (int g = 0; g < samples; g++, image += ImageStride, dz += GradientStride)
-            {
-                float* dz1 = dz + plane.Rounded;
-                for (int q = 0; q < plane.Rounded; q += n)
-                {
-                    var d = TV.Load(dz + q);
-                    var e = two ? TV.Load(dz1 + q) : d;
-                    float* p = image + q;
-                    var v = TV.Load(p + o0); a0 = TV.MultiplyAdd(d, v, a0); if (two) b0 = TV.MultiplyAdd(e, v, b0);
-                    v = TV.Load(p + o1); a1 = TV.MultiplyAdd(d, v, a1); if (two) b1 = TV.MultiplyAdd(e, v, b1);
-                    v = TV.Load(p + o2); a2 = TV.MultiplyAdd(d, v, a2); if (two) b2 = TV.MultiplyAdd(e, v, b2);
-                    v = TV.Load(p + o3); a3 = TV.MultiplyAdd(d, v, a3); if (two) b3 = TV.MultiplyAdd(e, v, b3);
-                    v = TV.Load(p + o4); a4 = TV.MultiplyAdd(d, v, a4); if (two) b4 = TV.MultiplyAdd(e, v, b4);
-                    v = TV.Load(p + o5); a5 = TV.MultiplyAdd(d, v, a5); if (two) b5 = TV.MultiplyAdd(e, v, b5);
-                    v = TV.Load(p + o6); a6 = TV.MultiplyAdd(d, v, a6); if (two) b6 = TV.MultiplyAdd(e, v, b6);
-                    v = TV.Load(p + o7); a7 = TV.MultiplyAdd(d, v, a7); if (two) b7 = TV.MultiplyAdd(e, v, b7);
-                    v = TV.Load(p + o8); a8 = TV.MultiplyAdd(d, v, a8); if (two) b8 = TV.MultiplyAdd(e, v, b8);
-                }
-            }
-            AddSums(dw, count, a0, a1, a2, a3, a4, a5, a6, a7, a8);
-            if (two) AddSums(dw + filterStride, count, b0, b1, b2, b3, b4, b5, b6, b7, b8);
+            int k = shape.Kernel, wp = plane.PaddedWidth;
+            new Span<float>(sums, 2 * 9 * TV.Count).Clear();
+            var offsets = new TapOffsets(Offset(firstTap, 0, count, k, wp), Offset(firstTap, 1, count, k, wp), Offset(firstTap, 2, count, k, wp),
+                Offset(firstTap, 3, count, k, wp), Offset(firstTap, 4, count, k, wp), Offset(firstTap, 5, count, k, wp),
+                Offset(firstTap, 6, count, k, wp), Offset(firstTap, 7, count, k, wp), Offset(firstTap, 8, count, k, wp));
+            for (int g = 0; g < samples; g++)
+                SampleTaps<TV, TF>(image + g * ImageStride, dz + g * GradientStride, sums, offsets);
         }
 
-        private static void AddSums<TV>(float* dw, int count, TV s0, TV s1, TV s2, TV s3, TV s4, TV s5, TV s6, TV s7, TV s8)
-            where TV : struct, ISimdVector<TV>
+        /// <summary>The nine tap offsets of a call, in one value so that the kernel takes them in a single argument.</summary>
+        private readonly record struct TapOffsets(int O0, int O1, int O2, int O3, int O4, int O5, int O6, int O7, int O8);
+
+        /// <summary>
+        /// One sample's part of <see cref="Taps"/>: the sums are loaded, carried through ONE loop over the flat
+        /// positions and stored. (With the loop over samples in the same method, the JIT kept the sums in memory.)
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private void SampleTaps<TV, TF>(float* image, float* dz, float* sums, TapOffsets o) where TV : struct, ISimdVector<TV> where TF : struct, ICount
         {
-            dw[0] += TV.Sum(s0);
-            if (count > 1) dw[1] += TV.Sum(s1);
-            if (count > 2) dw[2] += TV.Sum(s2);
-            if (count > 3) dw[3] += TV.Sum(s3);
-            if (count > 4) dw[4] += TV.Sum(s4);
-            if (count > 5) dw[5] += TV.Sum(s5);
-            if (count > 6) dw[6] += TV.Sum(s6);
-            if (count > 7) dw[7] += TV.Sum(s7);
-            if (count > 8) dw[8] += TV.Sum(s8);
+            bool two = TF.Value > 1;
+            int n = TV.Count, rounded = plane.Rounded;
+            float* s1 = sums + 9 * n;
+            TV a0 = TV.Load(sums), a1 = TV.Load(sums + n), a2 = TV.Load(sums + 2 * n), a3 = TV.Load(sums + 3 * n), a4 = TV.Load(sums + 4 * n);
+            TV a5 = TV.Load(sums + 5 * n), a6 = TV.Load(sums + 6 * n), a7 = TV.Load(sums + 7 * n), a8 = TV.Load(sums + 8 * n);
+            TV b0 = TV.Load(s1), b1 = TV.Load(s1 + n), b2 = TV.Load(s1 + 2 * n), b3 = TV.Load(s1 + 3 * n), b4 = TV.Load(s1 + 4 * n);
+            TV b5 = TV.Load(s1 + 5 * n), b6 = TV.Load(s1 + 6 * n), b7 = TV.Load(s1 + 7 * n), b8 = TV.Load(s1 + 8 * n);
+            int o0 = o.O0, o1 = o.O1, o2 = o.O2, o3 = o.O3, o4 = o.O4, o5 = o.O5, o6 = o.O6, o7 = o.O7, o8 = o.O8;
+            for (int q = 0; q < rounded; q += n)
+            {
+                var d = TV.Load(dz + q);
+                var e = two ? TV.Load(dz + rounded + q) : d;
+                float* p = image + q;
+                var v = TV.Load(p + o0); a0 = TV.MultiplyAdd(d, v, a0); if (two) b0 = TV.MultiplyAdd(e, v, b0);
+                v = TV.Load(p + o1); a1 = TV.MultiplyAdd(d, v, a1); if (two) b1 = TV.MultiplyAdd(e, v, b1);
+                v = TV.Load(p + o2); a2 = TV.MultiplyAdd(d, v, a2); if (two) b2 = TV.MultiplyAdd(e, v, b2);
+                v = TV.Load(p + o3); a3 = TV.MultiplyAdd(d, v, a3); if (two) b3 = TV.MultiplyAdd(e, v, b3);
+                v = TV.Load(p + o4); a4 = TV.MultiplyAdd(d, v, a4); if (two) b4 = TV.MultiplyAdd(e, v, b4);
+                v = TV.Load(p + o5); a5 = TV.MultiplyAdd(d, v, a5); if (two) b5 = TV.MultiplyAdd(e, v, b5);
+                v = TV.Load(p + o6); a6 = TV.MultiplyAdd(d, v, a6); if (two) b6 = TV.MultiplyAdd(e, v, b6);
+                v = TV.Load(p + o7); a7 = TV.MultiplyAdd(d, v, a7); if (two) b7 = TV.MultiplyAdd(e, v, b7);
+                v = TV.Load(p + o8); a8 = TV.MultiplyAdd(d, v, a8); if (two) b8 = TV.MultiplyAdd(e, v, b8);
+            }
+            TV.Store(a0, sums); TV.Store(a1, sums + n); TV.Store(a2, sums + 2 * n); TV.Store(a3, sums + 3 * n); TV.Store(a4, sums + 4 * n);
+            TV.Store(a5, sums + 5 * n); TV.Store(a6, sums + 6 * n); TV.Store(a7, sums + 7 * n); TV.Store(a8, sums + 8 * n);
+            if (!two) return;
+            TV.Store(b0, s1); TV.Store(b1, s1 + n); TV.Store(b2, s1 + 2 * n); TV.Store(b3, s1 + 3 * n); TV.Store(b4, s1 + 4 * n);
+            TV.Store(b5, s1 + 5 * n); TV.Store(b6, s1 + 6 * n); TV.Store(b7, s1 + 7 * n); TV.Store(b8, s1 + 8 * n);
         }
 
         /// <summary>The flat offset of tap <c>firstTap + j</c> (of the first tap when j is past <paramref name="count"/>; its sum is dropped).</summary>

@@ -24,7 +24,7 @@ internal static partial class CpuEmitter
         var bias = op.Bias >= 0 ? plan.Tensors[op.Bias] : null;
         var input = op.InputShape;
         var output = op.OutputShape;
-        bool direct = op.Algorithm == ConvolutionAlgorithm.Direct;
+        bool direct = op.Algorithm == ConvolutionAlgorithm.Direct, plane = op.Algorithm == ConvolutionAlgorithm.Plane;
         string constants = $"const int F = {I(output.Channels)}, S = F * {I(output.Height)} * {I(output.Width)}; // output channels, floats per output sample";
         string epilogue = (bias is null ? "" : " + bias[f]") + (op.Activation == ActivationKind.None ? "" : ", " + op.Activation);
         string geometry = N.GeometryField(op.Identifier);
@@ -33,12 +33,14 @@ internal static partial class CpuEmitter
         var pool = op.PoolEpilogue ? EpiloguePool(plan, op) : null;
         w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}.</summary>");
         w.Line("/// <remarks>");
-        w.Line(direct
+        w.Line(direct || plane
             ? $"/// <c>y[b, f, oy, ox] = sum over c, ky, kx of W[f, c, ky, kx] x[b, c, oy*s + ky - pad, ox*s + kx - pad]{CodeWriter.Xml(epilogue)}</c>, computed directly:"
             : $"/// <c>y[b, f, p] = (W[F, K] . im2col(x_b)[K, P])[f, p]{CodeWriter.Xml(epilogue)}</c>, a few samples at a time:");
         w.Line(direct
             ? $"/// {I(op.ColumnRows)} taps per output are too few for im2col and a packed product to pay."
-            : "/// each chunk's columns stay in cache, and the output is written in NCHW with the epilogue in the same pass.");
+            : plane
+                ? "/// stride 1 over zero-padded flat planes, each tap's inputs loaded straight from the image (no im2col)."
+                : "/// each chunk's columns stay in cache, and the output is written in NCHW with the epilogue in the same pass.");
         if (pool is not null)
             w.Line($"/// Then {CodeWriter.Xml(pool.Description)}, in the same pass: only the pooled values{(plan.IsTrainable ? " and where each maximum came from" : "")} reach memory.");
         w.Line("/// </remarks>");
@@ -51,7 +53,8 @@ internal static partial class CpuEmitter
             w.Line($"const int F = {I(output.Channels)}; // output channels");
             if (pool is null)
             {
-                w.Line($"{N.ConvolutionKernels}.{(direct ? "DirectForward" : "Forward")}(x, {weight.Identifier}, {biasSpan}, y, {geometry}, F, batch, {Operator(op.Activation, op.NegativeSlope)});");
+                string kernel = direct ? "DirectForward" : plane ? "PlaneForward" : "Forward";
+                w.Line($"{N.ConvolutionKernels}.{kernel}(x, {weight.Identifier}, {biasSpan}, y, {geometry}, F, batch, {Operator(op.Activation, op.NegativeSlope)});");
             }
             else
             {
@@ -78,17 +81,11 @@ internal static partial class CpuEmitter
             if (!op.PoolEpilogue) WriteActivationBackwardInPlace(w, op.Activation, op.NegativeSlope, "batch * S");
             w.Line($"{N.ReadOnlySpan} dz = dy.Slice(0, batch * S);");
             string inputGradient = add ? $"new {N.Span}({N.InputGradientField(op.Identifier)})" : "dx";
-            if (direct)
+            // Which backward kernels run apart: the direct weight gradient; the plane kernels where the plan chose them.
+            bool weightsApart = direct || (plane && op.PlaneWeightGradient), inputApart = plane && op.PlaneInputGradient;
+            if (!weightsApart && !inputApart)
             {
-                w.Line($"if (weightGradients) {N.ConvolutionKernels}.DirectWeightGradient(x, dz, {weight.Identifier}Gradient, {biasGradient}, {geometry}, F, batch);");
-                using (w.Block("if (inputGradient)"))
-                {
-                    w.Line($"{N.ConvolutionKernels}.Backward(x, dz, {weight.Identifier}, default, default, {inputGradient}, {geometry}, F, batch);");
-                    if (add) WriteAddInputGradient(w, op);
-                }
-            }
-            else
-            {
+                // Both from the chunked products, in one pass over the chunks (dz is reordered once for both).
                 w.Line($"{N.ConvolutionKernels}.Backward(x, dz, {weight.Identifier}, weightGradients ? {weight.Identifier}Gradient : default,");
                 w.Line($"    weightGradients ? {biasGradient} : default, inputGradient ? {inputGradient} : default, {geometry}, F, batch);");
                 if (add)
@@ -97,6 +94,20 @@ internal static partial class CpuEmitter
                     w.Indent();
                     WriteAddInputGradient(w, op);
                     w.Dedent();
+                }
+            }
+            else
+            {
+                string weights = direct ? $"DirectWeightGradient(x, dz, {weight.Identifier}Gradient, {biasGradient}, {geometry}, F, batch)"
+                    : weightsApart ? $"PlaneWeightGradient(x, dz, {weight.Identifier}Gradient, {biasGradient}, {geometry}, F, batch)"
+                    : $"Backward(x, dz, {weight.Identifier}, {weight.Identifier}Gradient, {biasGradient}, default, {geometry}, F, batch)";
+                w.Line($"if (weightGradients) {N.ConvolutionKernels}.{weights};");
+                using (w.Block("if (inputGradient)"))
+                {
+                    w.Line(inputApart
+                        ? $"{N.ConvolutionKernels}.PlaneInputGradient(dz, {weight.Identifier}, {inputGradient}, {geometry}, F, batch);"
+                        : $"{N.ConvolutionKernels}.Backward(x, dz, {weight.Identifier}, default, default, {inputGradient}, {geometry}, F, batch);");
+                    if (add) WriteAddInputGradient(w, op);
                 }
             }
         }

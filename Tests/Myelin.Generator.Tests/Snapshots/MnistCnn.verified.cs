@@ -563,15 +563,15 @@ namespace Demo
 
         /// <summary>conv3: Conv2D 64x5x5 -&gt; 64x3x3, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>
         /// <remarks>
-        /// <c>y[b, f, p] = (W[F, K] . im2col(x_b)[K, P])[f, p] + bias[f], ReLU</c>, a few samples at a time:
-        /// each chunk's columns stay in cache, and the output is written in NCHW with the epilogue in the same pass.
+        /// <c>y[b, f, oy, ox] = sum over c, ky, kx of W[f, c, ky, kx] x[b, c, oy*s + ky - pad, ox*s + kx - pad] + bias[f], ReLU</c>, computed directly:
+        /// stride 1 over zero-padded flat planes, each tap's inputs loaded straight from the image (no im2col).
         /// </remarks>
         /// <param name="x">[batch, 64, 5, 5]</param>
         /// <param name="y">[batch, 64, 3, 3]</param>
         private void Conv3Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             const int F = 64; // output channels
-            global::Myelin.Kernels.ConvolutionKernels.Forward(x, Conv3Weight, Conv3Bias, y, s_conv3Geometry, F, batch, new global::Myelin.Kernels.ReLUOperator());
+            global::Myelin.Kernels.ConvolutionKernels.PlaneForward(x, Conv3Weight, Conv3Bias, y, s_conv3Geometry, F, batch, new global::Myelin.Kernels.ReLUOperator());
         }
 
         /// <summary>Backward of conv3: Conv2D 64x5x5 -&gt; 64x3x3, 3x3 kernel, stride 1, padding 0 + bias, ReLU.</summary>

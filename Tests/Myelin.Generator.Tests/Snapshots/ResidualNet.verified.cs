@@ -689,15 +689,15 @@ namespace Demo
 
         /// <summary>conv2: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
         /// <remarks>
-        /// <c>y[b, f, p] = (W[F, K] . im2col(x_b)[K, P])[f, p]</c>, a few samples at a time:
-        /// each chunk's columns stay in cache, and the output is written in NCHW with the epilogue in the same pass.
+        /// <c>y[b, f, oy, ox] = sum over c, ky, kx of W[f, c, ky, kx] x[b, c, oy*s + ky - pad, ox*s + kx - pad]</c>, computed directly:
+        /// stride 1 over zero-padded flat planes, each tap's inputs loaded straight from the image (no im2col).
         /// </remarks>
         /// <param name="x">[batch, 4, 8, 8]</param>
         /// <param name="y">[batch, 4, 8, 8]</param>
         private void Conv2Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             const int F = 4; // output channels
-            global::Myelin.Kernels.ConvolutionKernels.Forward(x, Conv2Weight, default, y, s_conv2Geometry, F, batch, new global::Myelin.Kernels.IdentityOperator());
+            global::Myelin.Kernels.ConvolutionKernels.PlaneForward(x, Conv2Weight, default, y, s_conv2Geometry, F, batch, new global::Myelin.Kernels.IdentityOperator());
         }
 
         /// <summary>Backward of conv2: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
@@ -709,10 +709,12 @@ namespace Demo
         {
             const int F = 4, S = F * 8 * 8; // output channels, floats per output sample
             global::System.ReadOnlySpan<float> dz = dy.Slice(0, batch * S);
-            global::Myelin.Kernels.ConvolutionKernels.Backward(x, dz, Conv2Weight, weightGradients ? Conv2WeightGradient : default,
-                weightGradients ? default : default, inputGradient ? new global::System.Span<float>(_conv2InputGradient) : default, s_conv2Geometry, F, batch);
+            if (weightGradients) global::Myelin.Kernels.ConvolutionKernels.PlaneWeightGradient(x, dz, Conv2WeightGradient, default, s_conv2Geometry, F, batch);
             if (inputGradient)
+            {
+                global::Myelin.Kernels.ConvolutionKernels.PlaneInputGradient(dz, Conv2Weight, new global::System.Span<float>(_conv2InputGradient), s_conv2Geometry, F, batch);
                 global::Myelin.Kernels.GraphKernels.AddTo(new global::System.ReadOnlySpan<float>(_conv2InputGradient, 0, batch * Conv2InputGradientSize), dx); // added: another reader already wrote it
+            }
         }
 
         /// <summary>bn2: BatchNorm2D over 4 channels, momentum 0.1, ReLU (relu2).</summary>
@@ -757,15 +759,15 @@ namespace Demo
 
         /// <summary>conv3: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
         /// <remarks>
-        /// <c>y[b, f, p] = (W[F, K] . im2col(x_b)[K, P])[f, p]</c>, a few samples at a time:
-        /// each chunk's columns stay in cache, and the output is written in NCHW with the epilogue in the same pass.
+        /// <c>y[b, f, oy, ox] = sum over c, ky, kx of W[f, c, ky, kx] x[b, c, oy*s + ky - pad, ox*s + kx - pad]</c>, computed directly:
+        /// stride 1 over zero-padded flat planes, each tap's inputs loaded straight from the image (no im2col).
         /// </remarks>
         /// <param name="x">[batch, 4, 8, 8]</param>
         /// <param name="y">[batch, 4, 8, 8]</param>
         private void Conv3Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             const int F = 4; // output channels
-            global::Myelin.Kernels.ConvolutionKernels.Forward(x, Conv3Weight, default, y, s_conv3Geometry, F, batch, new global::Myelin.Kernels.IdentityOperator());
+            global::Myelin.Kernels.ConvolutionKernels.PlaneForward(x, Conv3Weight, default, y, s_conv3Geometry, F, batch, new global::Myelin.Kernels.IdentityOperator());
         }
 
         /// <summary>Backward of conv3: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
@@ -777,8 +779,11 @@ namespace Demo
         {
             const int F = 4, S = F * 8 * 8; // output channels, floats per output sample
             global::System.ReadOnlySpan<float> dz = dy.Slice(0, batch * S);
-            global::Myelin.Kernels.ConvolutionKernels.Backward(x, dz, Conv3Weight, weightGradients ? Conv3WeightGradient : default,
-                weightGradients ? default : default, inputGradient ? dx : default, s_conv3Geometry, F, batch);
+            if (weightGradients) global::Myelin.Kernels.ConvolutionKernels.PlaneWeightGradient(x, dz, Conv3WeightGradient, default, s_conv3Geometry, F, batch);
+            if (inputGradient)
+            {
+                global::Myelin.Kernels.ConvolutionKernels.PlaneInputGradient(dz, Conv3Weight, dx, s_conv3Geometry, F, batch);
+            }
         }
 
         /// <summary>block_branch: BatchNorm2D over 4 channels, momentum 0.1.</summary>
