@@ -169,6 +169,8 @@ public static unsafe partial class ConvolutionKernels
         public void Pad(float* source, float* target, in ConvolutionShape shape)
         {
             int h = shape.Height, w = shape.Width, wp = PaddedWidth;
+            // Columns px with 0 <= px - padLeft < w come from the input row; the rest (a column or two) are zero.
+            int first = Math.Clamp(shape.PadLeft, 0, wp), last = Math.Max(first, Math.Clamp(shape.PadLeft + w, 0, wp));
             for (int c = 0; c < shape.Channels; c++)
             {
                 float* plane = target + c * PlaneSize, input = source + (long)c * h * w;
@@ -181,11 +183,9 @@ public static unsafe partial class ConvolutionKernels
                         new Span<float>(row, wp).Clear();
                         continue;
                     }
-                    // Columns px with 0 <= px - padLeft < w come from the input row; the rest are zero.
-                    int first = Math.Clamp(shape.PadLeft, 0, wp), last = Math.Clamp(shape.PadLeft + w, 0, wp);
-                    new Span<float>(row, first).Clear();
-                    if (last > first) Copy(input + (long)iy * w + (first - shape.PadLeft), row + first, last - first);
-                    new Span<float>(row + Math.Max(first, last), wp - Math.Max(first, last)).Clear();
+                    for (int px = 0; px < first; px++) row[px] = 0f;
+                    Copy(input + (long)iy * w + (first - shape.PadLeft), row + first, last - first);
+                    for (int px = last; px < wp; px++) row[px] = 0f;
                 }
             }
             new Span<float>(target + shape.Channels * PlaneSize, Slack).Clear();
@@ -355,15 +355,36 @@ public static unsafe partial class ConvolutionKernels
         /// <summary>Filter j's valid columns, plus the bias, through the activation, into its NCHW output plane.</summary>
         private void Epilogue(float* output, float* target, int firstFilter, int count)
         {
-            int wp = plane.PaddedWidth, ow = shape.OutWidth;
+            switch (SimdLoops.Width)
+            {
+                case 16 when shape.OutWidth >= 16: Rows<Simd512>(output, target, firstFilter, count); break;
+                case >= 8 when shape.OutWidth >= 8: Rows<Simd256>(output, target, firstFilter, count); break;
+                case >= 4 when shape.OutWidth >= 4: Rows<Simd128>(output, target, firstFilter, count); break;
+                default: Rows<Simd1>(output, target, firstFilter, count); break;
+            }
+        }
+
+        /// <summary>
+        /// The epilogue with vectors along each row; a row's ragged end recomputes an overlapping vector (the same bits
+        /// twice), so no row needs a scalar tail.
+        /// </summary>
+        private void Rows<TV>(float* output, float* target, int firstFilter, int count) where TV : struct, ISimdVector<TV>
+        {
+            int n = TV.Count, wp = plane.PaddedWidth, ow = shape.OutWidth;
             for (int j = 0; j < count; j++)
             {
-                float b = bias is null ? 0f : bias[firstFilter + j];
+                var b = TV.Broadcast(bias is null ? 0f : bias[firstFilter + j]);
                 float* source = output + (long)j * plane.Rounded, plane0 = target + (long)j * shape.Positions;
                 for (int oy = 0; oy < shape.OutHeight; oy++)
                 {
-                    if (bias is null) SimdLoops.Map(source + (long)oy * wp, plane0 + (long)oy * ow, ow, activation);
-                    else SimdLoops.Map(source + (long)oy * wp, plane0 + (long)oy * ow, ow, new Shifted<TActivation>(activation, b));
+                    float* from = source + (long)oy * wp, to = plane0 + (long)oy * ow;
+                    for (int ox = 0; ; ox += n)
+                    {
+                        if (ox + n > ow) ox = ow - n;
+                        var z = bias is null ? TV.Load(from + ox) : TV.Add(TV.Load(from + ox), b);
+                        TV.Store(TV.Activate(z, activation), to + ox);
+                        if (ox + n >= ow) break;
+                    }
                 }
             }
         }
