@@ -4,13 +4,13 @@ using System.Runtime.Intrinsics;
 
 namespace Myelin.Kernels;
 
-// Stride-1 convolutions with many input channels (a ResNet's 3x3 "same" layers), computed from the image with no
-// im2col. One sample's input is copied into zero-padded planes of Wp = outWidth + k - 1 columns; an output position
-// (oy, ox) is then the flat index q = oy·Wp + ox, and tap (ky, kx) of every output reads the flat input at
-// q + ky·Wp + kx. So each tap is a CONTIGUOUS run of the padded plane: a register tile of a few filters by a few
-// vectors of consecutive q loads its vectors straight from the image and broadcasts one weight per filter. The
-// k - 1 columns past outWidth in each row of q are computed too and dropped (7% of a 28-wide plane, 22% of a 7-wide
-// one); in exchange rows never end inside a vector.
+// Convolutions with many input channels (a ResNet's 3x3 layers), computed from the image with no im2col. One sample's
+// input is copied into zero-padded planes of Wp = outWidth + k - 1 columns; an output position (oy, ox) is then the
+// flat index q = oy·Wp + ox, and tap (ky, kx) of every output reads the flat input at q + ky·Wp + kx. So each tap is a
+// CONTIGUOUS run of the padded plane: a register tile of a few filters by a few vectors of consecutive q loads its
+// vectors straight from the image and broadcasts one weight per filter. The k - 1 columns past outWidth in each row
+// of q are computed too and dropped (7% of a 28-wide plane, 22% of a 7-wide one); in exchange rows never end inside a
+// vector. With stride s the planes are split into s² phases (see PlaneLayout), which makes every tap contiguous again.
 //
 // The same kernel gives the input gradient: dx is the stride-1 correlation of dz, padded by k - 1 - pad, with the
 // filters transposed and flipped. The weight gradient sums dz[f, q] · image[c, q + ky·Wp + kx] over q with dz laid out
@@ -31,10 +31,6 @@ public static unsafe partial class ConvolutionKernels
     [ThreadStatic] private static float[]? s_planeOutput;
     [ThreadStatic] private static float[]? s_planeGradient;
     [ThreadStatic] private static float[]? s_planePartials;
-
-    /// <summary>Whether the plane kernels compute a layer of this geometry: stride 1 (any kernel size and padding).</summary>
-    /// <param name="shape">The layer's geometry.</param>
-    public static bool PlaneSupports(in ConvolutionShape shape) => shape.Stride == 1 && shape.Kernel >= 1;
 
     /// <summary>
     /// A stride-1 convolution computed over zero-padded planes, with the bias and activation fused and the output in
@@ -76,7 +72,7 @@ public static unsafe partial class ConvolutionKernels
     public static void PlaneInputGradient(ReadOnlySpan<float> dz, ReadOnlySpan<float> weight, Span<float> dx, in ConvolutionShape shape, int filters, int batch)
     {
         CheckDirect(dx.Length, weight.Length, 0, dz.Length, shape, filters, batch, nameof(dz));
-        CheckPlane(shape);
+        CheckPlane(shape, inputGradient: true);
         int k = shape.Kernel;
         var transposed = new ConvolutionShape(Channels: filters, Height: shape.OutHeight, Width: shape.OutWidth, Kernel: k, Stride: 1,
             PadTop: k - 1 - shape.PadTop, PadLeft: k - 1 - shape.PadLeft, OutHeight: shape.Height, OutWidth: shape.Width);
@@ -121,10 +117,10 @@ public static unsafe partial class ConvolutionKernels
         }
     }
 
-    private static void CheckPlane(in ConvolutionShape shape)
+    private static void CheckPlane(in ConvolutionShape shape, bool inputGradient = false)
     {
-        if (!PlaneSupports(shape))
-            throw new ArgumentException($"The plane kernels compute stride-1 convolutions; this one has stride {shape.Stride}.", nameof(shape));
+        if (inputGradient && shape.Stride != 1)
+            throw new ArgumentException($"The plane input gradient is for stride-1 convolutions; this one has stride {shape.Stride}.", nameof(shape));
         if (shape.OutHeight <= 0 || shape.OutWidth <= 0)
             throw new ArgumentException($"The convolution has an empty output ({shape.OutHeight}x{shape.OutWidth}).", nameof(shape));
     }
@@ -132,60 +128,94 @@ public static unsafe partial class ConvolutionKernels
     /// <summary>Filters per register tile: 8 with 32 vector registers (AVX-512), 4 with 16.</summary>
     private static int PlaneFilterBlock => Vector512.IsHardwareAccelerated ? 8 : 4;
 
-    /// <summary>One sample's padded planes and its flat positions, for a stride-1 geometry.</summary>
+    /// <summary>
+    /// One sample's padded planes and its flat positions. With stride s, each channel is split into s² phase planes
+    /// (phase (p, r) holds the padded rows s·i + p and columns s·j + r), so that tap (ky, kx) of output (oy, ox) reads
+    /// phase (ky mod s, kx mod s) at row oy + ky / s and column ox + kx / s: again a contiguous run per tap. With stride 1
+    /// there is one phase, the padded plane itself.
+    /// </summary>
     private readonly struct PlaneLayout
     {
         public PlaneLayout(in ConvolutionShape shape)
         {
-            int k = shape.Kernel;
-            PaddedWidth = shape.OutWidth + k - 1;
-            PaddedHeight = shape.OutHeight + k - 1;
-            Positions = shape.OutHeight * PaddedWidth;
+            int k = shape.Kernel, s = shape.Stride;
+            Stride = s;
+            RowWidth = shape.OutWidth + (k - 1) / s;
+            PhaseHeight = shape.OutHeight + (k - 1) / s;
+            Positions = shape.OutHeight * RowWidth;
             int vector = Math.Max(SimdLoops.Width, 1);
             Rounded = (Positions + vector - 1) / vector * vector;
-            PlaneSize = (long)PaddedHeight * PaddedWidth;
-            // A last tile's vectors read up to Rounded - Positions + k - 2 floats past the last plane; those feed only
-            // dropped outputs, but must exist and be finite.
+            PhaseSize = (long)PhaseHeight * RowWidth;
+            PlaneSize = PhaseSize * s * s;
+            // A last tile's vectors read up to Rounded - Positions + (k - 1) / s - 1 floats past the last phase; those
+            // feed only dropped outputs, but must exist and be finite.
             Slack = Rounded - Positions + k + 16;
         }
 
-        /// <summary>Wp: the output width plus k - 1.</summary>
-        public int PaddedWidth { get; }
+        public int Stride { get; }
 
-        /// <summary>The output height plus k - 1.</summary>
-        public int PaddedHeight { get; }
+        /// <summary>The width of a (phase) plane row: the output width plus (k - 1) / s.</summary>
+        public int RowWidth { get; }
 
-        /// <summary>Flat output positions, dropped columns included: outHeight · Wp.</summary>
+        /// <summary>Rows of a (phase) plane: the output height plus (k - 1) / s.</summary>
+        public int PhaseHeight { get; }
+
+        /// <summary>Flat output positions, dropped columns included: outHeight · RowWidth.</summary>
         public int Positions { get; }
 
         /// <summary><see cref="Positions"/> rounded up to whole vectors.</summary>
         public int Rounded { get; }
 
+        public long PhaseSize { get; }
+
+        /// <summary>Floats per input channel: its s² phases.</summary>
         public long PlaneSize { get; }
 
         public int Slack { get; }
 
-        /// <summary>Copies one sample's C planes into padded planes (and zeroes the slack after the last).</summary>
+        /// <summary>Where tap t = ky·k + kx of output 0 reads, from the start of its channel.</summary>
+        public int TapOffset(int t, int k)
+        {
+            int ky = t / k, kx = t % k, s = Stride;
+            return (int)(((ky % s) * s + kx % s) * PhaseSize) + ky / s * RowWidth + kx / s;
+        }
+
+        /// <summary>Copies one sample's C channels into padded (phase) planes, and zeroes the slack after the last.</summary>
         public void Pad(float* source, float* target, in ConvolutionShape shape)
         {
-            int h = shape.Height, w = shape.Width, wp = PaddedWidth;
-            // Columns px with 0 <= px - padLeft < w come from the input row; the rest (a column or two) are zero.
-            int first = Math.Clamp(shape.PadLeft, 0, wp), last = Math.Max(first, Math.Clamp(shape.PadLeft + w, 0, wp));
+            int h = shape.Height, w = shape.Width, rw = RowWidth, s = Stride;
+            // Stride 1: columns px with 0 <= px - padLeft < w come from the input row; the rest (a column or two) are zero.
+            int first = Math.Clamp(shape.PadLeft, 0, rw), last = Math.Max(first, Math.Clamp(shape.PadLeft + w, 0, rw));
             for (int c = 0; c < shape.Channels; c++)
             {
-                float* plane = target + c * PlaneSize, input = source + (long)c * h * w;
-                for (int py = 0; py < PaddedHeight; py++)
+                float* input = source + (long)c * h * w;
+                for (int phase = 0; phase < s * s; phase++)
                 {
-                    float* row = plane + (long)py * wp;
-                    int iy = py - shape.PadTop;
-                    if ((uint)iy >= (uint)h)
+                    int p = phase / s, r = phase % s;
+                    float* plane = target + c * PlaneSize + phase * PhaseSize;
+                    for (int i = 0; i < PhaseHeight; i++)
                     {
-                        new Span<float>(row, wp).Clear();
-                        continue;
+                        float* row = plane + (long)i * rw;
+                        int iy = i * s + p - shape.PadTop;
+                        if ((uint)iy >= (uint)h)
+                        {
+                            new Span<float>(row, rw).Clear();
+                            continue;
+                        }
+                        float* line = input + (long)iy * w;
+                        if (s == 1)
+                        {
+                            for (int px = 0; px < first; px++) row[px] = 0f;
+                            Copy(line + (first - shape.PadLeft), row + first, last - first);
+                            for (int px = last; px < rw; px++) row[px] = 0f;
+                            continue;
+                        }
+                        for (int j = 0; j < rw; j++)
+                        {
+                            int ix = j * s + r - shape.PadLeft;
+                            row[j] = (uint)ix < (uint)w ? line[ix] : 0f;
+                        }
                     }
-                    for (int px = 0; px < first; px++) row[px] = 0f;
-                    Copy(input + (long)iy * w + (first - shape.PadLeft), row + first, last - first);
-                    for (int px = last; px < wp; px++) row[px] = 0f;
                 }
             }
             new Span<float>(target + shape.Channels * PlaneSize, Slack).Clear();
@@ -273,19 +303,21 @@ public static unsafe partial class ConvolutionKernels
 
         private void Tiles<TV>(float* image, float* weights, float* output) where TV : struct, ISimdVector<TV>
         {
-            int n = TV.Count, tile = PlaneVectors * n, q = 0;
-            for (; q + tile <= plane.Positions; q += tile) Tile<TV, Three>(image + q, weights, output + q);
+            int n = TV.Count, tile = PlaneVectors * n, q = 0, k = shape.Kernel;
+            int* offsets = stackalloc int[k * k];
+            for (int t = 0; t < k * k; t++) offsets[t] = plane.TapOffset(t, k);
+            for (; q + tile <= plane.Positions; q += tile) Tile<TV, Three>(image + q, weights, output + q, offsets);
             // The last one to three vectors, so that a small plane (7x7: 63 flat positions) computes 4 vectors, not 6.
             int rest = (plane.Positions - q + n - 1) / n;
-            if (rest == 3) Tile<TV, Three>(image + q, weights, output + q);
-            else if (rest == 2) Tile<TV, Two>(image + q, weights, output + q);
-            else if (rest == 1) Tile<TV, One>(image + q, weights, output + q);
+            if (rest == 3) Tile<TV, Three>(image + q, weights, output + q, offsets);
+            else if (rest == 2) Tile<TV, Two>(image + q, weights, output + q, offsets);
+            else if (rest == 1) Tile<TV, One>(image + q, weights, output + q, offsets);
         }
 
-        private void Tile<TV, TN>(float* image, float* weights, float* output) where TV : struct, ISimdVector<TV> where TN : struct, ICount
+        private void Tile<TV, TN>(float* image, float* weights, float* output, int* offsets) where TV : struct, ISimdVector<TV> where TN : struct, ICount
         {
-            if (blockSize == 8) PlaneTile<TV, Eight, TN>(image, weights, output);
-            else PlaneTile<TV, Four, TN>(image, weights, output);
+            if (blockSize == 8) PlaneTile<TV, Eight, TN>(image, weights, output, offsets);
+            else PlaneTile<TV, Four, TN>(image, weights, output, offsets);
         }
 
         /// <summary>
@@ -293,10 +325,10 @@ public static unsafe partial class ConvolutionKernels
         /// over (c, ky, kx), stored at <paramref name="output"/> (filter j's row at j · Rounded).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void PlaneTile<TV, TF, TN>(float* image, float* w, float* output)
+        private void PlaneTile<TV, TF, TN>(float* image, float* w, float* output, int* offsets)
             where TV : struct, ISimdVector<TV> where TF : struct, ICount where TN : struct, ICount
         {
-            int n = TV.Count, k = shape.Kernel, wp = plane.PaddedWidth, channels = shape.Channels;
+            int n = TV.Count, taps = shape.Kernel * shape.Kernel, channels = shape.Channels;
             bool two = TN.Value > 1, three = TN.Value > 2, eight = TF.Value == 8;
             TV a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default, a20 = default, a21 = default, a22 = default;
             TV a30 = default, a31 = default, a32 = default, a40 = default, a41 = default, a42 = default, a50 = default, a51 = default, a52 = default;
@@ -304,32 +336,29 @@ public static unsafe partial class ConvolutionKernels
             for (int c = 0; c < channels; c++)
             {
                 float* planeStart = image + c * plane.PlaneSize;
-                for (int ky = 0; ky < k; ky++)
+                for (int t = 0; t < taps; t++, w += TF.Value)
                 {
-                    float* row = planeStart + ky * wp;
-                    for (int kx = 0; kx < k; kx++, w += TF.Value)
-                    {
-                        var x0 = TV.Load(row + kx);
-                        var x1 = two ? TV.Load(row + kx + n) : x0;
-                        var x2 = three ? TV.Load(row + kx + 2 * n) : x0;
-                        var f = TV.Broadcast(w[0]);
-                        a00 = TV.MultiplyAdd(f, x0, a00); if (two) a01 = TV.MultiplyAdd(f, x1, a01); if (three) a02 = TV.MultiplyAdd(f, x2, a02);
-                        f = TV.Broadcast(w[1]);
-                        a10 = TV.MultiplyAdd(f, x0, a10); if (two) a11 = TV.MultiplyAdd(f, x1, a11); if (three) a12 = TV.MultiplyAdd(f, x2, a12);
-                        f = TV.Broadcast(w[2]);
-                        a20 = TV.MultiplyAdd(f, x0, a20); if (two) a21 = TV.MultiplyAdd(f, x1, a21); if (three) a22 = TV.MultiplyAdd(f, x2, a22);
-                        f = TV.Broadcast(w[3]);
-                        a30 = TV.MultiplyAdd(f, x0, a30); if (two) a31 = TV.MultiplyAdd(f, x1, a31); if (three) a32 = TV.MultiplyAdd(f, x2, a32);
-                        if (!eight) continue;
-                        f = TV.Broadcast(w[4]);
-                        a40 = TV.MultiplyAdd(f, x0, a40); if (two) a41 = TV.MultiplyAdd(f, x1, a41); if (three) a42 = TV.MultiplyAdd(f, x2, a42);
-                        f = TV.Broadcast(w[5]);
-                        a50 = TV.MultiplyAdd(f, x0, a50); if (two) a51 = TV.MultiplyAdd(f, x1, a51); if (three) a52 = TV.MultiplyAdd(f, x2, a52);
-                        f = TV.Broadcast(w[6]);
-                        a60 = TV.MultiplyAdd(f, x0, a60); if (two) a61 = TV.MultiplyAdd(f, x1, a61); if (three) a62 = TV.MultiplyAdd(f, x2, a62);
-                        f = TV.Broadcast(w[7]);
-                        a70 = TV.MultiplyAdd(f, x0, a70); if (two) a71 = TV.MultiplyAdd(f, x1, a71); if (three) a72 = TV.MultiplyAdd(f, x2, a72);
-                    }
+                    float* row = planeStart + offsets[t];
+                    var x0 = TV.Load(row);
+                    var x1 = two ? TV.Load(row + n) : x0;
+                    var x2 = three ? TV.Load(row + 2 * n) : x0;
+                    var f = TV.Broadcast(w[0]);
+                    a00 = TV.MultiplyAdd(f, x0, a00); if (two) a01 = TV.MultiplyAdd(f, x1, a01); if (three) a02 = TV.MultiplyAdd(f, x2, a02);
+                    f = TV.Broadcast(w[1]);
+                    a10 = TV.MultiplyAdd(f, x0, a10); if (two) a11 = TV.MultiplyAdd(f, x1, a11); if (three) a12 = TV.MultiplyAdd(f, x2, a12);
+                    f = TV.Broadcast(w[2]);
+                    a20 = TV.MultiplyAdd(f, x0, a20); if (two) a21 = TV.MultiplyAdd(f, x1, a21); if (three) a22 = TV.MultiplyAdd(f, x2, a22);
+                    f = TV.Broadcast(w[3]);
+                    a30 = TV.MultiplyAdd(f, x0, a30); if (two) a31 = TV.MultiplyAdd(f, x1, a31); if (three) a32 = TV.MultiplyAdd(f, x2, a32);
+                    if (!eight) continue;
+                    f = TV.Broadcast(w[4]);
+                    a40 = TV.MultiplyAdd(f, x0, a40); if (two) a41 = TV.MultiplyAdd(f, x1, a41); if (three) a42 = TV.MultiplyAdd(f, x2, a42);
+                    f = TV.Broadcast(w[5]);
+                    a50 = TV.MultiplyAdd(f, x0, a50); if (two) a51 = TV.MultiplyAdd(f, x1, a51); if (three) a52 = TV.MultiplyAdd(f, x2, a52);
+                    f = TV.Broadcast(w[6]);
+                    a60 = TV.MultiplyAdd(f, x0, a60); if (two) a61 = TV.MultiplyAdd(f, x1, a61); if (three) a62 = TV.MultiplyAdd(f, x2, a62);
+                    f = TV.Broadcast(w[7]);
+                    a70 = TV.MultiplyAdd(f, x0, a70); if (two) a71 = TV.MultiplyAdd(f, x1, a71); if (three) a72 = TV.MultiplyAdd(f, x2, a72);
                 }
             }
             int r = plane.Rounded;
@@ -370,7 +399,7 @@ public static unsafe partial class ConvolutionKernels
         /// </summary>
         private void Rows<TV>(float* output, float* target, int firstFilter, int count) where TV : struct, ISimdVector<TV>
         {
-            int n = TV.Count, wp = plane.PaddedWidth, ow = shape.OutWidth;
+            int n = TV.Count, wp = plane.RowWidth, ow = shape.OutWidth;
             for (int j = 0; j < count; j++)
             {
                 var b = TV.Broadcast(bias is null ? 0f : bias[firstFilter + j]);
@@ -445,7 +474,7 @@ public static unsafe partial class ConvolutionKernels
         /// <summary>dz of one sample at the padded width, zero in the dropped columns and to the rounded end; adds its sums to the bias partial.</summary>
         private void SpreadGradient(float* dz, float* target, float* biasPartial)
         {
-            int wp = plane.PaddedWidth, ow = shape.OutWidth;
+            int wp = plane.RowWidth, ow = shape.OutWidth;
             for (int f = 0; f < filters; f++)
             {
                 float* row = target + (long)f * plane.Rounded, source = dz + (long)f * shape.Positions;
@@ -489,11 +518,10 @@ public static unsafe partial class ConvolutionKernels
         private void Taps<TV, TF>(float* image, float* dz, int samples, float* sums, int firstTap, int count)
             where TV : struct, ISimdVector<TV> where TF : struct, ICount
         {
-            int k = shape.Kernel, wp = plane.PaddedWidth;
             new Span<float>(sums, 2 * 9 * TV.Count).Clear();
-            var offsets = new TapOffsets(Offset(firstTap, 0, count, k, wp), Offset(firstTap, 1, count, k, wp), Offset(firstTap, 2, count, k, wp),
-                Offset(firstTap, 3, count, k, wp), Offset(firstTap, 4, count, k, wp), Offset(firstTap, 5, count, k, wp),
-                Offset(firstTap, 6, count, k, wp), Offset(firstTap, 7, count, k, wp), Offset(firstTap, 8, count, k, wp));
+            var offsets = new TapOffsets(Offset(firstTap, 0, count), Offset(firstTap, 1, count), Offset(firstTap, 2, count),
+                Offset(firstTap, 3, count), Offset(firstTap, 4, count), Offset(firstTap, 5, count),
+                Offset(firstTap, 6, count), Offset(firstTap, 7, count), Offset(firstTap, 8, count));
             for (int g = 0; g < samples; g++)
                 SampleTaps<TV, TF>(image + g * ImageStride, dz + g * GradientStride, sums, offsets);
         }
@@ -539,11 +567,7 @@ public static unsafe partial class ConvolutionKernels
         }
 
         /// <summary>The flat offset of tap <c>firstTap + j</c> (of the first tap when j is past <paramref name="count"/>; its sum is dropped).</summary>
-        private static int Offset(int firstTap, int j, int count, int k, int wp)
-        {
-            int t = firstTap + (j < count ? j : 0);
-            return t / k * wp + t % k;
-        }
+        private int Offset(int firstTap, int j, int count) => plane.TapOffset(firstTap + (j < count ? j : 0), shape.Kernel);
     }
 
     /// <summary>A compile-time count for generic kernels: the JIT folds <c>Value</c> and drops the dead branches.</summary>

@@ -15,6 +15,54 @@ public sealed class PlaneConvolutionTests
         { 5, 9, 9, 3, 1, 11 }, { 6, 5, 12, 3, 1, 9 }, { 7, 6, 6, 1, 0, 3 }, { 3, 10, 8, 5, 2, 10 }, { 4, 3, 3, 3, 1, 8 },
     };
 
+    public static TheoryData<int, int, int, int, int, int, int> StridedGeometries => new()
+    {
+        // channels, height, width, kernel, stride, padding, filters: the ResNet's widening 3x3 stride-2 layers (phases
+        // of 15 and 8 columns), odd sizes (a last row and column that no window reaches), stride 3, a 2x2 stride-2 window
+        { 16, 28, 28, 3, 2, 1, 32 }, { 32, 14, 14, 3, 2, 1, 64 }, { 5, 9, 11, 3, 2, 1, 7 }, { 6, 8, 7, 3, 2, 0, 9 },
+        { 4, 10, 10, 5, 3, 2, 12 }, { 9, 6, 6, 2, 2, 0, 5 }, { 4, 7, 7, 3, 1, 1, 8 },
+    };
+
+    [Theory]
+    [MemberData(nameof(StridedGeometries))]
+    public void The_plane_forward_and_weight_gradient_match_double_precision_sums_with_any_stride(
+        int channels, int height, int width, int kernel, int stride, int padding, int filters)
+    {
+        const int batch = 3;
+        var shape = DirectConvolutionTests.Shape(channels, height, width, kernel, stride, padding);
+        var random = new SeededRandom(channels * 1000 + width * 10 + filters + stride);
+        var x = RandomArray(batch * channels * height * width, ref random);
+        var weight = RandomArray(filters * shape.ColumnRows, ref random);
+        var bias = RandomArray(filters, ref random);
+        var dz = RandomArray(batch * filters * shape.Positions, ref random);
+        var y = new float[batch * filters * shape.Positions];
+        var dw = new float[weight.Length];
+        var db = new float[filters];
+
+        ConvolutionKernels.PlaneForward(x, weight, bias, y, shape, filters, batch, new IdentityOperator());
+        ConvolutionKernels.PlaneWeightGradient(x, dz, dw, db, shape, filters, batch);
+
+        var reference = Forward(x, weight, bias, shape, filters, batch);
+        for (int i = 0; i < y.Length; i++)
+            Assert.True(Math.Abs(y[i] - reference[i]) <= 4e-6 * Math.Sqrt(shape.ColumnRows), $"y[{i}] = {y[i]}, expected {reference[i]}");
+        int taps = shape.ColumnRows, k = kernel;
+        for (int f = 0; f < filters; f++)
+        for (int t = 0; t < taps; t++)
+        {
+            int c = t / (k * k), ky = t / k % k, kx = t % k;
+            double sum = 0;
+            for (int b = 0; b < batch; b++)
+            for (int oy = 0; oy < shape.OutHeight; oy++)
+            for (int ox = 0; ox < shape.OutWidth; ox++)
+            {
+                int iy = oy * stride + ky - padding, ix = ox * stride + kx - padding;
+                if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue;
+                sum += (double)dz[(b * filters + f) * shape.Positions + oy * shape.OutWidth + ox] * x[((b * channels + c) * height + iy) * width + ix];
+            }
+            Assert.True(Math.Abs(dw[f * taps + t] - sum) <= 1e-5 * Math.Sqrt(batch * shape.Positions), $"dW[{f}, {t}] = {dw[f * taps + t]}, expected {sum}");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Geometries))]
     public void The_plane_forward_pass_matches_a_double_precision_convolution_with_bias_and_activation(
@@ -138,18 +186,18 @@ public sealed class PlaneConvolutionTests
     }
 
     [Fact]
-    public void A_strided_convolution_is_refused_by_the_plane_kernels_with_its_stride()
+    public void A_strided_convolution_is_refused_by_the_plane_input_gradient_with_its_stride()
     {
         var shape = DirectConvolutionTests.Shape(4, 8, 8, 3, 2, 1);
-        var error = Assert.Throws<ArgumentException>(() => ConvolutionKernels.PlaneForward(new float[4 * 64], new float[2 * 36], default,
-            new float[2 * shape.Positions], shape, 2, 1, new ReLUOperator()));
+        var error = Assert.Throws<ArgumentException>(() => ConvolutionKernels.PlaneInputGradient(new float[2 * shape.Positions], new float[2 * 36],
+            new float[4 * 64], shape, 2, 1));
         Assert.Contains("stride 2", error.Message);
     }
 
     /// <summary>The pre-activation <c>Σ w·x + bias</c> in double, straight from the definition.</summary>
     private static double[] Forward(float[] x, float[] weight, float[] bias, ConvolutionShape shape, int filters, int batch)
     {
-        var (channels, height, width, k, _, padTop, padLeft, oh, ow) = shape;
+        var (channels, height, width, k, stride, padTop, padLeft, oh, ow) = shape;
         var z = new double[batch * filters * oh * ow];
         for (int b = 0; b < batch; b++)
         for (int f = 0; f < filters; f++)
@@ -161,7 +209,7 @@ public sealed class PlaneConvolutionTests
             for (int ky = 0; ky < k; ky++)
             for (int kx = 0; kx < k; kx++)
             {
-                int iy = oy + ky - padTop, ix = ox + kx - padLeft;
+                int iy = oy * stride + ky - padTop, ix = ox * stride + kx - padLeft;
                 if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue;
                 sum += (double)weight[((f * channels + c) * k + ky) * k + kx] * x[((b * channels + c) * height + iy) * width + ix];
             }
