@@ -211,8 +211,8 @@ internal enum ConvolutionAlgorithm
     Direct = 1,
 
     /// <summary>
-    /// Stride 1 with many taps: from zero-padded flat planes, a register tile of filters by consecutive positions loading
-    /// each tap's inputs straight from the image (no im2col). The backward passes take it as
+    /// Strides 1 and 2 with many taps: from zero-padded flat (phase) planes, a register tile of filters by consecutive
+    /// positions loading each tap's inputs straight from the image (no im2col). The backward passes take it as
     /// <see cref="Conv2DOp.PlaneInputGradient"/> and <see cref="Conv2DOp.PlaneWeightGradient"/> say.
     /// </summary>
     Plane = 2,
@@ -233,7 +233,7 @@ internal sealed record Conv2DOp(
 
     /// <summary>
     /// The CPU algorithm (<see cref="ChooseAlgorithm"/>): direct for up to <see cref="DirectTaps"/> taps per output, the
-    /// plane kernels for stride 1 (unless a max pool runs in the epilogue: that fusion is built on the chunked product),
+    /// plane kernels for strides 1 and 2 (unless a max pool runs in the epilogue: that fusion is built on the chunked product),
     /// chunked im2col otherwise. A 1x1 convolution always takes the product: its im2col is a copy (or a strided gather),
     /// and the direct kernel, built for sliding windows, ran a 16-to-32-channel 1x1 stride-2 projection six times slower.
     /// </summary>
@@ -246,17 +246,18 @@ internal sealed record Conv2DOp(
     public bool PoolEpilogue { get; init; }
 
     /// <summary>
-    /// With <see cref="ConvolutionAlgorithm.Plane"/>: whether the input gradient is the plane kernel on dz (filters
-    /// transposed and flipped) rather than the product <c>Wᵀ · dz</c> and col2im. The plane kernel wins while the product's
-    /// depth (the filters) is small: 1.7 against 3.5 ms for a 16-to-16 3x3 layer at 28x28, batch 64, one thread; with 64
-    /// filters the product was faster (1.7 against 2.0 ms at 7x7).
+    /// With <see cref="ConvolutionAlgorithm.Plane"/> and stride 1: whether the input gradient is the plane kernel on dz
+    /// (filters transposed and flipped) rather than the product <c>Wᵀ · dz</c> and col2im. The plane kernel wins while the
+    /// product's depth (the filters) is small: 1.7 against 3.5 ms for a 16-to-16 3x3 layer at 28x28, batch 64, one
+    /// thread; with 64 filters the product was faster (1.7 against 2.0 ms at 7x7).
     /// </summary>
     public bool PlaneInputGradient { get; init; }
 
     /// <summary>
     /// With <see cref="ConvolutionAlgorithm.Plane"/>: whether the weight gradient is the plane kernel rather than the
-    /// product <c>dz · im2col(x)ᵀ</c>. It wins only with few filters (16: 2.3 against 3.4 ms at 28x28), where the product has
-    /// too few rows; from 32 filters the product was faster.
+    /// product <c>dz · im2col(x)ᵀ</c>. It wins with up to 32 filters, where the product has few rows (16 filters at 28x28:
+    /// 2.2 against 3.5 ms; 32 at 14x14: 1.8 against 2.4 ms; 16 to 32 with stride 2 at 28x28: 1.6 against 2.2 ms); with 64
+    /// it tied or lost (2.5 against 1.9 ms at 7x7).
     /// </summary>
     public bool PlaneWeightGradient { get; init; }
 
@@ -267,17 +268,19 @@ internal sealed record Conv2DOp(
     public const int PlaneInputGradientFilters = 32;
 
     /// <summary>The most filters for which <see cref="PlaneWeightGradient"/> is chosen.</summary>
-    public const int PlaneWeightGradientFilters = 16;
+    public const int PlaneWeightGradientFilters = 32;
 
     /// <summary>
-    /// The CPU algorithm for a convolution of <paramref name="channels"/> to <paramref name="filters"/> with a
-    /// <paramref name="kernel"/>-wide window: direct for few taps, the plane kernels for stride 1, im2col and a product
-    /// otherwise (and for 1x1).
+    /// The CPU algorithm for a convolution of <paramref name="channels"/> input channels with a
+    /// <paramref name="kernel"/>-wide window: direct for few taps, the plane kernels for strides 1 and 2, im2col and a
+    /// product otherwise (and for 1x1). The plane forward pass measured faster than the product on every 3x3 layer
+    /// tried at stride 1 (1.5 against 2.5 ms for 16 to 16 channels at 28x28, batch 64, one thread; 1.5 against 2.2 at
+    /// 64 to 64 channels at 7x7), and as fast or faster at stride 2.
     /// </summary>
     public static ConvolutionAlgorithm ChooseAlgorithm(int channels, int kernel, int stride) =>
         kernel <= 1 ? ConvolutionAlgorithm.Chunked
         : (long)channels * kernel * kernel <= DirectTaps ? ConvolutionAlgorithm.Direct
-        : stride == 1 ? ConvolutionAlgorithm.Plane
+        : stride <= 2 ? ConvolutionAlgorithm.Plane
         : ConvolutionAlgorithm.Chunked;
 
     /// <summary>Rows of the im2col matrix per sample: input channels times the kernel's area.</summary>

@@ -183,7 +183,7 @@ internal static partial class NetworkPlanner
                 Activation = conv.Activation,
                 NegativeSlope = conv.NegativeSlope,
                 Algorithm = algorithm,
-                PlaneInputGradient = algorithm == ConvolutionAlgorithm.Plane && conv.Filters <= Conv2DOp.PlaneInputGradientFilters,
+                PlaneInputGradient = algorithm == ConvolutionAlgorithm.Plane && conv.Stride == 1 && conv.Filters <= Conv2DOp.PlaneInputGradientFilters,
                 PlaneWeightGradient = algorithm == ConvolutionAlgorithm.Plane && conv.Filters <= Conv2DOp.PlaneWeightGradientFilters,
             }, name, index);
             int parameters = conv.Filters * fanIn + (conv.Bias ? conv.Filters : 0);

@@ -431,7 +431,21 @@ public static unsafe partial class ConvolutionKernels
 
         private long ImageStride => shape.Channels * plane.PlaneSize + plane.Slack;
 
-        private long GradientStride => (long)filters * plane.Rounded;
+        /// <summary>
+        /// Filter-major: with at least two vectors of filters, dz is transposed to [position][filter] and a register
+        /// tile holds two vectors of filters by 9 taps, broadcasting one input per tap: no unaligned vector loads and
+        /// no reduction across lanes (the position-major tile, two filters by 9 taps of position vectors, is load-bound
+        /// on its 9 unaligned loads and ran slower than the product from 32 filters).
+        /// </summary>
+        private bool FilterMajor => filters >= FilterBlockFloats;
+
+        /// <summary>Filters per filter-major tile: two vectors.</summary>
+        private static int FilterBlockFloats => 2 * Math.Max(SimdLoops.Width, 1);
+
+        /// <summary>The filters rounded up to whole filter-major tiles (the row length of transposed dz).</summary>
+        private int PaddedFilters => (filters + FilterBlockFloats - 1) / FilterBlockFloats * FilterBlockFloats;
+
+        private long GradientStride => FilterMajor ? (long)plane.Rounded * PaddedFilters : (long)filters * plane.Rounded;
 
         /// <summary>Samples per group: a function of the shape and the batch only, so the sums' order is too.</summary>
         public int Group => (int)Math.Clamp(GroupBytes / (sizeof(float) * (ImageStride + GradientStride)), 1, (batch + slots - 1) / slots);
@@ -457,7 +471,19 @@ public static unsafe partial class ConvolutionKernels
                         for (int b = first; b < batch && count < group; b += slots, count++)
                         {
                             plane.Pad(x + b * sampleSize, pi + count * ImageStride, shape);
-                            SpreadGradient(dz + (long)b * filters * shape.Positions, pg + count * GradientStride, partial + weights);
+                            if (FilterMajor) TransposeGradient(dz + (long)b * filters * shape.Positions, pg + count * GradientStride, partial + weights);
+                            else SpreadGradient(dz + (long)b * filters * shape.Positions, pg + count * GradientStride, partial + weights);
+                        }
+                        if (FilterMajor)
+                        {
+                            switch (SimdLoops.Width)
+                            {
+                                case >= 16: FilterSums<Simd512>(pi, pg, count, partial); break;
+                                case >= 8: FilterSums<Simd256>(pi, pg, count, partial); break;
+                                case >= 4: FilterSums<Simd128>(pi, pg, count, partial); break;
+                                default: FilterSums<Simd1>(pi, pg, count, partial); break;
+                            }
+                            continue;
                         }
                         switch (SimdLoops.Width)
                         {
@@ -469,6 +495,90 @@ public static unsafe partial class ConvolutionKernels
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// dz of one sample transposed to [flat position][filter] (rows of <see cref="PaddedFilters"/>), zero in the
+        /// dropped columns, past the last filter and to the rounded end; adds its sums to the bias partial.
+        /// </summary>
+        private void TransposeGradient(float* dz, float* target, float* biasPartial)
+        {
+            int rw = plane.RowWidth, ow = shape.OutWidth, fp = PaddedFilters;
+            new Span<float>(target, plane.Rounded * fp).Clear();
+            for (int f = 0; f < filters; f++)
+            {
+                float* source = dz + (long)f * shape.Positions;
+                for (int oy = 0; oy < shape.OutHeight; oy++)
+                {
+                    float* row = source + (long)oy * ow, column = target + (long)oy * rw * fp + f;
+                    for (int ox = 0; ox < ow; ox++) column[(long)ox * fp] = row[ox];
+                }
+                biasPartial[f] += SimdLoops.Sum(source, shape.Positions);
+            }
+        }
+
+        /// <summary>A group's filter-major sums for every (block of filters, channel, group of up to 9 taps), added to the slot's partial.</summary>
+        private void FilterSums<TV>(float* images, float* gradients, int samples, float* partial) where TV : struct, ISimdVector<TV>
+        {
+            int block = 2 * TV.Count, taps = shape.Kernel * shape.Kernel;
+            float* sums = stackalloc float[9 * block];
+            long imageStride = ImageStride, gradientStride = GradientStride;
+            for (int f = 0; f < filters; f += block)
+            {
+                int count = Math.Min(block, filters - f);
+                for (int c = 0; c < shape.Channels; c++)
+                {
+                    for (int firstTap = 0; firstTap < taps; firstTap += 9)
+                    {
+                        int tapCount = Math.Min(9, taps - firstTap);
+                        new Span<float>(sums, 9 * block).Clear();
+                        var offsets = new TapOffsets(Offset(firstTap, 0, tapCount), Offset(firstTap, 1, tapCount), Offset(firstTap, 2, tapCount),
+                            Offset(firstTap, 3, tapCount), Offset(firstTap, 4, tapCount), Offset(firstTap, 5, tapCount),
+                            Offset(firstTap, 6, tapCount), Offset(firstTap, 7, tapCount), Offset(firstTap, 8, tapCount));
+                        for (int g = 0; g < samples; g++)
+                            SampleFilterTaps<TV>(images + g * imageStride + c * plane.PlaneSize, gradients + g * gradientStride + f, sums, offsets);
+                        for (int t = 0; t < tapCount; t++)
+                        for (int j = 0; j < count; j++)
+                            partial[((long)(f + j) * shape.Channels + c) * taps + firstTap + t] += sums[t * block + j];
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// One sample's filter-major sums: <c>sums[t][j] += Σ_q dzᵀ[q][j] · image[q + offset(t)]</c> for two vectors of
+        /// filters j and 9 taps t, loaded, carried through ONE loop over the flat positions and stored.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private void SampleFilterTaps<TV>(float* image, float* dzT, float* sums, TapOffsets o) where TV : struct, ISimdVector<TV>
+        {
+            int n = TV.Count, fp = PaddedFilters, positions = plane.Positions;
+            TV a00 = TV.Load(sums), a01 = TV.Load(sums + n), a10 = TV.Load(sums + 2 * n), a11 = TV.Load(sums + 3 * n);
+            TV a20 = TV.Load(sums + 4 * n), a21 = TV.Load(sums + 5 * n), a30 = TV.Load(sums + 6 * n), a31 = TV.Load(sums + 7 * n);
+            TV a40 = TV.Load(sums + 8 * n), a41 = TV.Load(sums + 9 * n), a50 = TV.Load(sums + 10 * n), a51 = TV.Load(sums + 11 * n);
+            TV a60 = TV.Load(sums + 12 * n), a61 = TV.Load(sums + 13 * n), a70 = TV.Load(sums + 14 * n), a71 = TV.Load(sums + 15 * n);
+            TV a80 = TV.Load(sums + 16 * n), a81 = TV.Load(sums + 17 * n);
+            int o0 = o.O0, o1 = o.O1, o2 = o.O2, o3 = o.O3, o4 = o.O4, o5 = o.O5, o6 = o.O6, o7 = o.O7, o8 = o.O8;
+            for (int q = 0; q < positions; q++, dzT += fp)
+            {
+                var d0 = TV.Load(dzT);
+                var d1 = TV.Load(dzT + n);
+                float* p = image + q;
+                var v = TV.Broadcast(p[o0]); a00 = TV.MultiplyAdd(v, d0, a00); a01 = TV.MultiplyAdd(v, d1, a01);
+                v = TV.Broadcast(p[o1]); a10 = TV.MultiplyAdd(v, d0, a10); a11 = TV.MultiplyAdd(v, d1, a11);
+                v = TV.Broadcast(p[o2]); a20 = TV.MultiplyAdd(v, d0, a20); a21 = TV.MultiplyAdd(v, d1, a21);
+                v = TV.Broadcast(p[o3]); a30 = TV.MultiplyAdd(v, d0, a30); a31 = TV.MultiplyAdd(v, d1, a31);
+                v = TV.Broadcast(p[o4]); a40 = TV.MultiplyAdd(v, d0, a40); a41 = TV.MultiplyAdd(v, d1, a41);
+                v = TV.Broadcast(p[o5]); a50 = TV.MultiplyAdd(v, d0, a50); a51 = TV.MultiplyAdd(v, d1, a51);
+                v = TV.Broadcast(p[o6]); a60 = TV.MultiplyAdd(v, d0, a60); a61 = TV.MultiplyAdd(v, d1, a61);
+                v = TV.Broadcast(p[o7]); a70 = TV.MultiplyAdd(v, d0, a70); a71 = TV.MultiplyAdd(v, d1, a71);
+                v = TV.Broadcast(p[o8]); a80 = TV.MultiplyAdd(v, d0, a80); a81 = TV.MultiplyAdd(v, d1, a81);
+            }
+            TV.Store(a00, sums); TV.Store(a01, sums + n); TV.Store(a10, sums + 2 * n); TV.Store(a11, sums + 3 * n);
+            TV.Store(a20, sums + 4 * n); TV.Store(a21, sums + 5 * n); TV.Store(a30, sums + 6 * n); TV.Store(a31, sums + 7 * n);
+            TV.Store(a40, sums + 8 * n); TV.Store(a41, sums + 9 * n); TV.Store(a50, sums + 10 * n); TV.Store(a51, sums + 11 * n);
+            TV.Store(a60, sums + 12 * n); TV.Store(a61, sums + 13 * n); TV.Store(a70, sums + 14 * n); TV.Store(a71, sums + 15 * n);
+            TV.Store(a80, sums + 16 * n); TV.Store(a81, sums + 17 * n);
         }
 
         /// <summary>dz of one sample at the padded width, zero in the dropped columns and to the rounded end; adds its sums to the bias partial.</summary>

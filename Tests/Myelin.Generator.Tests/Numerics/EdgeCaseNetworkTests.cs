@@ -51,12 +51,14 @@ public sealed class EdgeCaseNetworkTests
         Net("LargerConv", Loss.SoftmaxCrossEntropy, new[] { 3, 12, 12 },
             new RefConv2D(8, 3, Activation.ReLU, Padding: Padding.Same), new RefPool2D(Max: true, Kernel: 2),
             new RefConv2D(16, 3, Stride: 2, PaddingSize: 1), new RefBatchNorm(2), new RefFlatten(), new RefDense(10)),
-        // Stride-1 convolutions with more than 32 taps take the plane kernels: with 12 filters every backward kernel is a
-        // plane one, with 24 the weight gradient is the product, with 40 both are; a 2x2 'same' window pads one side only.
+        // Convolutions with more than 32 taps and stride 1 or 2 take the plane kernels: with 12 and 24 filters every
+        // backward kernel is a plane one, with 40 both are the product; a 2x2 'same' window pads one side only; the
+        // stride-2 layer's input gradient is the product, its weight gradient the filter-major plane kernel (32 filters).
         Net("PlaneConvolutions", Loss.SoftmaxCrossEntropy, new[] { 5, 7, 7 },
             new RefConv2D(6, 1), new RefConv2D(12, 3, Activation.Tanh, Padding: Padding.Same),
             new RefConv2D(24, 3, Activation.ReLU, Padding: Padding.Same, Bias: false), new RefConv2D(40, 3),
-            new RefConv2D(8, 2, Padding: Padding.Same), new RefGlobalAvgPool2D(), new RefDense(3)),
+            new RefConv2D(8, 2, Padding: Padding.Same), new RefConv2D(32, 3, Activation.ReLU, Stride: 2, PaddingSize: 1),
+            new RefGlobalAvgPool2D(), new RefDense(3)),
         Net("SoftmaxInsideThenSigmoid", Loss.MeanSquaredError, new[] { 5 }, new RefDense(4, Activation.Softmax), new RefDense(3, Activation.Sigmoid)),
     };
 
