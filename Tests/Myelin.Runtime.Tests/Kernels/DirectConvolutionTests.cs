@@ -125,7 +125,7 @@ public sealed class DirectConvolutionTests
     }
 
     /// <summary>The pre-activation <c>Σ w·x + bias</c> in double, straight from the definition.</summary>
-    private static double[] Reference(float[] x, float[] weight, float[] bias, ConvolutionShape shape, int filters, int batch)
+    internal static double[] Reference(float[] x, float[] weight, float[] bias, ConvolutionShape shape, int filters, int batch)
     {
         var (channels, height, width, k, stride, padTop, padLeft, oh, ow) = shape;
         var z = new double[batch * filters * oh * ow];

@@ -43,25 +43,12 @@ public sealed class PlaneConvolutionTests
         ConvolutionKernels.PlaneForward(x, weight, bias, y, shape, filters, batch, new IdentityOperator());
         ConvolutionKernels.PlaneWeightGradient(x, dz, dw, db, shape, filters, batch);
 
-        var reference = Forward(x, weight, bias, shape, filters, batch);
+        var reference = DirectConvolutionTests.Reference(x, weight, bias, shape, filters, batch);
         for (int i = 0; i < y.Length; i++)
             Assert.True(Math.Abs(y[i] - reference[i]) <= 4e-6 * Math.Sqrt(shape.ColumnRows), $"y[{i}] = {y[i]}, expected {reference[i]}");
-        int taps = shape.ColumnRows, k = kernel;
-        for (int f = 0; f < filters; f++)
-        for (int t = 0; t < taps; t++)
-        {
-            int c = t / (k * k), ky = t / k % k, kx = t % k;
-            double sum = 0;
-            for (int b = 0; b < batch; b++)
-            for (int oy = 0; oy < shape.OutHeight; oy++)
-            for (int ox = 0; ox < shape.OutWidth; ox++)
-            {
-                int iy = oy * stride + ky - padding, ix = ox * stride + kx - padding;
-                if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue;
-                sum += (double)dz[(b * filters + f) * shape.Positions + oy * shape.OutWidth + ox] * x[((b * channels + c) * height + iy) * width + ix];
-            }
-            Assert.True(Math.Abs(dw[f * taps + t] - sum) <= 1e-5 * Math.Sqrt(batch * shape.Positions), $"dW[{f}, {t}] = {dw[f * taps + t]}, expected {sum}");
-        }
+        var expected = WeightGradient(x, dz, shape, filters, batch);
+        for (int i = 0; i < dw.Length; i++)
+            Assert.True(Math.Abs(dw[i] - expected[i]) <= 1e-5 * Math.Sqrt(batch * shape.Positions), $"dW[{i}] = {dw[i]}, expected {expected[i]}");
     }
 
     [Theory]
@@ -79,7 +66,7 @@ public sealed class PlaneConvolutionTests
 
         ConvolutionKernels.PlaneForward(x, weight, bias, y, shape, filters, batch, new TanhOperator());
 
-        var reference = Forward(x, weight, bias, shape, filters, batch);
+        var reference = DirectConvolutionTests.Reference(x, weight, bias, shape, filters, batch);
         // Float rounding of C·k·k products of values in [-1, 1], then tanh (slope at most 1).
         double tolerance = 4e-6 * Math.Sqrt(shape.ColumnRows);
         for (int i = 0; i < y.Length; i++)
@@ -137,7 +124,7 @@ public sealed class PlaneConvolutionTests
 
         ConvolutionKernels.PlaneWeightGradient(x, dz, dw, db, shape, filters, batch);
 
-        int taps = shape.ColumnRows, k = kernel;
+        var expected = WeightGradient(x, dz, shape, filters, batch);
         double tolerance = 1e-5 * Math.Sqrt(batch * shape.Positions);
         for (int f = 0; f < filters; f++)
         {
@@ -145,20 +132,11 @@ public sealed class PlaneConvolutionTests
             for (int b = 0; b < batch; b++)
             for (int p = 0; p < shape.Positions; p++) biasSum += dz[(b * filters + f) * shape.Positions + p];
             Assert.True(Math.Abs(db[f] - biasSum) <= tolerance, $"db[{f}] = {db[f]}, expected {biasSum}");
-            for (int t = 0; t < taps; t++)
-            {
-                int c = t / (k * k), ky = t / k % k, kx = t % k;
-                double sum = initialWeights[f * taps + t];
-                for (int b = 0; b < batch; b++)
-                for (int oy = 0; oy < shape.OutHeight; oy++)
-                for (int ox = 0; ox < shape.OutWidth; ox++)
-                {
-                    int iy = oy + ky - padding, ix = ox + kx - padding;
-                    if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue;
-                    sum += (double)dz[(b * filters + f) * shape.Positions + oy * shape.OutWidth + ox] * x[((b * channels + c) * height + iy) * width + ix];
-                }
-                Assert.True(Math.Abs(dw[f * taps + t] - sum) <= tolerance, $"dW[{f}, {t}] = {dw[f * taps + t]}, expected {sum}");
-            }
+        }
+        for (int i = 0; i < dw.Length; i++)
+        {
+            double sum = initialWeights[i] + expected[i];
+            Assert.True(Math.Abs(dw[i] - sum) <= tolerance, $"dW[{i}] = {dw[i]}, expected {sum}");
         }
     }
 
@@ -195,27 +173,25 @@ public sealed class PlaneConvolutionTests
         Assert.Contains("stride 2", error.Message);
     }
 
-    /// <summary>The pre-activation <c>Σ w·x + bias</c> in double, straight from the definition.</summary>
-    private static double[] Forward(float[] x, float[] weight, float[] bias, ConvolutionShape shape, int filters, int batch)
+    /// <summary><c>dW[f, t] = Σ_{b, oy, ox} dz[b, f, oy, ox] · x[b, c, oy·s + ky - pad, ox·s + kx - pad]</c> in double, from the definition.</summary>
+    private static double[] WeightGradient(float[] x, float[] dz, ConvolutionShape shape, int filters, int batch)
     {
         var (channels, height, width, k, stride, padTop, padLeft, oh, ow) = shape;
-        var z = new double[batch * filters * oh * ow];
-        for (int b = 0; b < batch; b++)
+        int taps = shape.ColumnRows;
+        var dw = new double[filters * taps];
         for (int f = 0; f < filters; f++)
-        for (int oy = 0; oy < oh; oy++)
-        for (int ox = 0; ox < ow; ox++)
+        for (int t = 0; t < taps; t++)
         {
-            double sum = bias[f];
-            for (int c = 0; c < channels; c++)
-            for (int ky = 0; ky < k; ky++)
-            for (int kx = 0; kx < k; kx++)
+            int c = t / (k * k), ky = t / k % k, kx = t % k;
+            for (int b = 0; b < batch; b++)
+            for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++)
             {
                 int iy = oy * stride + ky - padTop, ix = ox * stride + kx - padLeft;
                 if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue;
-                sum += (double)weight[((f * channels + c) * k + ky) * k + kx] * x[((b * channels + c) * height + iy) * width + ix];
+                dw[f * taps + t] += (double)dz[(b * filters + f) * oh * ow + oy * ow + ox] * x[((b * channels + c) * height + iy) * width + ix];
             }
-            z[((b * filters + f) * oh + oy) * ow + ox] = sum;
         }
-        return z;
+        return dw;
     }
 }
