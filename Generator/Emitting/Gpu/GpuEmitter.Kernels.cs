@@ -67,6 +67,7 @@ internal static partial class GpuEmitter
                 case ActivationOp activation: AddActivationKernels(kernels, plan, activation); break;
                 case AddOp add: AddAddKernels(kernels, plan, add); break;
                 case ConcatOp concat: AddConcatKernels(kernels, plan, concat); break;
+                case RecurrentOp recurrent: AddRecurrentKernels(kernels, plan, recurrent); break;
             }
         }
         if (plan.IsTrainable)
