@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace Myelin.Gpu.Tests.Infrastructure;
 
@@ -11,14 +10,12 @@ namespace Myelin.Gpu.Tests.Infrastructure;
 /// </summary>
 internal static class RandomSequenceArchitectures
 {
-    private static readonly string[] DenseActivations = { "None", "ReLU", "LeakyReLU", "Sigmoid", "Tanh" };
-
     public static string Source(int seed, string className)
     {
         var random = new Random(seed);
         var c = CultureInfo.InvariantCulture;
         var lines = new List<string>();
-        string loss = new[] { "SoftmaxCrossEntropy", "BinaryCrossEntropy", "MeanSquaredError" }[random.Next(3)];
+        string loss = RandomArchitectures.Loss(random);
         int steps = random.Next(2, 7), features = random.Next(1, 6);
         lines.Add(string.Create(c, $"[Input({steps}, {features})]"));
 
@@ -29,7 +26,7 @@ internal static class RandomSequenceArchitectures
             bool last = r == recurrent - 1;
             // Every layer but the last returns every step; the last does now and then (a flattened sequence feeds the head).
             bool sequences = !last || random.Next(3) == 0;
-            string units = (random.Next(2, 8)).ToString(c);
+            string units = random.Next(2, 8).ToString(c);
             string options = (sequences ? ", ReturnSequences = true" : "") + (random.Next(3) == 0 ? ", Bidirectional = true" : "");
             lines.Add(random.Next(3) switch
             {
@@ -41,17 +38,10 @@ internal static class RandomSequenceArchitectures
             if (!sequences) break;
             int between = random.Next(4);
             if (between == 0) lines.Add("[Dropout(0.3f)]");
-            if (between == 1) lines.Add(string.Create(c, $"[Dense({random.Next(2, 6)}, Activation.{DenseActivations[random.Next(DenseActivations.Length)]}{(random.Next(4) == 0 ? ", Bias = false" : "")})]"));
+            if (between == 1) lines.Add(string.Create(c, $"[Dense({random.Next(2, 6)}, Activation.{RandomArchitectures.Activations[random.Next(RandomArchitectures.Activations.Length)]}{(random.Next(4) == 0 ? ", Bias = false" : "")})]"));
         }
         if (sequence) lines.Add("[Flatten]");
-        int outputs = loss == "SoftmaxCrossEntropy" ? random.Next(2, 6) : random.Next(1, 4);
-        lines.Add(string.Create(c, $"[Dense({outputs})]"));
-
-        var text = new StringBuilder();
-        text.AppendLine("using Myelin;").AppendLine().AppendLine("namespace RandomNetworks;").AppendLine();
-        text.AppendLine($"[Network(Loss = Loss.{loss})]");
-        foreach (string line in lines) text.AppendLine(line);
-        text.AppendLine($"public partial class {className};");
-        return text.ToString();
+        lines.Add(string.Create(c, $"[Dense({RandomArchitectures.Outputs(random, loss)})]"));
+        return RandomArchitectures.Declaration(loss, lines, className);
     }
 }
