@@ -38,8 +38,9 @@ internal static partial class GpuEmitter
                         yield return new DeviceArray(N.GradientSumsField(norm.Identifier), "float", I(2 * norm.Channels), $"[2, {I(norm.Channels)}], mean dz and mean dz x-hat per channel of the last backward pass");
                     break;
                 case RecurrentOp recurrent:
-                    // Its input copy, gates, states (and cells, GRU products), the backward's running gradients: as planned.
-                    foreach (var array in plan.Arrays.Where(a => a.Layer == recurrent.OwnerLayer))
+                    // Its input copy, gates, states (and cells, GRU products), the backward's running gradients: as planned,
+                    // but for the GRU's step products, which stay in the fused step kernel's shared memory.
+                    foreach (var array in plan.Arrays.Where(a => a.Layer == recurrent.OwnerLayer && a.Field != N.RecurrentStepProductsField(recurrent.Identifier)))
                         yield return new DeviceArray(array.Field, "float", $"(long)capacity * {array.SizeConstant}", array.Comment);
                     break;
                 case Conv2DOp conv when plan.HasBackward(conv):

@@ -7,10 +7,10 @@ namespace Myelin.Generator.Emitting.Gpu;
 
 // Recurrent layers (SimpleRNN, LSTM, GRU), forward, as RecurrentOp plans them and the CPU network runs them: the input
 // copied time-major by one kernel; per direction the input projection of every step as one tiled product with both
-// biases in its epilogue, then per step a tiled product h_prev . W_hh^T and one element-wise cell kernel (the SimpleRNN's
-// activation runs in the product's epilogue); the output gathered from the states. The kernels are the op's, shared by
-// its directions (each launch passes the direction's weights and arrays); the steps are launched one after the other,
-// as each needs the last one's state. Backward is in GpuEmitter.RecurrentBackward.
+// biases in its epilogue, then per step one launch, a tiled product h_prev . W_hh^T with the cell (gates, cell and state
+// update) in its epilogue; the output gathered from the states. The kernels are the op's, shared by its directions (each
+// launch passes the direction's weights and arrays); the steps are launched one after the other, as each needs the last
+// one's state. Backward is in GpuEmitter.RecurrentBackward.
 internal static partial class GpuEmitter
 {
     /// <summary>
@@ -51,8 +51,7 @@ internal static partial class GpuEmitter
                 (k, n) => $"weightIh[{n} * In + {k}]", BAlongColumns: false,
                 (m, n, sum) => $"gates[{m} * Gates + {n}] = {sum} + biasIh[{n}] + {HiddenBias(n)};")));
 
-        AddStepProductKernels(kernels, op, constants);
-        AddCellKernel(kernels, op, constants);
+        AddStepKernels(kernels, op, constants);
 
         kernels.Add(Elementwise(id + "Output",
             $"{op.Description}: y[b, t, offset + j] = the state after step t{(op.ReturnSequences ? "" : " (the last one of the direction)")}, one thread per element of the time-major states.",
@@ -64,59 +63,48 @@ internal static partial class GpuEmitter
     }
 
     /// <summary>
-    /// The product of one step, <c>h_prev[batch, Hidden] . W_hh^T</c>: added to the step's gates (LSTM; SimpleRNN, whose
-    /// epilogue also applies the activation), or written to the GRU's products (its n block needs <c>r * (W_hn h + b_hn)</c>).
+    /// One step forward, one launch: the tiled product <c>h_prev[batch, Hidden] . W_hh^T</c> whose epilogue is the cell.
+    /// The SimpleRNN's epilogue is element-wise (z = gates + sum, kept; h = f(z)). For the LSTM and the GRU the product's
+    /// columns are the gates interleaved per hidden unit, <c>v = 4 * unit + gate</c> (the GRU's fourth column is zero), so
+    /// that a tile holds every gate of its units; the tile's sums go through shared memory and one thread per (sample,
+    /// unit) applies the gates and updates the cell and the state, keeping the activations over the pre-activations.
     /// </summary>
-    private static void AddStepProductKernels(List<Kernel> kernels, RecurrentOp op, string constants)
+    private static void AddStepKernels(List<Kernel> kernels, RecurrentOp op, string constants)
     {
-        string id = op.Identifier;
-        var parameters = new List<Parameter> { Floats("previous"), Floats("weightHh"), Floats("step") };
-        bool simple = op.Cell == RecurrentKind.SimpleRNN;
-        if (simple) parameters.Add(Floats("next"));
-        parameters.Add(Int("batch"));
-        string store = id + "StepStore";
-        string summary = op.Cell switch
+        string id = op.Identifier, name = id + "Step";
+        string loadA(string m, string k) => $"previous[{m} * Hidden + {k}]";
+        if (op.Cell == RecurrentKind.SimpleRNN)
         {
-            RecurrentKind.GRU => "products[batch, Gates] = h_prev . W_hh^T",
-            RecurrentKind.LSTM => "step[batch, Gates] += h_prev . W_hh^T",
-            _ => $"z = step + h_prev . W_hh^T kept in step, h = {op.Activation}(z) in the epilogue",
-        };
-        kernels.Add(ProductKernel(id + "StepProduct", $"One step of {op.Description}: {summary}, tiled (rows: samples, columns: gates, depth: hidden units).",
-            parameters, constants,
-            new Product("batch", "Gates", "Hidden",
-                (m, k) => $"previous[{m} * Hidden + {k}]", AAlongDepth: true,
-                (k, n) => $"weightHh[{n} * Hidden + {k}]", BAlongColumns: false,
-                (m, n, sum) => op.Cell switch
+            string store = id + "StepStore";
+            kernels.Add(ProductKernel(name,
+                $"One step of {op.Description}: z = step + h_prev . W_hh^T kept in step, h = {op.Activation}(z) in the epilogue, tiled (rows: samples, columns: hidden units, depth: hidden units).",
+                new[] { Floats("previous"), Floats("weightHh"), Floats("step"), Floats("next"), Int("batch") }, constants,
+                new Product("batch", "Gates", "Hidden",
+                    loadA, AAlongDepth: true,
+                    (k, n) => $"weightHh[{n} * Hidden + {k}]", BAlongColumns: false,
+                    (m, n, sum) => $"{store}(step, next, {m}, {n}, {sum});")));
+            kernels.Add(new Kernel(store, $"{id}'s step epilogue: z = step[b, o] + sum, kept for backward; h[b, o] = {op.Activation}(z).", grouped: false,
+                new[] { Floats("step"), Floats("next"), Int("b"), Int("o"), new Parameter("float", "sum") }, w =>
                 {
-                    RecurrentKind.GRU => $"step[{m} * Gates + {n}] = {sum};",
-                    RecurrentKind.LSTM => $"step[{m} * Gates + {n}] += {sum};",
-                    _ => $"{store}(step, next, {m}, {n}, {sum});",
-                })));
-        if (!simple) return;
-        kernels.Add(new Kernel(store, $"{id}'s step epilogue: z = step[b, o] + sum, kept for backward; h[b, o] = {op.Activation}(z).", grouped: false,
-            new[] { Floats("step"), Floats("next"), Int("b"), Int("o"), new Parameter("float", "sum") }, w =>
-            {
-                w.Line(constants);
-                w.Line("float z = step[b * Gates + o] + sum;");
-                w.Line("step[b * Gates + o] = z;");
-                w.Line($"next[b * Hidden + o] = {Activate(op.Activation, 0f, "z")};");
-            }, returnType: "void"));
-    }
+                    w.Line(constants);
+                    w.Line("float z = step[b * Gates + o] + sum;");
+                    w.Line("step[b * Gates + o] = z;");
+                    w.Line($"next[b * Hidden + o] = {Activate(op.Activation, 0f, "z")};");
+                }, returnType: "void"));
+            return;
+        }
 
-    /// <summary>The LSTM's and GRU's cell: one thread per hidden unit of a step applies the gates and updates the state.</summary>
-    private static void AddCellKernel(List<Kernel> kernels, RecurrentOp op, string constants)
-    {
+        bool lstm = op.Cell == RecurrentKind.LSTM;
         string sigmoid(string z) => Activate(ActivationKind.Sigmoid, 0f, z);
         string tanh(string z) => Activate(ActivationKind.Tanh, 0f, z);
-        string name = op.Identifier + "Cell";
-        if (op.Cell == RecurrentKind.LSTM)
-        {
-            kernels.Add(Elementwise(name,
-                $"One step of {op.Description}: i, f, g, o = σ, σ, tanh, σ of the gates (kept over them), c = f c_prev + i g, h = o tanh(c).",
-                new[] { Floats("step"), Floats("cellPrevious"), Floats("cell"), Floats("cellTanh"), Floats("hidden") },
-                constants,
-                GateIndex,
-                "float zi = step[at], zf = step[at + Hidden], zg = step[at + 2 * Hidden], zo = step[at + 3 * Hidden];",
+        // Virtual column v is gate v % 4 of unit v / 4: row (gate * Hidden + unit) of W_hh.
+        string loadB(string k, string n) => lstm
+            ? $"weightHh[(({n} % 4) * Hidden + {n} / 4) * Hidden + {k}]"
+            : $"({n} % 4 < 3 ? weightHh[(({n} % 4) * Hidden + {n} / 4) * Hidden + {k}] : 0f)";
+        var cell = lstm
+            ? new[]
+            {
+                "float zi = step[at] + tileC[sums], zf = step[at + Hidden] + tileC[sums + 1], zg = step[at + 2 * Hidden] + tileC[sums + 2], zo = step[at + 3 * Hidden] + tileC[sums + 3];",
                 $"float input = {sigmoid("zi")}, forget = {sigmoid("zf")}, candidate = {tanh("zg")}, output = {sigmoid("zo")};",
                 "float c = forget * cellPrevious[i] + input * candidate;",
                 $"float tc = {tanh("c")};",
@@ -126,26 +114,45 @@ internal static partial class GpuEmitter
                 "step[at + 3 * Hidden] = output;",
                 "cell[i] = c;",
                 "cellTanh[i] = tc;",
-                "hidden[i] = output * tc;"));
-        }
-        else if (op.Cell == RecurrentKind.GRU)
-        {
-            kernels.Add(Elementwise(name,
-                $"One step of {op.Description}: r, z = σ(gates + products), hn = products_n + b_hn, n = tanh(gates_n + r hn), h = (1 - z) n + z h_prev; r, z, n kept over the gates.",
-                new[] { Floats("step"), Floats("products"), Floats("biasHh"), Floats("previous"), Floats("hiddenProducts"), Floats("hidden") },
-                constants,
-                GateIndex,
-                "float zr = step[at] + products[at], zz = step[at + Hidden] + products[at + Hidden];",
+                "hidden[i] = output * tc;",
+            }
+            : new[]
+            {
+                "float zr = step[at] + tileC[sums], zz = step[at + Hidden] + tileC[sums + 1];",
                 $"float reset = {sigmoid("zr")}, update = {sigmoid("zz")};",
-                "float hn = products[at + 2 * Hidden] + biasHh[2 * Hidden + j];",
+                "float hn = tileC[sums + 2] + biasHh[2 * Hidden + u];",
                 "float zn = step[at + 2 * Hidden] + reset * hn;",
                 $"float candidate = {tanh("zn")};",
                 "step[at] = reset;",
                 "step[at + Hidden] = update;",
                 "step[at + 2 * Hidden] = candidate;",
                 "hiddenProducts[i] = hn;",
-                "hidden[i] = candidate + update * (previous[i] - candidate);"));
-        }
+                "hidden[i] = candidate + update * (previous[i] - candidate);",
+            };
+        var parameters = lstm
+            ? new[] { Floats("previous"), Floats("weightHh"), Floats("step"), Floats("cellPrevious"), Floats("cell"), Floats("cellTanh"), Floats("hidden"), Int("batch") }
+            : new[] { Floats("previous"), Floats("weightHh"), Floats("step"), Floats("biasHh"), Floats("hiddenProducts"), Floats("hidden"), Int("batch") };
+        string summary = lstm
+            ? "i, f, g, o = σ, σ, tanh, σ of gates + h_prev . W_hh^T (kept over the gates), c = f c_prev + i g, h = o tanh(c)"
+            : "r, z = σ(gates + h_prev . W_h^T), hn = h_prev . W_hn^T + b_hn, n = tanh(gates_n + r hn), h = (1 - z) n + z h_prev; r, z, n kept over the gates";
+        kernels.Add(ProductKernel(name,
+            $"One step of {op.Description}: {summary}; a tiled product over the gates interleaved per unit (rows: samples, columns: 4 per hidden unit, depth: hidden units) with the cell in its epilogue.",
+            parameters, constants,
+            new Product("batch", "4 * Hidden", "Hidden", loadA, AAlongDepth: true, loadB, BAlongColumns: false, Store: null)
+            {
+                TileEpilogue = w =>
+                {
+                    w.Line("// The cell: one thread per (sample, unit) of the tile, its gate sums at tileC[mm, 4 * uu + gate].");
+                    using (w.Block("for (int l = thread; l < tileRows * (tileColumns / 4); l += threads)"))
+                    {
+                        w.Line("int mm = l / (tileColumns / 4), uu = l % (tileColumns / 4);");
+                        w.Line("int m = row0 + mm, u = column0 / 4 + uu;");
+                        w.Line("if (m >= rows || u >= Hidden) continue;");
+                        w.Line("int i = m * Hidden + u, at = m * Gates + u, sums = mm * Side + 4 * uu; // the state, the gate row, the sums");
+                        foreach (string line in cell) w.Line(line);
+                    }
+                },
+            }));
     }
 
     // ---- Host ----
@@ -213,20 +220,17 @@ internal static partial class GpuEmitter
                 {
                     w.Line(Slots(direction, previous: true, next: true));
                     w.Line($"{N.FloatView} step = {gates}.SubView(t * batch * Gates, batch * Gates);");
-                    string product = $"{RecurrentKernel(op, "StepProduct")}({TileLaunch("batch", "Gates")}, {states}.SubView(previous, state), {weightHh}";
+                    string launch = $"{RecurrentKernel(op, "Step")}({TileLaunch("batch", op.Cell == RecurrentKind.SimpleRNN ? "Gates" : "4 * Hidden")}, {states}.SubView(previous, state), {weightHh}, step";
                     switch (op.Cell)
                     {
                         case RecurrentKind.LSTM:
-                            w.Line($"{product}, step, batch);");
-                            w.Line($"{RecurrentKernel(op, "Cell")}(state, step, {cells}.SubView(previous, state), {cells}.SubView(next, state), {N.RecurrentCellTanhField(id, s)}.SubView(t * state, state), {states}.SubView(next, state));");
+                            w.Line($"{launch}, {cells}.SubView(previous, state), {cells}.SubView(next, state), {N.RecurrentCellTanhField(id, s)}.SubView(t * state, state), {states}.SubView(next, state), batch);");
                             break;
                         case RecurrentKind.GRU:
-                            string products = N.RecurrentStepProductsField(id);
-                            w.Line($"{product}, {products}, batch);");
-                            w.Line($"{RecurrentKernel(op, "Cell")}(state, step, {products}, {biasHh}, {states}.SubView(previous, state), {N.RecurrentHiddenProductsField(id, s)}.SubView(t * state, state), {states}.SubView(next, state));");
+                            w.Line($"{launch}, {biasHh}, {N.RecurrentHiddenProductsField(id, s)}.SubView(t * state, state), {states}.SubView(next, state), batch);");
                             break;
                         default:
-                            w.Line($"{product}, step, {states}.SubView(next, state), batch);");
+                            w.Line($"{launch}, {states}.SubView(next, state), batch);");
                             break;
                     }
                 }
