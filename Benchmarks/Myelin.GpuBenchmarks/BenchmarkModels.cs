@@ -19,6 +19,9 @@ internal sealed record BenchmarkModel(string Name, Func<int, ITrainableNetwork> 
         new("lenet", b => new LeNet5(1, b), (d, b) => new LeNet5.Gpu(d, 1, b)),
         new("cnn", b => new MnistCnn(1, b), (d, b) => new MnistCnn.Gpu(d, 1, b)),
         new("resnet", b => new ResidualNet(1, b), (d, b) => new ResidualNet.Gpu(d, 1, b)),
+        // Sequential MNIST: 28 steps of LSTM(128) or GRU(128), then Dense(10); the steps run one after the other.
+        new("lstm", b => new MnistLstm(1, b), (d, b) => new MnistLstm.Gpu(d, 1, b)),
+        new("gru", b => new MnistGru(1, b), (d, b) => new MnistGru.Gpu(d, 1, b)),
     };
 
     public static BenchmarkModel Find(string name) =>

@@ -12,7 +12,7 @@ internal static class BenchmarkDevice
     public static GpuDevice? Current { get; set; }
 
     /// <summary>The models the benchmarks run (<c>--models</c>).</summary>
-    public static string[] Models { get; set; } = ["mlp", "lenet", "cnn", "resnet"];
+    public static string[] Models { get; set; } = ["mlp", "lenet", "cnn", "resnet", "lstm", "gru"];
 
     /// <summary>The batch sizes the benchmarks run (<c>--batches</c>).</summary>
     public static int[] Batches { get; set; } = [64, 256];

@@ -17,7 +17,7 @@ public static class Program
 
         Commands:
           table    (default) train-step and inference time per batch, CPU path against the device, as a compact table
-                   --models mlp,lenet,cnn,resnet   --batches 64,256   --seconds 1
+                   --models mlp,lenet,cnn,resnet,lstm,gru   --batches 64,256   --seconds 1
           verify   the device network against the CPU network (loss, outputs, gradients, a step) for each model
                    --models ...   --batch 32
           matmul   the generated matrix-product kernel alone, M = N = K = 4096 and 8192 on a GPU (256 on the simulator);
@@ -73,7 +73,7 @@ public static class Program
         switch (command)
         {
             case "table":
-                var models = BenchmarkModel.Parse(Option(list, "--models") ?? (simulator ? "mlp,lenet" : "mlp,lenet,cnn,resnet"));
+                var models = BenchmarkModel.Parse(Option(list, "--models") ?? (simulator ? "mlp,lenet" : "mlp,lenet,cnn,resnet,lstm,gru"));
                 var batches = (Option(list, "--batches") ?? (simulator ? "64" : "64,256")).Split(',').Select(b => ParseInt(b, "--batches")).ToList();
                 double seconds = ParseDouble(Option(list, "--seconds") ?? (simulator ? "0" : "1"), "--seconds");
                 RejectRest(list);
@@ -81,7 +81,7 @@ public static class Program
                 TimingTable.Run(device, models, batches, seconds);
                 return 0;
             case "verify":
-                var checkedModels = BenchmarkModel.Parse(Option(list, "--models") ?? (simulator ? "mlp,lenet" : "mlp,lenet,cnn,resnet"));
+                var checkedModels = BenchmarkModel.Parse(Option(list, "--models") ?? (simulator ? "mlp,lenet" : "mlp,lenet,cnn,resnet,lstm,gru"));
                 int batch = ParseInt(Option(list, "--batch") ?? (simulator ? "4" : "32"), "--batch");
                 RejectRest(list);
                 return Verification.Run(device, checkedModels, batch) ? 0 : 1;
@@ -92,7 +92,7 @@ public static class Program
                 return 0;
             case "bdn":
                 BenchmarkDevice.Current = device;
-                BenchmarkDevice.Models = BenchmarkModel.Parse(Option(list, "--models") ?? (simulator ? "mlp" : "mlp,lenet,cnn,resnet")).Select(m => m.Name).ToArray();
+                BenchmarkDevice.Models = BenchmarkModel.Parse(Option(list, "--models") ?? (simulator ? "mlp" : "mlp,lenet,cnn,resnet,lstm,gru")).Select(m => m.Name).ToArray();
                 BenchmarkDevice.Batches = (Option(list, "--batches") ?? (simulator ? "64" : "64,256")).Split(',').Select(b => ParseInt(b, "--batches")).ToArray();
                 // In process: a self-contained publish has no SDK to build BenchmarkDotNet's usual child project.
                 if (!list.Contains("--inProcess", StringComparer.OrdinalIgnoreCase)) list.Add("--inProcess");

@@ -165,8 +165,8 @@ internal static class DiagnosticDescriptors
         "The output of {0} '{1}' is read by no later layer and is not the network's output, so it is not computed; read it with From or a merge layer, or remove the layer");
 
     public static readonly DiagnosticDefinition NoGpuNetwork = Info("MYL0103",
-        "No GPU network for a sequence network",
-        "'{0}' gets no GPU network ('{0}.Gpu') because the GPU backend does not run {1} '{2}' yet; sequences and recurrent layers run on the CPU network only");
+        "No GPU network for a layer without GPU kernels",
+        "'{0}' gets no GPU network ('{0}.Gpu') because the GPU backend has no kernels for {1} '{2}'; the network runs on its CPU class only");
 
     public static readonly DiagnosticDefinition UnfusedActivation = Info("MYL0100",
         "Activation runs as its own pass",

@@ -270,6 +270,9 @@ public abstract class DeviceNetwork : IDisposable
         Device.Synchronize();
     }
 
+    /// <summary>Zeroes device memory, on the device (a recurrent layer's zero initial state and gradient).</summary>
+    protected static void Clear(ArrayView<float> view) => view.MemSetToZero();
+
     /// <summary>Copies the first <paramref name="count"/> floats of <paramref name="source"/> to <paramref name="target"/>, on the device.</summary>
     protected static void Copy(ArrayView<float> source, ArrayView<float> target, long count) =>
         source.SubView(0, count).CopyTo(target.SubView(0, count));

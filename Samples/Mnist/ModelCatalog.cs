@@ -51,11 +51,11 @@ internal static class ModelCatalog
         new("resnet", "ResNet: three residual blocks with batch norm", seed => new MnistResNet(seed), typeof(MnistResNet), DefaultBatchSize: 64,
             CosineSchedule: true, CreateOnDevice: (device, seed, batch) => new MnistResNet.Gpu(device, seed, batch)),
         // Sequential MNIST: 28 steps of one 28-pixel row each, with the recipe of PyTorch's nn.LSTM / nn.GRU baselines
-        // (Adam 1e-3, batch 32, raw pixels in [0, 1]). CPU only: the GPU backend has no recurrent kernels (MYL0103).
+        // (Adam 1e-3, batch 32, raw pixels in [0, 1]).
         new("lstm", "LSTM(128) over 28 rows, last step -> Dense(10)", seed => new MnistLstm(seed), typeof(MnistLstm), DefaultBatchSize: 32,
-            RawPixels: true),
+            RawPixels: true, CreateOnDevice: (device, seed, batch) => new MnistLstm.Gpu(device, seed, batch)),
         new("gru", "GRU(128) over 28 rows, last step -> Dense(10)", seed => new MnistGru(seed), typeof(MnistGru), DefaultBatchSize: 32,
-            RawPixels: true),
+            RawPixels: true, CreateOnDevice: (device, seed, batch) => new MnistGru.Gpu(device, seed, batch)),
     ];
 
     /// <summary>The pairs of <c>transfer</c>.</summary>

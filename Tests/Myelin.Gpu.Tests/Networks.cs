@@ -94,3 +94,44 @@ public partial class VectorGraphNet;
 [Dense(5, Activation.ReLU)]
 [Dense(3, Activation.Softmax)]
 public partial class InferenceNet;
+
+/// <summary>A SimpleRNN (tanh) whose final state feeds a dense head.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(5, 3)]
+[SimpleRNN(6)]
+[Dense(4)]
+public partial class RnnNet;
+
+/// <summary>A bidirectional ReLU SimpleRNN returning every step, a dense layer applied to every step, then a head.</summary>
+[Network(Loss = Loss.MeanSquaredError)]
+[Input(4, 3)]
+[SimpleRNN(5, Activation.ReLU, ReturnSequences = true, Bidirectional = true)]
+[Dense(3, Activation.Tanh)]
+[Flatten]
+[Dense(2)]
+public partial class ReluRnnNet;
+
+/// <summary>An LSTM whose final state feeds a dense head; six steps of three samples span two tiles of the simulator's products.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(6, 4)]
+[LSTM(6)]
+[Dense(3)]
+public partial class LstmNet;
+
+/// <summary>A GRU whose final state feeds a dense head.</summary>
+[Network(Loss = Loss.SoftmaxCrossEntropy)]
+[Input(6, 4)]
+[GRU(6)]
+[Dense(3)]
+public partial class GruNet;
+
+/// <summary>Stacked recurrent layers: a bidirectional LSTM and a bidirectional GRU returning every step, dropout between them, a dense layer on every step.</summary>
+[Network(Loss = Loss.BinaryCrossEntropy)]
+[Input(4, 3)]
+[LSTM(5, ReturnSequences = true, Bidirectional = true)]
+[Dropout(0.25f)]
+[GRU(4, ReturnSequences = true, Bidirectional = true)]
+[Dense(3, Activation.LeakyReLU, NegativeSlope = 0.1f)]
+[Flatten]
+[Dense(2, Activation.Sigmoid)]
+public partial class StackedRecurrentNet;

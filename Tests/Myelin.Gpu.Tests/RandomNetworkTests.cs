@@ -3,7 +3,7 @@ using Myelin.Gpu.Tests.Infrastructure;
 namespace Myelin.Gpu.Tests;
 
 /// <summary>
-/// Seeded random networks, graphs among them, generated and compiled in memory: every kernel of each agrees with its
+/// Seeded random networks, graphs and recurrent networks among them, generated and compiled in memory: every kernel of each agrees with its
 /// CPU network in a training pass (loss, outputs, parameter and input gradients, buffers) and in eval mode.
 /// </summary>
 [Collection(DeviceCollection.Name)]
@@ -11,13 +11,22 @@ public sealed class RandomNetworkTests(DeviceFixture fixture)
 {
     public static IEnumerable<object[]> Seeds => Enumerable.Range(1, 12).Select(seed => new object[] { seed });
 
+    public static IEnumerable<object[]> SequenceSeeds => Enumerable.Range(1, 8).Select(seed => new object[] { seed });
+
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void A_random_network_s_device_kernels_agree_with_its_CPU_code(int seed)
+    public void A_random_network_s_device_kernels_agree_with_its_CPU_code(int seed) =>
+        AgreesWithCpu(RandomArchitectures.Source(seed, "Net" + seed), "Net" + seed, seed);
+
+    [Theory]
+    [MemberData(nameof(SequenceSeeds))]
+    public void A_random_recurrent_network_s_device_kernels_agree_with_its_CPU_code(int seed) =>
+        AgreesWithCpu(RandomSequenceArchitectures.Source(seed, "Seq" + seed), "Seq" + seed, seed);
+
+    private void AgreesWithCpu(string source, string name, int seed)
     {
-        string source = RandomArchitectures.Source(seed, "Net" + seed);
         var assembly = InMemoryGenerator.CompileAndLoad(source);
-        var type = assembly.GetType($"RandomNetworks.Net{seed}", throwOnError: true)!;
+        var type = assembly.GetType($"RandomNetworks.{name}", throwOnError: true)!;
         var cpu = (ITrainableNetwork)Activator.CreateInstance(type, 3, 8)!;
         using var owner = (IDisposable)Activator.CreateInstance(type.GetNestedType("Gpu")!, fixture.Device, 3, 8)!;
         var gpu = (ITrainableNetwork)owner;
@@ -28,7 +37,7 @@ public sealed class RandomNetworkTests(DeviceFixture fixture)
         var inputs = TestData.Inputs(cpu, 3, seed);
         var cpuInputGradient = new float[inputs.Length];
         var gpuInputGradient = new float[inputs.Length];
-        string what = $"random network {seed}:\n{source}\n";
+        string what = $"random network {name}:\n{source}\n";
         Close.Equal(TestData.ForwardBackward(cpu, inputs, 3, seed, cpuInputGradient), TestData.ForwardBackward(gpu, inputs, 3, seed, gpuInputGradient), what + "loss");
         Close.Equal(cpu.Outputs, gpu.Outputs, what + "outputs");
         Close.Equal(cpu.Gradients, gpu.Gradients, what + "parameter gradients");

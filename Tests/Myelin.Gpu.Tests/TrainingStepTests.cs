@@ -62,11 +62,18 @@ public sealed class TrainingStepTests(DeviceFixture fixture)
         Assert.NotEqual(TestNetworks.Cpu(nameof(GraphNet), 21).Parameters.ToArray(), gpu.Parameters.ToArray());
     }
 
-    /// <summary>Whole steps, the device computing its own gradients: SGD with momentum through batch norm and dropout, and Adam.</summary>
+    /// <summary>
+    /// Whole steps, the device computing its own gradients: SGD with momentum through batch norm and dropout, Adam, and
+    /// the recurrent layers (backward through time, stacked, bidirectional, dropout between them) with four optimizers.
+    /// </summary>
     [Theory]
     [InlineData(nameof(NormNet), "Sgd momentum")]
     [InlineData(nameof(DenseNet), "Adam")]
     [InlineData(nameof(VectorGraphNet), "RmsProp")]
+    [InlineData(nameof(LstmNet), "Adam")]
+    [InlineData(nameof(GruNet), "Sgd momentum")]
+    [InlineData(nameof(RnnNet), "AdamW")]
+    [InlineData(nameof(StackedRecurrentNet), "RmsProp centered")]
     public void Three_whole_training_steps_on_the_device_give_the_CPU_network_s_parameters_and_buffers(string network, string optimizer)
     {
         var (cpu, gpu) = TestNetworks.Pair(network, fixture.Device, seed: 13);

@@ -69,12 +69,6 @@ public class CommandLineTests
         Assert.Equal(32, options.BatchSize);
     }
 
-    [Theory]
-    [InlineData("lstm")]
-    [InlineData("gru")]
-    public void The_sequence_models_are_refused_on_a_device_before_training_starts(string model) =>
-        Assert.Equal($"Model {model} has no device code; train it with --device cpu.", ParseFails("train", "--model", model, "--device", "gpu").Message);
-
     [Fact]
     public void A_cosine_schedule_decays_the_learning_rate_over_the_epochs_of_the_run()
     {

@@ -67,6 +67,7 @@ internal static partial class GpuEmitter
                 case ActivationOp activation: AddActivationKernels(kernels, plan, activation); break;
                 case AddOp add: AddAddKernels(kernels, plan, add); break;
                 case ConcatOp concat: AddConcatKernels(kernels, plan, concat); break;
+                case RecurrentOp recurrent: AddRecurrentKernels(kernels, plan, recurrent); break;
             }
         }
         if (plan.IsTrainable)
@@ -183,13 +184,23 @@ internal static partial class GpuEmitter
     /// <param name="AAlongDepth">Whether A's consecutive elements in memory run along k (else along m): consecutive threads load them.</param>
     /// <param name="LoadB">B[k, n].</param>
     /// <param name="BAlongColumns">Whether B's consecutive elements in memory run along n (else along k).</param>
-    /// <param name="Store">The epilogue for one output.</param>
+    /// <param name="Store">The epilogue for one output; null when <see cref="TileEpilogue"/> writes the outputs.</param>
     /// <param name="DepthSlice">When positive, each group sums only its slice of the depth (split-K along the grid's third axis) of this length.</param>
     private sealed record Product(
         string Rows, string Columns, string Depth,
         Func<string, string, string> LoadA, bool AAlongDepth,
         Func<string, string, string> LoadB, bool BAlongColumns,
-        Func<string, string, string, string> Store, int DepthSlice = 0);
+        Func<string, string, string, string>? Store, int DepthSlice = 0)
+    {
+        /// <summary>
+        /// An epilogue over the whole tile instead of <see cref="Store"/>: the group's sums are first written to the shared
+        /// <c>tileC[tileRows, Side]</c> (local row mm, local column nn at <c>mm * Side + nn</c>), then a barrier, then this
+        /// code, which may combine several columns of a row (a recurrent cell reads the gate blocks of one hidden unit). It
+        /// sees <c>tileC</c>, <c>row0</c>, <c>column0</c>, <c>rows</c>, <c>columns</c>, <c>tileRows</c>, <c>tileColumns</c>,
+        /// <c>thread</c> and <c>threads</c>.
+        /// </summary>
+        public Action<CodeWriter>? TileEpilogue { get; init; }
+    }
 
     /// <summary>The largest tile side: 16 threads of 4 outputs (the device's <c>TileThreads</c> is at most 16).</summary>
     private const int TileSide = 64;
@@ -208,6 +219,7 @@ internal static partial class GpuEmitter
         w.Line($"const int Slice = {I(TileDepth)}, Side = {I(TileSide)}; // depth per stage; the largest tile side (16 threads x 4 outputs)");
         w.Line($"var tileA = {N.SharedMemory}.Allocate<float>(Slice * (Side + 1)); // [Slice, Side + 1]: A's slice, transposed and padded");
         w.Line($"var tileB = {N.SharedMemory}.Allocate<float>(Slice * Side); // [Slice, Side]: B's slice");
+        if (p.TileEpilogue is not null) w.Line($"var tileC = {N.SharedMemory}.Allocate<float>(Side * Side); // [tileRows, Side]: the tile's sums, for the epilogue");
         w.Line($"int tx = {N.Group}.IdxX, ty = {N.Group}.IdxY, width = {N.Group}.DimX, height = {N.Group}.DimY;");
         w.Line("int thread = ty * width + tx, threads = width * height, tileRows = 4 * height, tileColumns = 4 * width;");
         w.Line($"int row0 = {N.Grid}.IdxY * tileRows, column0 = {N.Grid}.IdxX * tileColumns;");
@@ -246,6 +258,15 @@ internal static partial class GpuEmitter
             }
             w.Line($"{N.Group}.Barrier();");
         }
+        if (p.TileEpilogue is not null)
+        {
+            w.Line("// Epilogue over the tile: this thread's sums (local rows ty + i * height, columns tx + j * width) to shared memory first.");
+            for (int i = 0; i < 4; i++)
+                w.Line(string.Join(" ", Enumerable.Range(0, 4).Select(j => $"tileC[(ty + {I(i)} * height) * Side + tx + {I(j)} * width] = c{i}{j};")));
+            w.Line($"{N.Group}.Barrier();");
+            p.TileEpilogue(w);
+            return;
+        }
         w.Line("// Epilogue: this thread holds rows row0 + ty + i * height and columns column0 + tx + j * width.");
         w.Line("int m0 = row0 + ty, m1 = m0 + height, m2 = m1 + height, m3 = m2 + height;");
         w.Line("int n0 = column0 + tx, n1 = n0 + width, n2 = n1 + width, n3 = n2 + width;");
@@ -253,7 +274,7 @@ internal static partial class GpuEmitter
         {
             using (w.Block($"if (m{i} < rows)"))
             {
-                for (int j = 0; j < 4; j++) w.Line($"if (n{j} < columns) {p.Store($"m{i}", $"n{j}", $"c{i}{j}")}");
+                for (int j = 0; j < 4; j++) w.Line($"if (n{j} < columns) {p.Store!($"m{i}", $"n{j}", $"c{i}{j}")}");
             }
         }
     }

@@ -13,9 +13,9 @@ internal static partial class GpuEmitter
     private sealed record DeviceArray(string Field, string ElementType, string Length, string Comment);
 
     /// <summary>
-    /// The ops' device arrays: the plan's arrays that a device op keeps (max-pool argmax, dropout mask, batch-norm x-hat;
-    /// the im2col and product arrays of the CPU's convolution are not needed by an implicit GEMM), the batch-norm
-    /// statistics, and the split-K partials of large convolutions.
+    /// The ops' device arrays: the plan's arrays that a device op keeps (max-pool argmax, dropout mask, batch-norm x-hat,
+    /// every work array of a recurrent layer; the im2col and product arrays of the CPU's convolution are not needed by an
+    /// implicit GEMM), the batch-norm statistics, and the split-K partials of large convolutions.
     /// </summary>
     private static IEnumerable<DeviceArray> DeviceArrays(NetworkPlan plan)
     {
@@ -36,6 +36,12 @@ internal static partial class GpuEmitter
                     yield return new DeviceArray(N.StatisticsField(norm.Identifier), "float", I(2 * norm.Channels), $"[2, {I(norm.Channels)}], mean and 1/sigma per channel of the last forward pass");
                     if (plan.HasBackward(norm))
                         yield return new DeviceArray(N.GradientSumsField(norm.Identifier), "float", I(2 * norm.Channels), $"[2, {I(norm.Channels)}], mean dz and mean dz x-hat per channel of the last backward pass");
+                    break;
+                case RecurrentOp recurrent:
+                    // Its input copy, gates, states (and cells, GRU products), the backward's running gradients: as planned,
+                    // but for the GRU's step products, which stay in the fused step kernel's shared memory.
+                    foreach (var array in plan.Arrays.Where(a => a.Layer == recurrent.OwnerLayer && a.Field != N.RecurrentStepProductsField(recurrent.Identifier)))
+                        yield return new DeviceArray(array.Field, "float", $"(long)capacity * {array.SizeConstant}", array.Comment);
                     break;
                 case Conv2DOp conv when plan.HasBackward(conv):
                     if (SavesInput(conv))

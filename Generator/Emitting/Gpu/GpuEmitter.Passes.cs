@@ -163,20 +163,22 @@ internal static partial class GpuEmitter
             case ActivationOp activation: WriteActivationHost(w, plan, activation); break;
             case AddOp add: WriteAddHost(w, plan, add); break;
             case ConcatOp concat: WriteConcatHost(w, plan, concat); break;
+            case RecurrentOp recurrent: WriteRecurrentHost(w, plan, recurrent); break;
             default: throw new System.InvalidOperationException($"The GPU backend has no kernels for {op.GetType().Name} '{op.Identifier}'");
         }
     }
 
     /// <summary>
-    /// The first layer this backend cannot print, or null: a recurrent layer, or a dense layer applied to every step of
-    /// a sequence (its kernels read one row per sample). The generator then emits no GPU network (MYL0103).
+    /// The first layer whose op this backend has no kernels for, or null. Every op the planner makes has kernels today;
+    /// an op kind added to the planner before its kernels gets no GPU network and MYL0103 naming its layer, never a
+    /// half-printed one.
     /// </summary>
     public static PlannedLayer? UnsupportedLayer(NetworkPlan plan)
     {
         foreach (var op in plan.Ops)
         {
-            if (op is RecurrentOp recurrent) return plan.Layers[recurrent.OwnerLayer];
-            if (op is DenseOp { Steps: > 1 } dense) return plan.Layers[dense.OwnerLayer];
+            if (op is not (DenseOp or Conv2DOp or PoolOp or DropoutOp or BatchNormOp or ActivationOp or AddOp or ConcatOp or RecurrentOp))
+                return plan.Layers[op.Layers[0]];
         }
         return null;
     }

@@ -17,7 +17,9 @@ namespace Myelin.Generator.Emitting.Gpu;
 /// shape a constant, no lambdas or captured state. Matrix products are explicitly grouped, shared-memory tiled kernels
 /// with the bias and the activation in their epilogue and the activation's derivative in the prologue of the backward
 /// products; small convolutions are direct; reductions (bias gradients, batch-norm statistics, the loss) are group
-/// reductions; dropout draws the CPU network's (seed, step) stream element by element.
+/// reductions; dropout draws the CPU network's (seed, step) stream element by element; a recurrent layer is one product
+/// for the input projection of all steps, then per step a product with <c>W_hh</c> and an element-wise cell kernel,
+/// and backward through time mirrors it.
 /// </remarks>
 internal static partial class GpuEmitter
 {

@@ -79,9 +79,10 @@ public sealed partial class DiagnosticDocumentationTests
     public void Each_bad_example_in_the_docs_reports_its_ID_and_the_fixed_one_generates_clean_code(string id)
     {
         var examples = Examples(Sections()[id]);
-        if (id == "MYL0999")
+        // No declaration should provoke an internal error, nor (every op has GPU kernels) a network without a GPU twin.
+        if (id is "MYL0999" or "MYL0103")
         {
-            Assert.Empty(examples); // no declaration should provoke it
+            Assert.Empty(examples);
             return;
         }
         Assert.True(examples.TryGetValue("Bad", out string? bad), $"{id} has no '// Bad' csharp block");

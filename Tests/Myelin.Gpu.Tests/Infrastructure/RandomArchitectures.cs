@@ -11,7 +11,7 @@ namespace Myelin.Gpu.Tests.Infrastructure;
 /// </summary>
 internal static class RandomArchitectures
 {
-    private static readonly string[] Activations = { "None", "ReLU", "LeakyReLU", "Sigmoid", "Tanh" };
+    internal static readonly string[] Activations = { "None", "ReLU", "LeakyReLU", "Sigmoid", "Tanh" };
 
     public static string Source(int seed, string className)
     {
@@ -19,7 +19,7 @@ internal static class RandomArchitectures
         var names = new List<string> { "input" };
         var shapes = new List<int[]>();
         var lines = new List<string>();
-        string loss = new[] { "SoftmaxCrossEntropy", "BinaryCrossEntropy", "MeanSquaredError" }[random.Next(3)];
+        string loss = Loss(random);
         bool image = random.Next(3) != 0;
         shapes.Add(image ? new[] { random.Next(1, 4), random.Next(5, 9), random.Next(5, 9) } : new[] { random.Next(3, 13) });
         lines.Add($"[Input({string.Join(", ", shapes[0])})]");
@@ -141,7 +141,7 @@ internal static class RandomArchitectures
             if (random.Next(2) == 0) Add("Flatten", "", new[] { last[0] * last[1] * last[2] });
             else Add("GlobalAvgPool2D", "", new[] { last[0] });
         }
-        int outputs = loss == "SoftmaxCrossEntropy" ? random.Next(2, 6) : random.Next(1, 4);
+        int outputs = Outputs(random, loss);
         string head = loss switch
         {
             "SoftmaxCrossEntropy" => random.Next(2) == 0 ? ", Activation.Softmax" : "",
@@ -149,11 +149,22 @@ internal static class RandomArchitectures
             _ => random.Next(2) == 0 ? ", Activation.Tanh" : "",
         };
         lines.Add($"[Dense({outputs}{head})]");
+        return Declaration(loss, lines, className);
+    }
 
+    /// <summary>A random loss, as a <c>Loss</c> member name.</summary>
+    public static string Loss(Random random) => new[] { "SoftmaxCrossEntropy", "BinaryCrossEntropy", "MeanSquaredError" }[random.Next(3)];
+
+    /// <summary>A random output width that fits the loss: two classes or more for the softmax, else one or more.</summary>
+    public static int Outputs(Random random, string loss) => loss == "SoftmaxCrossEntropy" ? random.Next(2, 6) : random.Next(1, 4);
+
+    /// <summary>The source of a network class <paramref name="className"/> in namespace <c>RandomNetworks</c>, from its loss and layer attributes.</summary>
+    public static string Declaration(string loss, IEnumerable<string> layers, string className)
+    {
         var text = new StringBuilder();
         text.AppendLine("using Myelin;").AppendLine().AppendLine("namespace RandomNetworks;").AppendLine();
         text.AppendLine($"[Network(Loss = Loss.{loss})]");
-        foreach (string line in lines) text.AppendLine(line);
+        foreach (string line in layers) text.AppendLine(line);
         text.AppendLine($"public partial class {className};");
         return text.ToString();
     }

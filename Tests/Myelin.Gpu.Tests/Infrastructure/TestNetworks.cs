@@ -13,6 +13,11 @@ internal static class TestNetworks
         [nameof(NormNet)] = ((s, b) => new NormNet(s, b), (d, s, b) => new NormNet.Gpu(d, s, b)),
         [nameof(GraphNet)] = ((s, b) => new GraphNet(s, b), (d, s, b) => new GraphNet.Gpu(d, s, b)),
         [nameof(VectorGraphNet)] = ((s, b) => new VectorGraphNet(s, b), (d, s, b) => new VectorGraphNet.Gpu(d, s, b)),
+        [nameof(RnnNet)] = ((s, b) => new RnnNet(s, b), (d, s, b) => new RnnNet.Gpu(d, s, b)),
+        [nameof(ReluRnnNet)] = ((s, b) => new ReluRnnNet(s, b), (d, s, b) => new ReluRnnNet.Gpu(d, s, b)),
+        [nameof(LstmNet)] = ((s, b) => new LstmNet(s, b), (d, s, b) => new LstmNet.Gpu(d, s, b)),
+        [nameof(GruNet)] = ((s, b) => new GruNet(s, b), (d, s, b) => new GruNet.Gpu(d, s, b)),
+        [nameof(StackedRecurrentNet)] = ((s, b) => new StackedRecurrentNet(s, b), (d, s, b) => new StackedRecurrentNet.Gpu(d, s, b)),
     };
 
     public static IEnumerable<object[]> Names => All.Keys.Select(name => new object[] { name });
