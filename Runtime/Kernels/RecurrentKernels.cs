@@ -14,13 +14,12 @@ namespace Myelin.Kernels;
 /// </summary>
 /// <remarks>
 /// Each kernel is checked against a double-precision reference in <c>RecurrentKernelTests</c>. The cell kernels run
-/// eight lanes at a time with the activation operators' vector forms (<see cref="SigmoidOperator"/>,
-/// <see cref="TanhOperator"/>) and the scalar forms on the tail, and allocate nothing.
+/// the batch's rows on <see cref="KernelThreads"/>, each row in the machine's widest vectors with the activation
+/// operators' vector forms (<see cref="SigmoidOperator"/>, <see cref="TanhOperator"/>) and the scalar forms on the tail,
+/// and allocate nothing.
 /// </remarks>
 public static class RecurrentKernels
 {
-    private static bool Vectorized => Vector256.IsHardwareAccelerated;
-
     /// <summary><c>timeMajor[t, b, f] = batchMajor[b, t, f]</c>.</summary>
     public static void ToTimeMajor(ReadOnlySpan<float> batchMajor, Span<float> timeMajor, int batch, int steps, int features)
     {
@@ -93,58 +92,14 @@ public static class RecurrentKernels
     /// <c>c = f * cPrev + i * g</c>, <c>h = o * tanh(c)</c>. The gates are overwritten with i, f, g, o and tanh(c) is kept
     /// for the backward pass.
     /// </summary>
-    public static void LstmCellForward(Span<float> gates, ReadOnlySpan<float> cellPrevious, Span<float> cell, Span<float> cellTanh, Span<float> hidden,
+    public static unsafe void LstmCellForward(Span<float> gates, ReadOnlySpan<float> cellPrevious, Span<float> cell, Span<float> cellTanh, Span<float> hidden,
         int batch, int hiddenSize)
     {
         int h = hiddenSize, state = batch * h;
         Check(gates.Length, batch * 4 * h, batch * 4 * h, nameof(LstmCellForward));
         CheckAll(state, nameof(LstmCellForward), cellPrevious.Length, cell.Length, cellTanh.Length, hidden.Length);
-        var sigmoid = new SigmoidOperator();
-        var tanh = new TanhOperator();
-        for (int b = 0; b < batch; b++)
-        {
-            ref float z = ref MemoryMarshal.GetReference(gates.Slice(b * 4 * h, 4 * h));
-            ref float cp = ref MemoryMarshal.GetReference(cellPrevious.Slice(b * h, h));
-            ref float c = ref MemoryMarshal.GetReference(cell.Slice(b * h, h));
-            ref float tc = ref MemoryMarshal.GetReference(cellTanh.Slice(b * h, h));
-            ref float hr = ref MemoryMarshal.GetReference(hidden.Slice(b * h, h));
-            int j = 0;
-            if (Vectorized)
-            {
-                for (; j + 8 <= h; j += 8)
-                {
-                    var i = sigmoid.Apply(Load(ref z, j));
-                    var f = sigmoid.Apply(Load(ref z, h + j));
-                    var g = tanh.Apply(Load(ref z, 2 * h + j));
-                    var o = sigmoid.Apply(Load(ref z, 3 * h + j));
-                    var cv = f * Load(ref cp, j) + i * g;
-                    var t = tanh.Apply(cv);
-                    Store(i, ref z, j);
-                    Store(f, ref z, h + j);
-                    Store(g, ref z, 2 * h + j);
-                    Store(o, ref z, 3 * h + j);
-                    Store(cv, ref c, j);
-                    Store(t, ref tc, j);
-                    Store(o * t, ref hr, j);
-                }
-            }
-            for (; j < h; j++)
-            {
-                float i = sigmoid.Apply(At(ref z, j));
-                float f = sigmoid.Apply(At(ref z, h + j));
-                float g = tanh.Apply(At(ref z, 2 * h + j));
-                float o = sigmoid.Apply(At(ref z, 3 * h + j));
-                float cv = f * At(ref cp, j) + i * g;
-                float t = tanh.Apply(cv);
-                At(ref z, j) = i;
-                At(ref z, h + j) = f;
-                At(ref z, 2 * h + j) = g;
-                At(ref z, 3 * h + j) = o;
-                At(ref c, j) = cv;
-                At(ref tc, j) = t;
-                At(ref hr, j) = o * t;
-            }
-        }
+        fixed (float* z = gates, cp = cellPrevious, c = cell, tc = cellTanh, hr = hidden)
+            Rows(new LstmForward(z, cp, c, tc, hr, h), batch, h);
     }
 
     /// <summary>
@@ -154,51 +109,14 @@ public static class RecurrentKernels
     /// <c>dz_f = dc_t cPrev f (1 - f)</c>, <c>dz_g = dc_t i (1 - g²)</c>, <c>dz_o = dh tanh(c) o (1 - o)</c>, and
     /// <c>dc</c> with <c>dc_t * f</c>, its part of dLoss/dc_{t-1}.
     /// </summary>
-    public static void LstmCellBackward(Span<float> gates, ReadOnlySpan<float> cellPrevious, ReadOnlySpan<float> cellTanh, ReadOnlySpan<float> hiddenGradient,
+    public static unsafe void LstmCellBackward(Span<float> gates, ReadOnlySpan<float> cellPrevious, ReadOnlySpan<float> cellTanh, ReadOnlySpan<float> hiddenGradient,
         Span<float> cellGradient, int batch, int hiddenSize)
     {
         int h = hiddenSize, state = batch * h;
         Check(gates.Length, batch * 4 * h, batch * 4 * h, nameof(LstmCellBackward));
         CheckAll(state, nameof(LstmCellBackward), cellPrevious.Length, cellTanh.Length, hiddenGradient.Length, cellGradient.Length);
-        for (int b = 0; b < batch; b++)
-        {
-            ref float z = ref MemoryMarshal.GetReference(gates.Slice(b * 4 * h, 4 * h));
-            ref float cp = ref MemoryMarshal.GetReference(cellPrevious.Slice(b * h, h));
-            ref float tc = ref MemoryMarshal.GetReference(cellTanh.Slice(b * h, h));
-            ref float dh = ref MemoryMarshal.GetReference(hiddenGradient.Slice(b * h, h));
-            ref float dc = ref MemoryMarshal.GetReference(cellGradient.Slice(b * h, h));
-            int j = 0;
-            if (Vectorized)
-            {
-                var one = Vector256<float>.One;
-                for (; j + 8 <= h; j += 8)
-                {
-                    var i = Load(ref z, j);
-                    var f = Load(ref z, h + j);
-                    var g = Load(ref z, 2 * h + j);
-                    var o = Load(ref z, 3 * h + j);
-                    var t = Load(ref tc, j);
-                    var dhv = Load(ref dh, j);
-                    var dct = Load(ref dc, j) + dhv * o * (one - t * t);
-                    Store(dct * g * i * (one - i), ref z, j);
-                    Store(dct * Load(ref cp, j) * f * (one - f), ref z, h + j);
-                    Store(dct * i * (one - g * g), ref z, 2 * h + j);
-                    Store(dhv * t * o * (one - o), ref z, 3 * h + j);
-                    Store(dct * f, ref dc, j);
-                }
-            }
-            for (; j < h; j++)
-            {
-                float i = At(ref z, j), f = At(ref z, h + j), g = At(ref z, 2 * h + j), o = At(ref z, 3 * h + j);
-                float t = At(ref tc, j), dhv = At(ref dh, j);
-                float dct = At(ref dc, j) + dhv * o * (1f - t * t);
-                At(ref z, j) = dct * g * i * (1f - i);
-                At(ref z, h + j) = dct * At(ref cp, j) * f * (1f - f);
-                At(ref z, 2 * h + j) = dct * i * (1f - g * g);
-                At(ref z, 3 * h + j) = dhv * t * o * (1f - o);
-                At(ref dc, j) = dct * f;
-            }
-        }
+        fixed (float* z = gates, cp = cellPrevious, tc = cellTanh, dh = hiddenGradient, dc = cellGradient)
+            Rows(new LstmBackward(z, cp, tc, dh, dc, h), batch, h);
     }
 
     /// <summary>
@@ -208,7 +126,7 @@ public static class RecurrentKernels
     /// <paramref name="hiddenProducts"/>), <c>n = tanh(g_n + r * hn)</c>, <c>h = (1 - z) * n + z * h_prev</c>. The gates are
     /// overwritten with r, z, n.
     /// </summary>
-    public static void GruCellForward(Span<float> gates, ReadOnlySpan<float> products, ReadOnlySpan<float> biasHn, ReadOnlySpan<float> hiddenPrevious,
+    public static unsafe void GruCellForward(Span<float> gates, ReadOnlySpan<float> products, ReadOnlySpan<float> biasHn, ReadOnlySpan<float> hiddenPrevious,
         Span<float> hiddenProducts, Span<float> hidden, int batch, int hiddenSize)
     {
         int h = hiddenSize, state = batch * h;
@@ -216,47 +134,8 @@ public static class RecurrentKernels
         Check(products.Length, batch * 3 * h, batch * 3 * h, nameof(GruCellForward));
         Check(biasHn.Length, h, h, nameof(GruCellForward));
         CheckAll(state, nameof(GruCellForward), hiddenPrevious.Length, hiddenProducts.Length, hidden.Length);
-        var sigmoid = new SigmoidOperator();
-        var tanh = new TanhOperator();
-        ref float bn = ref MemoryMarshal.GetReference(biasHn);
-        for (int b = 0; b < batch; b++)
-        {
-            ref float g = ref MemoryMarshal.GetReference(gates.Slice(b * 3 * h, 3 * h));
-            ref float p = ref MemoryMarshal.GetReference(products.Slice(b * 3 * h, 3 * h));
-            ref float hp = ref MemoryMarshal.GetReference(hiddenPrevious.Slice(b * h, h));
-            ref float hn = ref MemoryMarshal.GetReference(hiddenProducts.Slice(b * h, h));
-            ref float hr = ref MemoryMarshal.GetReference(hidden.Slice(b * h, h));
-            int j = 0;
-            if (Vectorized)
-            {
-                for (; j + 8 <= h; j += 8)
-                {
-                    var r = sigmoid.Apply(Load(ref g, j) + Load(ref p, j));
-                    var z = sigmoid.Apply(Load(ref g, h + j) + Load(ref p, h + j));
-                    var hnv = Load(ref p, 2 * h + j) + Load(ref bn, j);
-                    var n = tanh.Apply(Load(ref g, 2 * h + j) + r * hnv);
-                    var previous = Load(ref hp, j);
-                    Store(r, ref g, j);
-                    Store(z, ref g, h + j);
-                    Store(n, ref g, 2 * h + j);
-                    Store(hnv, ref hn, j);
-                    Store(n + z * (previous - n), ref hr, j);
-                }
-            }
-            for (; j < h; j++)
-            {
-                float r = sigmoid.Apply(At(ref g, j) + At(ref p, j));
-                float z = sigmoid.Apply(At(ref g, h + j) + At(ref p, h + j));
-                float hnv = At(ref p, 2 * h + j) + At(ref bn, j);
-                float n = tanh.Apply(At(ref g, 2 * h + j) + r * hnv);
-                float previous = At(ref hp, j);
-                At(ref g, j) = r;
-                At(ref g, h + j) = z;
-                At(ref g, 2 * h + j) = n;
-                At(ref hn, j) = hnv;
-                At(ref hr, j) = n + z * (previous - n);
-            }
-        }
+        fixed (float* g = gates, p = products, bn = biasHn, hp = hiddenPrevious, hn = hiddenProducts, hr = hidden)
+            Rows(new GruForward(g, p, bn, hp, hn, hr, h), batch, h);
     }
 
     /// <summary>
@@ -267,67 +146,215 @@ public static class RecurrentKernels
     /// <c>[dr, dz, dn * r]</c>; and <paramref name="hiddenGradient"/> is overwritten with <c>dh * z</c>, the direct part of
     /// dLoss/dh_prev (the caller adds <c>hiddenGateGradients · W_hh</c>).
     /// </summary>
-    public static void GruCellBackward(Span<float> gates, ReadOnlySpan<float> hiddenProducts, ReadOnlySpan<float> hiddenPrevious,
+    public static unsafe void GruCellBackward(Span<float> gates, ReadOnlySpan<float> hiddenProducts, ReadOnlySpan<float> hiddenPrevious,
         Span<float> hiddenGradient, Span<float> hiddenGateGradients, int batch, int hiddenSize)
     {
         int h = hiddenSize, state = batch * h;
         Check(gates.Length, batch * 3 * h, batch * 3 * h, nameof(GruCellBackward));
         Check(hiddenGateGradients.Length, batch * 3 * h, batch * 3 * h, nameof(GruCellBackward));
         CheckAll(state, nameof(GruCellBackward), hiddenProducts.Length, hiddenPrevious.Length, hiddenGradient.Length);
-        for (int b = 0; b < batch; b++)
+        fixed (float* g = gates, dg = hiddenGateGradients, hn = hiddenProducts, hp = hiddenPrevious, dh = hiddenGradient)
+            Rows(new GruBackward(g, dg, hn, hp, dh, h), batch, h);
+    }
+
+    /// <summary>Multiply-adds' worth of work per hidden unit of a cell (five activations), for the split across threads.</summary>
+    private const long CellWork = 64;
+
+    /// <summary>One sample's row of a cell kernel, units <c>first .. end - 1</c> of pass <c>pass</c>, in vectors of <c>TV</c>.</summary>
+    private interface ICellRow
+    {
+        /// <summary>How many element-wise passes the cell makes over a row; the activations run between them.</summary>
+        int Passes { get; }
+
+        /// <summary>The activations before pass <paramref name="pass"/> (and after the last, for pass = Passes), in place.</summary>
+        void Activate(int row, int pass);
+
+        void Run<TV>(int row, int pass, int first, int end) where TV : struct, ISimdVector<TV>;
+    }
+
+    /// <summary>
+    /// Runs a cell kernel over the batch's rows on <see cref="KernelThreads"/>. Per row: its passes, each in the widest
+    /// vectors and then the units past the last whole vector one at a time, with the activations in between done by
+    /// <c>SimdLoops.Map</c> (kept out of the passes: the JIT stops inlining in a loop with several inlined
+    /// exponentials). A row's units are computed the same way on any thread.
+    /// </summary>
+    private static void Rows<TCell>(in TCell cell, int batch, int hidden) where TCell : struct, ICellRow =>
+        ParallelRange.Run(new CellRows<TCell>(cell, hidden), batch, hidden * CellWork);
+
+    private readonly struct CellRows<TCell>(TCell cell, int hidden) : IRangeWork where TCell : struct, ICellRow
+    {
+        public void Run(int start, int end)
         {
-            ref float g = ref MemoryMarshal.GetReference(gates.Slice(b * 3 * h, 3 * h));
-            ref float dg = ref MemoryMarshal.GetReference(hiddenGateGradients.Slice(b * 3 * h, 3 * h));
-            ref float hn = ref MemoryMarshal.GetReference(hiddenProducts.Slice(b * h, h));
-            ref float hp = ref MemoryMarshal.GetReference(hiddenPrevious.Slice(b * h, h));
-            ref float dh = ref MemoryMarshal.GetReference(hiddenGradient.Slice(b * h, h));
-            int j = 0;
-            if (Vectorized)
+            int width = SimdLoops.Width, whole = hidden - hidden % width;
+            for (int b = start; b < end; b++)
             {
-                var one = Vector256<float>.One;
-                for (; j + 8 <= h; j += 8)
+                for (int pass = 0; pass < cell.Passes; pass++)
                 {
-                    var r = Load(ref g, j);
-                    var z = Load(ref g, h + j);
-                    var n = Load(ref g, 2 * h + j);
-                    var dhv = Load(ref dh, j);
-                    var dn = dhv * (one - z) * (one - n * n);
-                    var dr = dn * Load(ref hn, j) * r * (one - r);
-                    var dz = dhv * (Load(ref hp, j) - n) * z * (one - z);
-                    Store(dr, ref g, j);
-                    Store(dz, ref g, h + j);
-                    Store(dn, ref g, 2 * h + j);
-                    Store(dr, ref dg, j);
-                    Store(dz, ref dg, h + j);
-                    Store(dn * r, ref dg, 2 * h + j);
-                    Store(dhv * z, ref dh, j);
+                    cell.Activate(b, pass);
+                    switch (width)
+                    {
+                        case 16: cell.Run<Simd512>(b, pass, 0, whole); break;
+                        case 8: cell.Run<Simd256>(b, pass, 0, whole); break;
+                        case 4: cell.Run<Simd128>(b, pass, 0, whole); break;
+                    }
+                    cell.Run<Simd1>(b, pass, width > 1 ? whole : 0, hidden);
                 }
-            }
-            for (; j < h; j++)
-            {
-                float r = At(ref g, j), z = At(ref g, h + j), n = At(ref g, 2 * h + j), dhv = At(ref dh, j);
-                float dn = dhv * (1f - z) * (1f - n * n);
-                float dr = dn * At(ref hn, j) * r * (1f - r);
-                float dz = dhv * (At(ref hp, j) - n) * z * (1f - z);
-                At(ref g, j) = dr;
-                At(ref g, h + j) = dz;
-                At(ref g, 2 * h + j) = dn;
-                At(ref dg, j) = dr;
-                At(ref dg, h + j) = dz;
-                At(ref dg, 2 * h + j) = dn * r;
-                At(ref dh, j) = dhv * z;
+                cell.Activate(b, cell.Passes);
             }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Load(ref float origin, int offset) => Vector256.LoadUnsafe(ref origin, (nuint)offset);
+    /// <summary>
+    /// LSTM forward: i, f, o through σ and g through tanh in place; pass 0: <c>c = f · cPrev + i · g</c>; then tanh(c)
+    /// into <c>cellTanh</c>; pass 1: <c>h = o · tanh(c)</c>.
+    /// </summary>
+    private readonly unsafe struct LstmForward(float* gates, float* cellPrevious, float* cell, float* cellTanh, float* hidden, int h) : ICellRow
+    {
+        public int Passes => 2;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector256<float> value, ref float origin, int offset) => value.StoreUnsafe(ref origin, (nuint)offset);
+        public void Activate(int row, int pass)
+        {
+            float* z = gates + (long)row * 4 * h;
+            if (pass == 0)
+            {
+                SimdLoops.Map(z, z, 2 * h, new SigmoidOperator());
+                SimdLoops.Map(z + 2 * h, z + 2 * h, h, new TanhOperator());
+                SimdLoops.Map(z + 3 * h, z + 3 * h, h, new SigmoidOperator());
+            }
+            else if (pass == 1)
+            {
+                SimdLoops.Map(cell + (long)row * h, cellTanh + (long)row * h, h, new TanhOperator());
+            }
+        }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ref float At(ref float origin, int offset) => ref Unsafe.Add(ref origin, offset);
+        public void Run<TV>(int row, int pass, int first, int end) where TV : struct, ISimdVector<TV>
+        {
+            float* z = gates + (long)row * 4 * h, c = cell + (long)row * h;
+            if (pass == 0)
+            {
+                float* cp = cellPrevious + (long)row * h;
+                for (int j = first; j < end; j += TV.Count)
+                    TV.Store(TV.Load(z + h + j) * TV.Load(cp + j) + TV.Load(z + j) * TV.Load(z + 2 * h + j), c + j);
+                return;
+            }
+            float* tc = cellTanh + (long)row * h, hr = hidden + (long)row * h;
+            for (int j = first; j < end; j += TV.Count) TV.Store(TV.Load(z + 3 * h + j) * TV.Load(tc + j), hr + j);
+        }
+    }
+
+    private readonly unsafe struct LstmBackward(float* gates, float* cellPrevious, float* cellTanh, float* hiddenGradient, float* cellGradient, int h) : ICellRow
+    {
+        public int Passes => 1;
+
+        public void Activate(int row, int pass)
+        {
+        }
+
+        public void Run<TV>(int row, int pass, int first, int end) where TV : struct, ISimdVector<TV>
+        {
+            float* z = gates + (long)row * 4 * h, cp = cellPrevious + (long)row * h, tc = cellTanh + (long)row * h;
+            float* dh = hiddenGradient + (long)row * h, dc = cellGradient + (long)row * h;
+            var one = TV.Broadcast(1f);
+            for (int j = first; j < end; j += TV.Count)
+            {
+                var i = TV.Load(z + j);
+                var f = TV.Load(z + h + j);
+                var g = TV.Load(z + 2 * h + j);
+                var o = TV.Load(z + 3 * h + j);
+                var t = TV.Load(tc + j);
+                var dhv = TV.Load(dh + j);
+                var dct = TV.Load(dc + j) + dhv * o * (one - t * t);
+                TV.Store(dct * g * i * (one - i), z + j);
+                TV.Store(dct * TV.Load(cp + j) * f * (one - f), z + h + j);
+                TV.Store(dct * i * (one - g * g), z + 2 * h + j);
+                TV.Store(dhv * t * o * (one - o), z + 3 * h + j);
+                TV.Store(dct * f, dc + j);
+            }
+        }
+    }
+
+    /// <summary>
+    /// GRU forward: pass 0 adds the products to the r and z pre-activations, which then go through σ in place; pass 1:
+    /// <c>hn = p_n + b_hn</c> and the n pre-activation <c>g_n + r · hn</c>, then tanh in place; pass 2:
+    /// <c>h = n + z · (h_prev - n)</c>.
+    /// </summary>
+    private readonly unsafe struct GruForward(float* gates, float* products, float* biasHn, float* hiddenPrevious, float* hiddenProducts, float* hidden, int h)
+        : ICellRow
+    {
+        public int Passes => 3;
+
+        public void Activate(int row, int pass)
+        {
+            float* g = gates + (long)row * 3 * h;
+            if (pass == 1) SimdLoops.Map(g, g, 2 * h, new SigmoidOperator());
+            else if (pass == 2) SimdLoops.Map(g + 2 * h, g + 2 * h, h, new TanhOperator());
+        }
+
+        public void Run<TV>(int row, int pass, int first, int end) where TV : struct, ISimdVector<TV>
+        {
+            float* g = gates + (long)row * 3 * h, p = products + (long)row * 3 * h;
+            if (pass == 0)
+            {
+                for (int j = first; j < end; j += TV.Count)
+                {
+                    TV.Store(TV.Load(g + j) + TV.Load(p + j), g + j);
+                    TV.Store(TV.Load(g + h + j) + TV.Load(p + h + j), g + h + j);
+                }
+                return;
+            }
+            if (pass == 1)
+            {
+                float* hn = hiddenProducts + (long)row * h;
+                for (int j = first; j < end; j += TV.Count)
+                {
+                    var hnv = TV.Load(p + 2 * h + j) + TV.Load(biasHn + j);
+                    TV.Store(hnv, hn + j);
+                    TV.Store(TV.Load(g + 2 * h + j) + TV.Load(g + j) * hnv, g + 2 * h + j);
+                }
+                return;
+            }
+            float* hp = hiddenPrevious + (long)row * h, hr = hidden + (long)row * h;
+            for (int j = first; j < end; j += TV.Count)
+            {
+                var n = TV.Load(g + 2 * h + j);
+                TV.Store(n + TV.Load(g + h + j) * (TV.Load(hp + j) - n), hr + j);
+            }
+        }
+    }
+
+    private readonly unsafe struct GruBackward(float* gates, float* gateGradients, float* hiddenProducts, float* hiddenPrevious, float* hiddenGradient, int h)
+        : ICellRow
+    {
+        public int Passes => 1;
+
+        public void Activate(int row, int pass)
+        {
+        }
+
+        public void Run<TV>(int row, int pass, int first, int end) where TV : struct, ISimdVector<TV>
+        {
+            float* g = gates + (long)row * 3 * h, dg = gateGradients + (long)row * 3 * h, hn = hiddenProducts + (long)row * h;
+            float* hp = hiddenPrevious + (long)row * h, dh = hiddenGradient + (long)row * h;
+            var one = TV.Broadcast(1f);
+            for (int j = first; j < end; j += TV.Count)
+            {
+                var r = TV.Load(g + j);
+                var z = TV.Load(g + h + j);
+                var n = TV.Load(g + 2 * h + j);
+                var dhv = TV.Load(dh + j);
+                var dn = dhv * (one - z) * (one - n * n);
+                var dr = dn * TV.Load(hn + j) * r * (one - r);
+                var dz = dhv * (TV.Load(hp + j) - n) * z * (one - z);
+                TV.Store(dr, g + j);
+                TV.Store(dz, g + h + j);
+                TV.Store(dn, g + 2 * h + j);
+                TV.Store(dr, dg + j);
+                TV.Store(dz, dg + h + j);
+                TV.Store(dn * r, dg + 2 * h + j);
+                TV.Store(dhv * z, dh + j);
+            }
+        }
+    }
 
     private static void Check(int length, int lengthOther, int needed, string kernel)
     {

@@ -33,6 +33,15 @@ internal unsafe interface ISimdVector<TSelf> where TSelf : struct, ISimdVector<T
     /// <summary>The sum of the lanes.</summary>
     static abstract float Sum(TSelf value);
 
+    /// <summary>Lane-wise <c>a + b</c>.</summary>
+    static abstract TSelf operator +(TSelf a, TSelf b);
+
+    /// <summary>Lane-wise <c>a - b</c>.</summary>
+    static abstract TSelf operator -(TSelf a, TSelf b);
+
+    /// <summary>Lane-wise <c>a · b</c> (never fused with a neighbouring add).</summary>
+    static abstract TSelf operator *(TSelf a, TSelf b);
+
     /// <summary><c>f(v)</c>.</summary>
     static abstract TSelf Activate<TActivation>(TSelf value, TActivation activation) where TActivation : struct, IActivationOperator;
 
@@ -71,6 +80,12 @@ internal readonly unsafe struct Simd512(Vector512<float> value) : ISimdVector<Si
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512 Multiply(Simd512 a, Simd512 b) => new(a._value * b._value);
+
+    public static Simd512 operator +(Simd512 a, Simd512 b) => new(a._value + b._value);
+
+    public static Simd512 operator -(Simd512 a, Simd512 b) => new(a._value - b._value);
+
+    public static Simd512 operator *(Simd512 a, Simd512 b) => new(a._value * b._value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512 Activate<TActivation>(Simd512 value, TActivation activation) where TActivation : struct, IActivationOperator =>
@@ -118,6 +133,12 @@ internal readonly unsafe struct Simd256(Vector256<float> value) : ISimdVector<Si
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256 Multiply(Simd256 a, Simd256 b) => new(a._value * b._value);
 
+    public static Simd256 operator +(Simd256 a, Simd256 b) => new(a._value + b._value);
+
+    public static Simd256 operator -(Simd256 a, Simd256 b) => new(a._value - b._value);
+
+    public static Simd256 operator *(Simd256 a, Simd256 b) => new(a._value * b._value);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256 Activate<TActivation>(Simd256 value, TActivation activation) where TActivation : struct, IActivationOperator =>
         new(activation.Apply(value._value));
@@ -164,6 +185,12 @@ internal readonly unsafe struct Simd128(Vector128<float> value) : ISimdVector<Si
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128 Multiply(Simd128 a, Simd128 b) => new(a._value * b._value);
 
+    public static Simd128 operator +(Simd128 a, Simd128 b) => new(a._value + b._value);
+
+    public static Simd128 operator -(Simd128 a, Simd128 b) => new(a._value - b._value);
+
+    public static Simd128 operator *(Simd128 a, Simd128 b) => new(a._value * b._value);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128 Activate<TActivation>(Simd128 value, TActivation activation) where TActivation : struct, IActivationOperator =>
         new(activation.Apply(value._value));
@@ -195,6 +222,12 @@ internal readonly unsafe struct Simd1(float value) : ISimdVector<Simd1>
     public static float Sum(Simd1 value) => value._value;
 
     public static Simd1 Multiply(Simd1 a, Simd1 b) => new(a._value * b._value);
+
+    public static Simd1 operator +(Simd1 a, Simd1 b) => new(a._value + b._value);
+
+    public static Simd1 operator -(Simd1 a, Simd1 b) => new(a._value - b._value);
+
+    public static Simd1 operator *(Simd1 a, Simd1 b) => new(a._value * b._value);
 
     public static Simd1 Activate<TActivation>(Simd1 value, TActivation activation) where TActivation : struct, IActivationOperator =>
         new(activation.Apply(value._value));
