@@ -230,20 +230,23 @@ public static unsafe partial class ConvolutionKernels
     {
         int taps = k * k, outputs = transposed ? channels : filters, inputs = transposed ? filters : channels;
         int blocks = (outputs + blockSize - 1) / blockSize;
-        for (int block = 0; block < blocks; block++)
+        // Filters past the last (in the last block) stay zero.
+        if (outputs % blockSize != 0) new Span<float>(packed + (long)(blocks - 1) * inputs * taps * blockSize, inputs * taps * blockSize).Clear();
+        // Read the weights in order, [F][C][taps]; each goes to its block, input, tap and lane.
+        for (int f = 0; f < filters; f++)
         {
-            for (int i = 0; i < inputs; i++)
+            for (int c = 0; c < channels; c++)
             {
-                for (int t = 0; t < taps; t++)
+                float* source = weight + ((long)f * channels + c) * taps;
+                int o = transposed ? c : f, i = transposed ? f : c;
+                float* target = packed + ((long)(o / blockSize) * inputs + i) * taps * blockSize + o % blockSize;
+                if (transposed)
                 {
-                    float* target = packed + (((long)block * inputs + i) * taps + t) * blockSize;
-                    for (int j = 0; j < blockSize; j++)
-                    {
-                        int o = block * blockSize + j;
-                        target[j] = o >= outputs ? 0f
-                            : transposed ? weight[((long)i * channels + o) * taps + (taps - 1 - t)]
-                            : weight[((long)o * channels + i) * taps + t];
-                    }
+                    for (int t = 0; t < taps; t++) target[(long)t * blockSize] = source[taps - 1 - t];
+                }
+                else
+                {
+                    for (int t = 0; t < taps; t++) target[(long)t * blockSize] = source[t];
                 }
             }
         }
