@@ -6,7 +6,8 @@ using System.Runtime.Intrinsics.X86;
 namespace Myelin.Kernels;
 
 // im2col for int8 convolutions, straight into the panel layout of Int8Gemm, in three vectorised steps: the sample is
-// copied into a zero-padded plane (so that no window position needs a bounds check), the rows of the plain column
+// copied into a plane, zero-padded where a window reads padding (so that no window position needs a bounds check), and
+// with slack after it for the vector reads that run past a row, the rows of the plain column
 // matrix are copied out of it (one contiguous run per output row when the stride is 1), and groups of four rows are
 // interleaved into panels with byte and word unpacks.
 public static partial class Int8Layers
@@ -25,25 +26,49 @@ public static partial class Int8Layers
     /// <param name="x">[C, H, W].</param>
     /// <param name="packed"><see cref="Int8Gemm.PackedLength"/>(positions, C·k·k) bytes.</param>
     /// <param name="shape">The convolution's geometry.</param>
-    public static unsafe void Im2ColPacked(ReadOnlySpan<sbyte> x, Span<sbyte> packed, in ConvolutionShape shape)
-    {
-        int depth = shape.ColumnRows, positions = shape.Positions;
-        int paddedDepth = Int8Gemm.PaddedDepth(depth), paddedPositions = Int8Gemm.PaddedColumns(positions);
-        Int8Kernels.CheckLengths(shape.Channels * shape.Height * shape.Width, x.Length, nameof(x));
-        Int8Kernels.CheckLengths(Int8Gemm.PackedLength(positions, depth), packed.Length, nameof(packed));
+    public static void Im2ColPacked(ReadOnlySpan<sbyte> x, Span<sbyte> packed, in ConvolutionShape shape) =>
+        Im2ColPacked(x, packed, shape, default, windows: false);
 
-        // The padding of a window that hangs over the bottom or right edge is at most kernel - 1.
-        int ph = shape.Height + shape.PadTop + shape.Kernel, pw = shape.Width + shape.PadLeft + shape.Kernel;
-        var padded = Scratch(ref s_padded, shape.Channels * ph * pw + Slack);
-        var rows = Scratch(ref s_rows, paddedDepth * paddedPositions + Slack);
-        fixed (sbyte* px = x, source = padded, plain = rows, target = packed)
+    /// <summary>
+    /// As <see cref="Im2ColPacked(ReadOnlySpan{sbyte}, Span{sbyte}, in ConvolutionShape)"/>, with the columns in the order
+    /// of a max pool's windows instead of the output positions (<paramref name="windows"/>): column
+    /// <c>(j · k + wy) · k + wx</c> is the output position <c>(py·s + wy, px·s + wx)</c> of pooled output
+    /// <c>j = py · PW + px</c>, for a <c>k x k</c> pool of stride <c>s</c>. The members of each window are then adjacent
+    /// (four lanes for a 2x2 pool), and positions no window reads are not computed at all.
+    /// </summary>
+    internal static unsafe void Im2ColPacked(ReadOnlySpan<sbyte> x, Span<sbyte> packed, in ConvolutionShape shape, in PoolShape pool, bool windows)
+    {
+        int depth = shape.ColumnRows, columns = windows ? WindowColumns(pool) : shape.Positions;
+        int paddedDepth = Int8Gemm.PaddedDepth(depth), paddedColumns = Int8Gemm.PaddedColumns(columns);
+        Int8Kernels.CheckLengths(shape.Channels * shape.Height * shape.Width, x.Length, nameof(x));
+        Int8Kernels.CheckLengths(Int8Gemm.PackedLength(columns, depth), packed.Length, nameof(packed));
+
+        // A convolution whose windows all lie inside the input reads a plain copy of it; otherwise every plane is framed
+        // by its padding. The padding of a window that hangs over the bottom or right edge is at most kernel - 1.
+        bool framed = NeedsFrame(shape);
+        int ph = framed ? shape.Height + shape.PadTop + shape.Kernel : shape.Height;
+        int pw = framed ? shape.Width + shape.PadLeft + shape.Kernel : shape.Width;
+        var source = Scratch(ref s_padded, shape.Channels * ph * pw + Slack);
+        var rows = Scratch(ref s_rows, paddedDepth * paddedColumns + Slack);
+        fixed (sbyte* px = x, plane = source, plain = rows, target = packed)
         {
-            Pad(px, source, shape, ph, pw);
-            Rows(source, plain, shape, ph, pw, paddedPositions);
-            new Span<sbyte>(plain + depth * paddedPositions, (paddedDepth - depth) * paddedPositions).Clear();
-            Interleave(plain, target, paddedDepth / 4, paddedPositions / Int8Gemm.PanelWidth, paddedPositions);
+            if (framed) Pad(px, plane, shape, ph, pw);
+            else Unsafe.CopyBlockUnaligned(plane, px, (uint)x.Length);
+            if (windows) WindowRows(plane, plain, shape, pool, ph, pw, paddedColumns);
+            else Rows(plane, plain, shape, ph, pw, paddedColumns);
+            new Span<sbyte>(plain + depth * paddedColumns, (paddedDepth - depth) * paddedColumns).Clear();
+            Interleave(plain, target, paddedDepth / 4, paddedColumns / Int8Gemm.PanelWidth, paddedColumns);
         }
     }
+
+    /// <summary>The columns of a convolution product in the order of a pool's windows: every member of every window.</summary>
+    internal static int WindowColumns(in PoolShape pool) => pool.OutHeight * pool.OutWidth * pool.Kernel * pool.Kernel;
+
+    /// <summary>Whether some window of the convolution reads padding (or past the bottom or right edge).</summary>
+    private static bool NeedsFrame(in ConvolutionShape shape) =>
+        shape.PadTop > 0 || shape.PadLeft > 0
+        || (shape.OutHeight - 1) * shape.Stride + shape.Kernel > shape.Height
+        || (shape.OutWidth - 1) * shape.Stride + shape.Kernel > shape.Width;
 
     /// <summary>The sample, each plane framed by its top and left padding and zeros to the right and below: [C, ph, pw].</summary>
     private static unsafe void Pad(sbyte* x, sbyte* padded, in ConvolutionShape shape, int ph, int pw)
@@ -85,6 +110,54 @@ public static partial class Int8Layers
             }
             // The padding positions: fewer than 16, so one 16-byte store of zeros (what spills over is written or cleared later).
             Unsafe.InitBlockUnaligned(row + positions, 0, 16);
+        }
+    }
+
+    /// <summary>
+    /// The plain column matrix in window order (see <see cref="Im2ColPacked(ReadOnlySpan{sbyte}, Span{sbyte}, in ConvolutionShape, in PoolShape, bool)"/>),
+    /// each row padded with zeros to <paramref name="stride"/> columns. For a 2x2 pool of stride 2 after a stride-1
+    /// convolution, four windows (sixteen columns) read eight bytes of two neighbouring rows of the plane, and a word
+    /// unpack puts each window's four members side by side; the last store of a pooled row runs past it, and the next
+    /// pooled row (or the final clearing of the padding) overwrites that.
+    /// </summary>
+    private static unsafe void WindowRows(sbyte* plane, sbyte* rows, in ConvolutionShape shape, in PoolShape pool, int ph, int pw, int stride)
+    {
+        int kernel = shape.Kernel, window = pool.Kernel, area = window * window;
+        int outputs = pool.OutHeight * pool.OutWidth, columns = outputs * area;
+        bool pairs = Sse2.IsSupported && window == 2 && pool.Stride == 2 && shape.Stride == 1;
+        for (int k = 0; k < shape.ColumnRows; k++)
+        {
+            int c = k / (kernel * kernel), ky = k / kernel % kernel, kx = k % kernel;
+            sbyte* row = rows + k * stride;
+            sbyte* origin = plane + (c * ph + ky) * pw + kx; // the plane's element read by output position (0, 0)
+            if (pairs)
+            {
+                for (int py = 0; py < pool.OutHeight; py++)
+                {
+                    sbyte* top = origin + 2 * py * pw;
+                    sbyte* to = row + 4 * py * pool.OutWidth;
+                    for (int px = 0; px < pool.OutWidth; px += 4)
+                    {
+                        var upper = Vector128.CreateScalar(Unsafe.ReadUnaligned<long>(top + 2 * px)).AsInt16();
+                        var lower = Vector128.CreateScalar(Unsafe.ReadUnaligned<long>(top + pw + 2 * px)).AsInt16();
+                        Sse2.UnpackLow(upper, lower).AsSByte().Store(to + 4 * px);
+                    }
+                }
+            }
+            else
+            {
+                for (int j = 0; j < outputs; j++)
+                {
+                    int oy0 = j / pool.OutWidth * pool.Stride, ox0 = j % pool.OutWidth * pool.Stride;
+                    for (int wy = 0; wy < window; wy++)
+                    {
+                        for (int wx = 0; wx < window; wx++)
+                            row[j * area + wy * window + wx] = origin[(oy0 + wy) * shape.Stride * pw + (ox0 + wx) * shape.Stride];
+                    }
+                }
+            }
+            // The padding columns: fewer than 16, so one 16-byte store of zeros (what spills over is written or cleared later).
+            Unsafe.InitBlockUnaligned(row + columns, 0, 16);
         }
     }
 

@@ -11,7 +11,7 @@ namespace Myelin.Kernels;
 /// </summary>
 /// <remarks>
 /// A convolution runs sample by sample: im2col of one sample straight into the packed panel layout
-/// (<see cref="Im2ColPacked"/>), one product <c>W[F, K] · columns[K, P]</c>, and the epilogue writes the sample's
+/// (<see cref="Im2ColPacked(ReadOnlySpan{sbyte}, Span{sbyte}, in ConvolutionShape)"/>), one product <c>W[F, K] · columns[K, P]</c>, and the epilogue writes the sample's
 /// <c>[F, P]</c> output, already NCHW. Samples are split across cores when the batch is large enough; each core has its
 /// own scratch, so results do not depend on the number of cores. Scratch arrays are per thread and grow on first use only.
 /// </remarks>

@@ -276,11 +276,11 @@ public sealed class Int8LayerTests
     }
 
     /// <summary>An activation of one value by the operator's eight-lane form.</summary>
-    private static float Lane<T>(T activation, float z) where T : struct, IActivationOperator =>
+    internal static float Lane<T>(T activation, float z) where T : struct, IActivationOperator =>
         System.Runtime.Intrinsics.Vector256.ToScalar(activation.Apply(System.Runtime.Intrinsics.Vector256.Create(z)));
 
     /// <summary>The im2col columns of one sample as <c>[positions, depth]</c> rows (column j of the product is position j).</summary>
-    private static sbyte[] Columns(sbyte[] x, ConvolutionShape shape)
+    internal static sbyte[] Columns(sbyte[] x, ConvolutionShape shape)
     {
         int depth = shape.ColumnRows, positions = shape.Positions, k = shape.Kernel;
         var columns = new sbyte[positions * depth];
@@ -294,7 +294,7 @@ public sealed class Int8LayerTests
         return columns;
     }
 
-    private static ConvolutionShape Geometry(int channels, int height, int width, int kernel, int stride, int padding) =>
+    internal static ConvolutionShape Geometry(int channels, int height, int width, int kernel, int stride, int padding) =>
         new(channels, height, width, kernel, stride, padding, padding,
             (height + 2 * padding - kernel) / stride + 1, (width + 2 * padding - kernel) / stride + 1);
 }

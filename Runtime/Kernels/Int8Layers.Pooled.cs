@@ -1,0 +1,188 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Myelin.Kernels;
+
+// A convolution with its max pool in the epilogue (the plan's Conv2DOp.PoolEpilogue): the im2col orders the columns by
+// pooling window (Im2ColPacked with windows), so that the members of a window are adjacent lanes of a register tile, and
+// the tile's epilogue keeps each window's maximum. The full-size convolution output is never written, and positions
+// that no window reads are never computed.
+public static partial class Int8Layers
+{
+    /// <summary>
+    /// A 2-D convolution followed by a max pool over windows that do not overlap:
+    /// <c>y[b, f, j] = max over window j of Quantize(f(Σ_k W[f, k] · columns_b[k, p] · scale[f] + bias[f]) · inverseOutputScale)</c>,
+    /// bit for bit the int8 convolution followed by <see cref="Int8Kernels.MaxPool"/>.
+    /// </summary>
+    /// <remarks>
+    /// For ReLU and the identity the maximum is taken of the int32 sums, before the epilogue, which then runs once per
+    /// window: <c>acc ↦ Quantize(f(acc · scale + bias) · inverse)</c> is monotone (every step is, each rounding included,
+    /// and <c>scale</c> is positive), so it commutes with the maximum. Other activations are requantised first.
+    /// </remarks>
+    /// <param name="x">[batch, C, H, W], int8.</param>
+    /// <param name="y">[batch, F, PH, PW], int8 at the output's scale (the pool keeps it).</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="shape">The convolution's geometry.</param>
+    /// <param name="pool">The pool's geometry: <c>Planes</c> = F, <c>Height</c> x <c>Width</c> = the convolution's output, stride at least the window.</param>
+    /// <param name="filters">F, the output channels.</param>
+    /// <param name="weightRows">W[F, C·k·k] in padded rows from <see cref="Int8Gemm.PackWeightRows"/>.</param>
+    /// <param name="weightSums">The sums <see cref="Int8Gemm.PackWeightRows"/> wrote.</param>
+    /// <param name="scale">[F]: the input's scale times each filter's weight scale.</param>
+    /// <param name="bias">[F], or empty for none.</param>
+    /// <param name="inverseOutputScale">One over the output's scale.</param>
+    /// <param name="activation">The activation applied before requantising.</param>
+    public static void ConvolutionMaxPool<TActivation>(ReadOnlySpan<sbyte> x, Span<sbyte> y, int batch, in ConvolutionShape shape, in PoolShape pool,
+        int filters, ReadOnlySpan<sbyte> weightRows, ReadOnlySpan<int> weightSums, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias,
+        float inverseOutputScale, TActivation activation)
+        where TActivation : struct, IActivationOperator =>
+        ConvolutionMaxPool(x, y, batch, shape, pool, filters, weightRows, weightSums, scale, bias, inverseOutputScale, activation, Int8Gemm.InstructionSet);
+
+    /// <summary>As the public overload, on the instruction set given (tests force each one).</summary>
+    internal static unsafe void ConvolutionMaxPool<TActivation>(ReadOnlySpan<sbyte> x, Span<sbyte> y, int batch, in ConvolutionShape shape, in PoolShape pool,
+        int filters, ReadOnlySpan<sbyte> weightRows, ReadOnlySpan<int> weightSums, ReadOnlySpan<float> scale, ReadOnlySpan<float> bias,
+        float inverseOutputScale, TActivation activation, Int8InstructionSet set)
+        where TActivation : struct, IActivationOperator
+    {
+        if (!Int8Gemm.IsSupported(set)) throw new PlatformNotSupportedException($"This CPU has no {set} instructions.");
+        CheckPool(shape, pool, filters);
+        int pooled = pool.OutHeight * pool.OutWidth;
+        CheckConvolution(x.Length, y.Length, batch, shape with { OutHeight = pooled, OutWidth = 1 }, filters, weightRows.Length, weightSums.Length, scale, bias);
+        fixed (sbyte* px = x, py = y, pw = weightRows)
+        fixed (int* psums = weightSums)
+        fixed (float* ps = scale, pb = bias)
+        {
+            var work = PooledConvolutionWork<TActivation>.Instance;
+            work.Set(px, py, inverseOutputScale, batch, shape, pool, filters, pw, psums, ps, pb, activation, set);
+            Run(work, batch, (long)batch * filters * shape.ColumnRows * WindowColumns(pool));
+        }
+    }
+
+    private static void CheckPool(in ConvolutionShape shape, in PoolShape pool, int filters)
+    {
+        if (pool.Planes != filters || pool.Height != shape.OutHeight || pool.Width != shape.OutWidth)
+            throw new ArgumentException($"The pool reads {pool.Planes} planes of {pool.Height}x{pool.Width}, but the convolution writes {filters} of {shape.OutHeight}x{shape.OutWidth}.", nameof(pool));
+        if (pool.Kernel < 1 || pool.Stride < pool.Kernel)
+            throw new ArgumentException($"A pool in a convolution's epilogue needs windows that do not overlap; this one has a {pool.Kernel}x{pool.Kernel} window and stride {pool.Stride}.", nameof(pool));
+        if (pool.OutHeight < 1 || pool.OutWidth < 1 || (pool.OutHeight - 1) * pool.Stride + pool.Kernel > pool.Height || (pool.OutWidth - 1) * pool.Stride + pool.Kernel > pool.Width)
+            throw new ArgumentException($"A {pool.OutHeight}x{pool.OutWidth} pooled output does not fit a {pool.Height}x{pool.Width} input with a {pool.Kernel}x{pool.Kernel} window and stride {pool.Stride}.", nameof(pool));
+    }
+
+    /// <summary>
+    /// The epilogue of a convolution whose columns are pool windows of <c>area</c> members (<see cref="WindowColumns"/>):
+    /// row = output channel; each window's maximum goes to <c>y[sample + row · outputs + window]</c>.
+    /// </summary>
+    private readonly unsafe struct PooledSink<TActivation>(float* scale, float* bias, TActivation activation, sbyte* y, float inverseScale, int area, int outputs, int sample)
+        : ITileSink where TActivation : struct, IActivationOperator
+    {
+        /// <summary>Whether the maximum may be taken of the sums, before a monotone epilogue (see <see cref="ConvolutionMaxPool{TActivation}(ReadOnlySpan{sbyte}, Span{sbyte}, int, in ConvolutionShape, in PoolShape, int, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, float, TActivation)"/>).</summary>
+        private static bool PoolsSums => typeof(TActivation) == typeof(ReLUOperator) || typeof(TActivation) == typeof(IdentityOperator);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store(int row, int column, Vector256<int> low, Vector256<int> high, int count)
+        {
+            if (count <= 0) return;
+            if (area != 4)
+            {
+                // Windows of other sizes straddle tiles: member by member, in column order.
+                for (int i = 0; i < Math.Min(count, Int8Gemm.PanelWidth); i++) Store(row, column + i, i < 8 ? low.GetElement(i) : high.GetElement(i - 8));
+                return;
+            }
+            // Sixteen columns are four 2x2 windows: lanes 0-3 and 4-7 of low, and of high.
+            var s = Vector256.Create(scale[row]);
+            var b = Vector256.Create(bias is null ? 0f : bias[row]);
+            var inverse = Vector256.Create(inverseScale);
+            Vector256<int> q;
+            if (PoolsSums)
+            {
+                q = Int8Kernels.Quantize(activation.Apply(Vector256.ConvertToSingle(Max4(low, high)) * s + b) * inverse);
+            }
+            else
+            {
+                var qLow = Int8Kernels.Quantize(activation.Apply(Vector256.ConvertToSingle(low) * s + b) * inverse);
+                var qHigh = Int8Kernels.Quantize(activation.Apply(Vector256.ConvertToSingle(high) * s + b) * inverse);
+                q = Max4(qLow, qHigh);
+            }
+            sbyte* target = y + sample + row * outputs + column / 4;
+            if (count >= Int8Gemm.PanelWidth)
+            {
+                Unsafe.WriteUnaligned(target, Int8Kernels.Narrow(q, q).AsInt32().ToScalar());
+                return;
+            }
+            // The last tile of a row: only its first windows are real, and a whole store would reach the next row.
+            for (int i = 0; i < count / 4; i++) target[i] = (sbyte)q.GetElement(i);
+        }
+
+        /// <summary>One member of a window: the first one writes its value, the others keep the maximum (columns arrive in order).</summary>
+        public void Store(int row, int column, int sum)
+        {
+            sbyte q = Int8Kernels.Quantize(Int8Epilogue.Apply(activation, (float)sum * scale[row] + (bias is null ? 0f : bias[row])) * inverseScale);
+            sbyte* target = y + sample + row * outputs + column / area;
+            *target = column % area == 0 ? q : Math.Max(*target, q);
+        }
+
+        /// <summary>The maxima of the four groups of four lanes (lanes 0-3, 4-7 of <paramref name="low"/>, then of <paramref name="high"/>) in lanes 0-3.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<int> Max4(Vector256<int> low, Vector256<int> high)
+        {
+            // Within each 128-bit half: the maximum of neighbours, then of neighbouring pairs, so every lane holds its group's.
+            low = Avx2.Max(low, Avx2.Shuffle(low, 0b10_11_00_01));
+            low = Avx2.Max(low, Avx2.Shuffle(low, 0b01_00_11_10));
+            high = Avx2.Max(high, Avx2.Shuffle(high, 0b10_11_00_01));
+            high = Avx2.Max(high, Avx2.Shuffle(high, 0b01_00_11_10));
+            // [A A A A B B B B] and [C C C C D D D D] -> [A C A A B D B B] -> [A B C D ...].
+            return Avx2.PermuteVar8x32(Avx2.Blend(low, high, 0b0010_0010), Vector256.Create(0, 4, 1, 5, 0, 0, 0, 0));
+        }
+    }
+
+    /// <summary>The samples of one pooled convolution, split into parts; one per activation type and thread, reused so that a call allocates nothing.</summary>
+    private sealed unsafe class PooledConvolutionWork<TActivation> : IParallelWork where TActivation : struct, IActivationOperator
+    {
+        [ThreadStatic] private static PooledConvolutionWork<TActivation>? s_instance;
+
+        public static PooledConvolutionWork<TActivation> Instance => s_instance ??= new PooledConvolutionWork<TActivation>();
+
+        private sbyte* _x, _y;
+        private float _inverseScale;
+        private int _batch, _filters;
+        private ConvolutionShape _shape;
+        private PoolShape _pool;
+        private sbyte* _weights;
+        private int* _sums;
+        private float* _scale, _bias;
+        private TActivation _activation;
+        private Int8InstructionSet _set;
+
+        public void Set(sbyte* x, sbyte* y, float inverseScale, int batch, in ConvolutionShape shape, in PoolShape pool, int filters, sbyte* weights, int* sums,
+            float* scale, float* bias, TActivation activation, Int8InstructionSet set)
+        {
+            _x = x;
+            _y = y;
+            _inverseScale = inverseScale;
+            (_batch, _shape, _pool, _filters) = (batch, shape, pool, filters);
+            _weights = weights;
+            _sums = sums;
+            _scale = scale;
+            _bias = bias;
+            (_activation, _set) = (activation, set);
+        }
+
+        public void Execute(int part, int parts)
+        {
+            int first = _batch * part / parts, last = _batch * (part + 1) / parts;
+            if (first == last) return;
+            int depth = _shape.ColumnRows, columns = WindowColumns(_pool), outputs = _pool.OutHeight * _pool.OutWidth;
+            int inputSize = _shape.Channels * _shape.Height * _shape.Width;
+            var packed = Scratch(ref s_columns, Int8Gemm.PackedLength(columns, depth));
+            var weights = new ReadOnlySpan<sbyte>(_weights, _filters * Int8Gemm.PaddedDepth(depth));
+            var weightSums = new ReadOnlySpan<int>(_sums, _filters);
+            for (int b = first; b < last; b++)
+            {
+                Im2ColPacked(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, inputSize), packed, _shape, _pool, windows: true);
+                Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, packed, columns,
+                    new PooledSink<TActivation>(_scale, _bias, _activation, _y, _inverseScale, _pool.Kernel * _pool.Kernel, outputs, b * _filters * outputs), _set);
+            }
+        }
+    }
+}
