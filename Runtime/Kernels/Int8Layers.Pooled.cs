@@ -1,13 +1,12 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Myelin.Kernels;
 
 // A convolution with its max pool in the epilogue (the plan's Conv2DOp.PoolEpilogue): the im2col orders the columns by
-// pooling window (Im2ColPacked with windows), so that the members of a window are adjacent lanes of a register tile, and
-// the tile's epilogue keeps each window's maximum. The full-size convolution output is never written, and positions
+// pooling window (Im2ColPacked with windows), so that the members of a window lie in one register tile, and the tile's
+// epilogue keeps each window's maximum. The full-size convolution output is never written, and positions
 // that no window reads are never computed.
 public static partial class Int8Layers
 {
@@ -70,69 +69,68 @@ public static partial class Int8Layers
     }
 
     /// <summary>
-    /// The epilogue of a convolution whose columns are pool windows of <c>area</c> members (<see cref="WindowColumns"/>):
-    /// row = output channel; each window's maximum goes to <c>y[sample + row · outputs + window]</c>.
+    /// The epilogue of a convolution whose columns are pool windows of <c>area</c> members (<see cref="WindowColumns"/>),
+    /// member-major within each panel for 2x2 windows: row = output channel; each window's maximum goes to
+    /// <c>y[sample + row · outputs + window]</c>, for the first <c>outputs</c> windows (the others are padding).
     /// </summary>
     private readonly unsafe struct PooledSink<TActivation>(float* scale, float* bias, TActivation activation, sbyte* y, float inverseScale, int area, int outputs, int sample)
         : ITileSink where TActivation : struct, IActivationOperator
     {
         /// <summary>Whether the maximum may be taken of the sums, before a monotone epilogue (see <see cref="ConvolutionMaxPool{TActivation}(ReadOnlySpan{sbyte}, Span{sbyte}, int, in ConvolutionShape, in PoolShape, int, ReadOnlySpan{sbyte}, ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, float, TActivation)"/>).</summary>
-        private static bool PoolsSums => typeof(TActivation) == typeof(ReLUOperator) || typeof(TActivation) == typeof(IdentityOperator);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool PoolsSums() => typeof(TActivation) == typeof(ReLUOperator) || typeof(TActivation) == typeof(IdentityOperator);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Store(int row, int column, Vector256<int> low, Vector256<int> high, int count)
         {
-            if (count <= 0) return;
             if (area != 4)
             {
                 // Windows of other sizes straddle tiles: member by member, in column order.
                 for (int i = 0; i < Math.Min(count, Int8Gemm.PanelWidth); i++) Store(row, column + i, i < 8 ? low.GetElement(i) : high.GetElement(i - 8));
                 return;
             }
-            // Sixteen columns are four 2x2 windows: lanes 0-3 and 4-7 of low, and of high.
+            // Sixteen columns are four 2x2 windows, member-major: member m of window w in lane 4m + w. The maxima of the
+            // two halves, then of the two quarters of the result, are the windows' maxima in lanes 0-3.
+            int window = column / 4, real = Math.Min(4, outputs - window);
+            if (real <= 0) return;
             var s = Vector256.Create(scale[row]);
             var b = Vector256.Create(bias is null ? 0f : bias[row]);
             var inverse = Vector256.Create(inverseScale);
-            Vector256<int> q;
-            if (PoolsSums)
+            Vector128<int> q;
+            if (PoolsSums())
             {
-                q = Int8Kernels.Quantize(activation.Apply(Vector256.ConvertToSingle(Max4(low, high)) * s + b) * inverse);
+                var m = Vector256.Max(low, high);
+                var sums = Vector128.Max(m.GetLower(), m.GetUpper()).ToVector256Unsafe();
+                q = Int8Kernels.Quantize(activation.Apply(Vector256.ConvertToSingle(sums) * s + b) * inverse).GetLower();
             }
             else
             {
                 var qLow = Int8Kernels.Quantize(activation.Apply(Vector256.ConvertToSingle(low) * s + b) * inverse);
                 var qHigh = Int8Kernels.Quantize(activation.Apply(Vector256.ConvertToSingle(high) * s + b) * inverse);
-                q = Max4(qLow, qHigh);
+                var m = Vector256.Max(qLow, qHigh);
+                q = Vector128.Max(m.GetLower(), m.GetUpper());
             }
-            sbyte* target = y + sample + row * outputs + column / 4;
-            if (count >= Int8Gemm.PanelWidth)
+            sbyte* target = y + sample + row * outputs + window;
+            if (real == 4)
             {
-                Unsafe.WriteUnaligned(target, Int8Kernels.Narrow(q, q).AsInt32().ToScalar());
+                var shorts = Vector128.Narrow(q, q);
+                Unsafe.WriteUnaligned(target, Vector128.Narrow(shorts, shorts).AsInt32().ToScalar());
                 return;
             }
-            // The last tile of a row: only its first windows are real, and a whole store would reach the next row.
-            for (int i = 0; i < count / 4; i++) target[i] = (sbyte)q.GetElement(i);
+            // The last windows of a row: a whole store would reach the next row.
+            for (int i = 0; i < real; i++) target[i] = (sbyte)q.GetElement(i);
         }
 
         /// <summary>One member of a window: the first one writes its value, the others keep the maximum (columns arrive in order).</summary>
         public void Store(int row, int column, int sum)
         {
+            // 2x2 windows are member-major within each panel of 16 columns; larger windows are window-major.
+            int window = area == 4 ? column / Int8Gemm.PanelWidth * 4 + column % 4 : column / area;
+            int member = area == 4 ? column % Int8Gemm.PanelWidth / 4 : column % area;
+            if (window >= outputs) return;
             sbyte q = Int8Kernels.Quantize(Int8Epilogue.Apply(activation, (float)sum * scale[row] + (bias is null ? 0f : bias[row])) * inverseScale);
-            sbyte* target = y + sample + row * outputs + column / area;
-            *target = column % area == 0 ? q : Math.Max(*target, q);
-        }
-
-        /// <summary>The maxima of the four groups of four lanes (lanes 0-3, 4-7 of <paramref name="low"/>, then of <paramref name="high"/>) in lanes 0-3.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<int> Max4(Vector256<int> low, Vector256<int> high)
-        {
-            // Within each 128-bit half: the maximum of neighbours, then of neighbouring pairs, so every lane holds its group's.
-            low = Avx2.Max(low, Avx2.Shuffle(low, 0b10_11_00_01));
-            low = Avx2.Max(low, Avx2.Shuffle(low, 0b01_00_11_10));
-            high = Avx2.Max(high, Avx2.Shuffle(high, 0b10_11_00_01));
-            high = Avx2.Max(high, Avx2.Shuffle(high, 0b01_00_11_10));
-            // [A A A A B B B B] and [C C C C D D D D] -> [A C A A B D B B] -> [A B C D ...].
-            return Avx2.PermuteVar8x32(Avx2.Blend(low, high, 0b0010_0010), Vector256.Create(0, 4, 1, 5, 0, 0, 0, 0));
+            sbyte* target = y + sample + row * outputs + window;
+            *target = member == 0 ? q : Math.Max(*target, q);
         }
     }
 
@@ -179,8 +177,10 @@ public static partial class Int8Layers
             var weightSums = new ReadOnlySpan<int>(_sums, _filters);
             for (int b = first; b < last; b++)
             {
-                Im2ColPacked(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, inputSize), packed, _shape, _pool, windows: true);
-                Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, packed, columns,
+                Im2ColPacked(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, inputSize), 1, packed, _shape, _pool, windows: true);
+                // The padding columns of the last panel are computed too: with 2x2 windows member-major, a real window's
+                // members lie in all four quarters of its panel. The sink drops the windows past the last.
+                Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, packed, Int8Gemm.PaddedColumns(columns),
                     new PooledSink<TActivation>(_scale, _bias, _activation, _y, _inverseScale, _pool.Kernel * _pool.Kernel, outputs, b * _filters * outputs), _set);
             }
         }

@@ -25,10 +25,10 @@ public static partial class Int8Layers
 
     /// <summary>
     /// The epilogue of a convolution on a register tile's sums: row = output channel, so <c>z = acc · scale[row] + bias[row]</c>,
-    /// the activation, and the store, written at <c>sample + row · positions + column</c> (the sample's NCHW output, from the
-    /// sample's first element <paramref name="sample"/> in the batch's output).
+    /// the activation, and the store. Column <c>c</c> is position <c>c % positions</c> of sample <c>c / positions</c> of the
+    /// product's samples, the first of which starts at element <paramref name="sample"/> of the batch's NCHW output.
     /// </summary>
-    private readonly unsafe struct ConvolutionSink<TActivation, TStore>(float* scale, float* bias, TActivation activation, TStore store, int positions, int sample)
+    private readonly unsafe struct ConvolutionSink<TActivation, TStore>(float* scale, float* bias, TActivation activation, TStore store, int positions, int filters, int sample)
         : ITileSink where TActivation : struct, IActivationOperator where TStore : struct, IEpilogueStore
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -39,18 +39,33 @@ public static partial class Int8Layers
             var b = Vector256.Create(bias is null ? 0f : bias[row]);
             var zLow = activation.Apply(Vector256.ConvertToSingle(low) * s + b);
             var zHigh = activation.Apply(Vector256.ConvertToSingle(high) * s + b);
-            int index = sample + row * positions + column;
-            if (count >= Int8Gemm.PanelWidth)
+            if (positions >= Int8Gemm.PanelWidth)
             {
-                store.Store(zLow, zHigh, index);
+                // One sample per product: the tile is one run of its output row.
+                int index = sample + row * positions + column;
+                if (count >= Int8Gemm.PanelWidth)
+                {
+                    store.Store(zLow, zHigh, index);
+                    return;
+                }
+                // The last panel of a row: only its first positions are real, and a whole store would reach the next row.
+                for (int i = 0; i < count; i++) store.Store(i < 8 ? Vector256.GetElement(zLow, i) : Vector256.GetElement(zHigh, i - 8), index + i);
                 return;
             }
-            // The last panel of a row: only its first positions are real, and a whole store would reach the next row.
-            for (int i = 0; i < count; i++) store.Store(i < 8 ? Vector256.GetElement(zLow, i) : Vector256.GetElement(zHigh, i - 8), index + i);
+            // Several samples per panel: element by element, each to its sample's plane.
+            int n = column / positions, p = column - n * positions;
+            for (int i = 0; i < Math.Min(count, Int8Gemm.PanelWidth); i++)
+            {
+                store.Store(i < 8 ? Vector256.GetElement(zLow, i) : Vector256.GetElement(zHigh, i - 8), sample + (n * filters + row) * positions + p);
+                if (++p == positions) (n, p) = (n + 1, 0);
+            }
         }
 
-        public void Store(int row, int column, int sum) =>
-            store.Store(Int8Epilogue.Apply(activation, (float)sum * scale[row] + (bias is null ? 0f : bias[row])), sample + row * positions + column);
+        public void Store(int row, int column, int sum)
+        {
+            int n = column / positions, p = column % positions;
+            store.Store(Int8Epilogue.Apply(activation, (float)sum * scale[row] + (bias is null ? 0f : bias[row])), sample + (n * filters + row) * positions + p);
+        }
     }
 
     /// <summary>
@@ -218,16 +233,22 @@ public static partial class Int8Layers
             if (first == last) return;
             int depth = _shape.ColumnRows, positions = _shape.Positions;
             int inputSize = _shape.Channels * _shape.Height * _shape.Width, outputSize = _filters * positions;
-            var columns = Scratch(ref s_columns, Int8Gemm.PackedLength(positions, depth));
+            // A convolution with fewer positions than a panel's 16 columns (3x3 outputs: 9) puts several samples side by
+            // side, as many as fill whole panels (16 for 9 positions), instead of computing mostly padding.
+            int group = positions >= Int8Gemm.PanelWidth ? 1 : Int8Gemm.PanelWidth / GreatestCommonDivisor(positions, Int8Gemm.PanelWidth);
+            var columns = Scratch(ref s_columns, Int8Gemm.PackedLength(group * positions, depth));
             var weights = new ReadOnlySpan<sbyte>(_weights, _filters * Int8Gemm.PaddedDepth(depth));
             var weightSums = new ReadOnlySpan<int>(_sums, _filters);
-            for (int b = first; b < last; b++)
+            for (int b = first; b < last; b += group)
             {
-                Im2ColPacked(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, inputSize), columns, _shape);
+                int samples = Math.Min(group, last - b);
+                Im2ColPacked(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, samples * inputSize), samples, columns.Slice(0, Int8Gemm.PackedLength(samples * positions, depth)), _shape, default, windows: false);
                 // The epilogue runs on each tile's sums in registers: no int32 matrix is written.
-                Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, columns, positions,
-                    new ConvolutionSink<TActivation, TStore>(_scale, _bias, _activation, _store, positions, b * outputSize), _set);
+                Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, columns, samples * positions,
+                    new ConvolutionSink<TActivation, TStore>(_scale, _bias, _activation, _store, positions, _filters, b * outputSize), _set);
             }
         }
     }
+
+    private static int GreatestCommonDivisor(int a, int b) => b == 0 ? a : GreatestCommonDivisor(b, a % b);
 }
