@@ -26,8 +26,8 @@ public static partial class Int8Layers
     /// <param name="shape">The convolution's geometry.</param>
     /// <param name="pool">The pool's geometry: <c>Planes</c> = F, <c>Height</c> x <c>Width</c> = the convolution's output, stride at least the window.</param>
     /// <param name="filters">F, the output channels.</param>
-    /// <param name="weightRows">W[F, C·k·k] in padded rows from <see cref="Int8Gemm.PackWeightRows"/>.</param>
-    /// <param name="weightSums">The sums <see cref="Int8Gemm.PackWeightRows"/> wrote.</param>
+    /// <param name="weightRows">W[F, C·k·k] in padded rows from <see cref="PackConvolutionWeights"/>.</param>
+    /// <param name="weightSums">The sums <see cref="PackConvolutionWeights"/> wrote.</param>
     /// <param name="scale">[F]: the input's scale times each filter's weight scale.</param>
     /// <param name="bias">[F], or empty for none.</param>
     /// <param name="inverseOutputScale">One over the output's scale.</param>
@@ -177,7 +177,7 @@ public static partial class Int8Layers
             var weightSums = new ReadOnlySpan<int>(_sums, _filters);
             for (int b = first; b < last; b++)
             {
-                Im2ColPacked(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, inputSize), 1, packed, _shape, _pool, windows: true);
+                Pack(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, inputSize), 1, packed, _shape, _pool, windows: true);
                 // The padding columns of the last panel are computed too: with 2x2 windows member-major, a real window's
                 // members lie in all four quarters of its panel. The sink drops the windows past the last.
                 Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, packed, Int8Gemm.PaddedColumns(columns),

@@ -124,8 +124,8 @@ public static partial class Int8Layers
     /// <param name="batch">Samples.</param>
     /// <param name="shape">The geometry: input size, kernel, stride, padding, output size.</param>
     /// <param name="filters">F, the output channels.</param>
-    /// <param name="weightRows">W[F, C·k·k] in padded rows from <see cref="Int8Gemm.PackWeightRows"/>.</param>
-    /// <param name="weightSums">The sums <see cref="Int8Gemm.PackWeightRows"/> wrote.</param>
+    /// <param name="weightRows">W[F, C·k·k] in padded rows from <see cref="PackConvolutionWeights"/>.</param>
+    /// <param name="weightSums">The sums <see cref="PackConvolutionWeights"/> wrote.</param>
     /// <param name="scale">[F]: the input's scale times each filter's weight scale.</param>
     /// <param name="bias">[F], or empty for none.</param>
     /// <param name="inverseOutputScale">One over the output's scale.</param>
@@ -242,7 +242,7 @@ public static partial class Int8Layers
             for (int b = first; b < last; b += group)
             {
                 int samples = Math.Min(group, last - b);
-                Im2ColPacked(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, samples * inputSize), samples, columns.Slice(0, Int8Gemm.PackedLength(samples * positions, depth)), _shape, default, windows: false);
+                Pack(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, samples * inputSize), samples, columns.Slice(0, Int8Gemm.PackedLength(samples * positions, depth)), _shape, default, windows: false);
                 // The epilogue runs on each tile's sums in registers: no int32 matrix is written.
                 Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, columns, samples * positions,
                     new ConvolutionSink<TActivation, TStore>(_scale, _bias, _activation, _store, positions, _filters, b * outputSize), _set);

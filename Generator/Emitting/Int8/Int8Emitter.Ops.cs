@@ -67,8 +67,8 @@ internal static partial class Int8Emitter
             case Conv2DOp conv:
             {
                 int filters = conv.OutputShape.Channels;
-                w.Line($"// {id}: W into padded rows; each filter's scale is the input's times its weights'");
-                w.Line($"{Q.Int8Gemm}.PackWeightRows({q.Tensors[qop.Weight].Identifier}, {I(filters)}, {I(conv.ColumnRows)}, {Q.Packed(id)}, {Q.Sums(id)});");
+                w.Line($"// {id}: W into padded rows, in the depth order of its im2col; each filter's scale is the input's times its weights'");
+                w.Line($"{Q.Int8Layers}.PackConvolutionWeights({q.Tensors[qop.Weight].Identifier}, {Shape(conv)}, {I(filters)}, {Q.Packed(id)}, {Q.Sums(id)});");
                 w.Line($"for (int f = 0; f < {I(filters)}; f++) {Q.ChannelScale(id)}[f] = {inputScale} * {q.Tensors[qop.WeightScale].Identifier}[f];");
                 break;
             }
@@ -138,7 +138,7 @@ internal static partial class Int8Emitter
         var o = op.OutputShape;
         w.Line($"const int C = {I(i.Channels)}, H = {I(i.Height)}, W = {I(i.Width)}; // input");
         w.Line($"const int F = {I(o.Channels)}, OH = {I(o.Height)}, OW = {I(o.Width)}; // output");
-        w.Line($"var shape = new {Q.ConvolutionShape}(C, H, W, Kernel: {I(op.KernelSize)}, Stride: {I(op.Stride)}, PadTop: {I(op.PadTop)}, PadLeft: {I(op.PadLeft)}, OutHeight: OH, OutWidth: OW);");
+        w.Line($"var shape = {Shape(op, "C", "H", "W", "OH", "OW")};");
         string requantise = q.Storage(op.Output).IsFloat ? "" : $" {Q.InverseOutputScale(id)},";
         if (op.PoolEpilogue)
         {
@@ -247,6 +247,11 @@ internal static partial class Int8Emitter
             }
         }
     }
+
+    /// <summary>A convolution's geometry as a <c>ConvolutionShape</c> expression, with the given names for its sizes (numbers by default).</summary>
+    private static string Shape(Conv2DOp op, string? c = null, string? h = null, string? w = null, string? oh = null, string? ow = null) =>
+        $"new {Q.ConvolutionShape}({c ?? I(op.InputShape.Channels)}, {h ?? I(op.InputShape.Height)}, {w ?? I(op.InputShape.Width)}, Kernel: {I(op.KernelSize)}, "
+        + $"Stride: {I(op.Stride)}, PadTop: {I(op.PadTop)}, PadLeft: {I(op.PadLeft)}, OutHeight: {oh ?? I(op.OutputShape.Height)}, OutWidth: {ow ?? I(op.OutputShape.Width)})";
 
     /// <summary>The bias view of a dense or convolution op, or <c>default</c> (an empty span) when it has none.</summary>
     private static string Bias(QuantizationPlan q, QuantizedOp op) => op.Bias >= 0 ? q.Tensors[op.Bias].Identifier : "default";

@@ -193,12 +193,12 @@ namespace Demo
             private void Prepare()
             {
                 _inputInverseScale = 1f / InputScale;
-                // Conv1: W into padded rows; each filter's scale is the input's times its weights'
-                global::Myelin.Kernels.Int8Gemm.PackWeightRows(Conv1Weight, 6, 9, _conv1Packed, _conv1Sums);
+                // Conv1: W into padded rows, in the depth order of its im2col; each filter's scale is the input's times its weights'
+                global::Myelin.Kernels.Int8Layers.PackConvolutionWeights(Conv1Weight, new global::Myelin.Kernels.ConvolutionShape(1, 28, 28, Kernel: 3, Stride: 1, PadTop: 0, PadLeft: 0, OutHeight: 26, OutWidth: 26), 6, _conv1Packed, _conv1Sums);
                 for (int f = 0; f < 6; f++) _conv1ChannelScale[f] = InputScale * Conv1WeightScale[f];
                 _conv1InverseOutputScale = 1f / Conv1OutputScale;
-                // Conv2: W into padded rows; each filter's scale is the input's times its weights'
-                global::Myelin.Kernels.Int8Gemm.PackWeightRows(Conv2Weight, 16, 54, _conv2Packed, _conv2Sums);
+                // Conv2: W into padded rows, in the depth order of its im2col; each filter's scale is the input's times its weights'
+                global::Myelin.Kernels.Int8Layers.PackConvolutionWeights(Conv2Weight, new global::Myelin.Kernels.ConvolutionShape(6, 13, 13, Kernel: 3, Stride: 1, PadTop: 0, PadLeft: 0, OutHeight: 11, OutWidth: 11), 16, _conv2Packed, _conv2Sums);
                 for (int f = 0; f < 16; f++) _conv2ChannelScale[f] = Conv1OutputScale * Conv2WeightScale[f];
                 _conv2InverseOutputScale = 1f / Conv2OutputScale;
                 // Dense1: W into panels; each output's scale is the input's times its weights'

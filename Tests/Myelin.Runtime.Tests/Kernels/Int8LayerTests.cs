@@ -123,6 +123,7 @@ public sealed class Int8LayerTests
     [InlineData(64, 64, 5, 5, 64, 3, 1, 0)]     // the CNN's third: 9 positions, 16 samples side by side fill 9 panels
     [InlineData(7, 3, 4, 5, 6, 3, 1, 0)]        // 6 positions: 8 samples per product, fewer in this batch
     [InlineData(21, 2, 6, 4, 5, 2, 2, 0)]       // 6 positions of a strided kernel, a ragged last group of samples
+    [InlineData(3, 8, 9, 7, 5, 3, 2, 1)]        // channel quads gathered from padded planes, strided
     public void A_convolution_matches_the_integer_reference_bit_for_bit(int batch, int channels, int height, int width, int filters, int kernel, int stride, int padding)
     {
         var shape = Geometry(channels, height, width, kernel, stride, padding);
@@ -134,7 +135,7 @@ public sealed class Int8LayerTests
         var bias = Enumerable.Range(0, filters).Select(_ => random.NextFloat() - 0.5f).ToArray();
         var rows = new sbyte[filters * Int8Gemm.PaddedDepth(depth)];
         var sums = new int[filters];
-        Int8Gemm.PackWeightRows(w, filters, depth, rows, sums);
+        Int8Layers.PackConvolutionWeights(w, shape, filters, rows, sums);
         var y = new sbyte[batch * filters * positions];
         var floats = new float[y.Length];
         const float inverse = 10f;
@@ -165,6 +166,8 @@ public sealed class Int8LayerTests
         // one sample per product (63 positions) and with several (9 positions).
         SameBits(set, Geometry(3, 9, 7, 3, 1, 1), batch: 2);
         SameBits(set, Geometry(3, 5, 5, 3, 1, 0), batch: 19);
+        SameBits(set, Geometry(8, 9, 7, 3, 1, 1), batch: 2);  // channel quads
+        SameBits(set, Geometry(4, 5, 5, 3, 1, 0), batch: 19);
     }
 
     private static void SameBits(Int8InstructionSet set, ConvolutionShape shape, int batch)
@@ -175,7 +178,7 @@ public sealed class Int8LayerTests
         var w = Int8GemmTests.RandomBytes(filters * shape.ColumnRows, ref random, min: -127);
         var rows = new sbyte[filters * Int8Gemm.PaddedDepth(shape.ColumnRows)];
         var sums = new int[filters];
-        Int8Gemm.PackWeightRows(w, filters, shape.ColumnRows, rows, sums);
+        Int8Layers.PackConvolutionWeights(w, shape, filters, rows, sums);
         var scale = Enumerable.Range(0, filters).Select(i => 0.002f * (i + 1)).ToArray();
         var bias = Enumerable.Range(0, filters).Select(i => 0.1f * i - 0.3f).ToArray();
         var expected = new sbyte[batch * filters * shape.Positions];

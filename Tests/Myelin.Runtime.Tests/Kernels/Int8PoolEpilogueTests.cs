@@ -17,6 +17,9 @@ public sealed class Int8PoolEpilogueTests
         { 3, 3, 9, 7, 5, 3, 2, 1, 2, 2 },       // strided and padded convolution
         { 2, 2, 12, 11, 7, 3, 1, 1, 3, 3 },     // 3x3 windows: nine members straddle the register tiles
         { 2, 3, 10, 10, 9, 3, 1, 0, 2, 3 },     // stride 3 over 2x2 windows: rows and columns between windows are skipped
+        { 3, 8, 9, 7, 5, 3, 2, 1, 2, 2 },       // channel quads gathered from padded planes
+        { 2, 4, 12, 11, 7, 3, 1, 1, 3, 3 },     // channel quads, 3x3 windows
+        { 2, 4, 10, 10, 9, 3, 1, 0, 2, 3 },     // channel quads, windows apart
     };
 
     [Theory]
@@ -40,9 +43,9 @@ public sealed class Int8PoolEpilogueTests
     [MemberData(nameof(Int8GemmTests.Sets), MemberType = typeof(Int8GemmTests))]
     public void Every_instruction_set_gives_a_pooled_convolution_the_same_bits(Int8InstructionSet set)
     {
-        foreach (var (window, poolStride) in new[] { (2, 2), (3, 3) })
+        foreach (var (channels, window, poolStride) in new[] { (3, 2, 2), (3, 3, 3), (4, 2, 2), (8, 3, 3) })
         {
-            var shape = Int8LayerTests.Geometry(3, 13, 12, 3, 1, 1);
+            var shape = Int8LayerTests.Geometry(channels, 13, 12, 3, 1, 1);
             const int batch = 2, filters = 9;
             var pool = Pool(shape, filters, window, poolStride);
             var layer = Layer.Random(shape, filters, batch, seed: 21);
@@ -109,7 +112,7 @@ public sealed class Int8PoolEpilogueTests
             var bias = Enumerable.Range(0, filters).Select(_ => random.NextFloat() - 0.5f).ToArray();
             var rows = new sbyte[filters * Int8Gemm.PaddedDepth(depth)];
             var sums = new int[filters];
-            Int8Gemm.PackWeightRows(w, filters, depth, rows, sums);
+            Int8Layers.PackConvolutionWeights(w, shape, filters, rows, sums);
             return new Layer(x, w, rows, sums, scale, bias);
         }
     }
