@@ -6,10 +6,11 @@ using System.Runtime.Intrinsics.X86;
 namespace Myelin.Kernels;
 
 // im2col for int8 convolutions, straight into the panel layout of Int8Gemm, in three vectorised steps: the sample is
-// copied into a plane, zero-padded where a window reads padding (so that no window position needs a bounds check), and
-// with slack after it for the vector reads that run past a row, the rows of the plain column
-// matrix are copied out of it (one contiguous run per output row when the stride is 1), and groups of four rows are
-// interleaved into panels with byte and word unpacks.
+// copied into a plane (zero-padded where a window reads padding, so that no window position needs a bounds check, with
+// slack after it for the vector reads that run past a row), the rows of the plain column matrix are copied out of it
+// (one contiguous run per output row when the stride is 1), and groups of four rows are interleaved into panels with
+// byte and word unpacks. Convolutions with a multiple of four input channels gather channel quads instead
+// (Int8Layers.Quads.cs).
 public static partial class Int8Layers
 {
     /// <summary>Bytes of slack after each scratch array: 16-byte copies may run past a row's end.</summary>

@@ -94,10 +94,15 @@ public static partial class Int8Layers
                     Interleave(source + 4 * q * ph * pw, target + s * sampleBytes + q * quadPlane, 1, quadPlane / 64, ph * pw, transpose: false);
             }
             int groups = quads * kernel * kernel;
+            var pairOrder = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
             for (int panel = 0; panel < panels; panel++)
             {
                 int* columnOffsets = offset + panel * Int8Gemm.PanelWidth;
                 sbyte* group = to + (long)panel * groups * 64;
+                // Four 2x2 windows side by side in one pooled row (stride-1 convolution) read eight neighbouring pixels of
+                // two rows: two loads and a permutation to member-major order instead of two gathers.
+                bool pairs = Avx2.IsSupported && ReadsPixelPairs(columnOffsets);
+                int top = columnOffsets[0], bottom = columnOffsets[8];
                 for (int q = 0; q < quads; q++)
                 {
                     for (int ky = 0; ky < kernel; ky++)
@@ -105,6 +110,12 @@ public static partial class Int8Layers
                         for (int kx = 0; kx < kernel; kx++, group += 64)
                         {
                             sbyte* origin = target + q * quadPlane + (ky * pw + kx) * 4;
+                            if (pairs)
+                            {
+                                Avx2.PermuteVar8x32(Vector256.Load((int*)(origin + top)), pairOrder).Store((int*)group);
+                                Avx2.PermuteVar8x32(Vector256.Load((int*)(origin + bottom)), pairOrder).Store((int*)group + 8);
+                                continue;
+                            }
                             if (Avx2.IsSupported)
                             {
                                 Avx2.GatherVector256((int*)origin, Vector256.Load(columnOffsets), 1).Store((int*)group);
@@ -118,6 +129,20 @@ public static partial class Int8Layers
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Whether a panel's sixteen column offsets are eight neighbouring pixels of one row in the order
+    /// <c>0, 2, 4, 6, 1, 3, 5, 7</c> (lanes 0-7), and the same of another row (lanes 8-15): four 2x2 windows, member-major.
+    /// </summary>
+    private static unsafe bool ReadsPixelPairs(int* offsets)
+    {
+        for (int lane = 0; lane < 8; lane++)
+        {
+            int pixel = lane < 4 ? 2 * lane : 2 * (lane - 4) + 1;
+            if (offsets[lane] != offsets[0] + 4 * pixel || offsets[8 + lane] != offsets[8] + 4 * pixel) return false;
+        }
+        return true;
     }
 
     /// <summary>
