@@ -53,7 +53,10 @@ public static partial class Int8Layers
         fixed (float* ps = scale, pb = bias)
         {
             var work = PooledConvolutionWork<TActivation>.Instance;
-            work.Set(px, py, inverseOutputScale, batch, shape, pool, filters, pw, psums, ps, pb, activation, set);
+            work.Layer = new ConvolutionOperands<TActivation>(px, batch, shape, filters, pw, psums, ps, pb, activation, set);
+            work.Pool = pool;
+            work.Y = py;
+            work.InverseScale = inverseOutputScale;
             Run(work, batch, (long)batch * filters * shape.ColumnRows * WindowColumns(pool));
         }
     }
@@ -141,47 +144,23 @@ public static partial class Int8Layers
 
         public static PooledConvolutionWork<TActivation> Instance => s_instance ??= new PooledConvolutionWork<TActivation>();
 
-        private sbyte* _x, _y;
-        private float _inverseScale;
-        private int _batch, _filters;
-        private ConvolutionShape _shape;
-        private PoolShape _pool;
-        private sbyte* _weights;
-        private int* _sums;
-        private float* _scale, _bias;
-        private TActivation _activation;
-        private Int8InstructionSet _set;
-
-        public void Set(sbyte* x, sbyte* y, float inverseScale, int batch, in ConvolutionShape shape, in PoolShape pool, int filters, sbyte* weights, int* sums,
-            float* scale, float* bias, TActivation activation, Int8InstructionSet set)
-        {
-            _x = x;
-            _y = y;
-            _inverseScale = inverseScale;
-            (_batch, _shape, _pool, _filters) = (batch, shape, pool, filters);
-            _weights = weights;
-            _sums = sums;
-            _scale = scale;
-            _bias = bias;
-            (_activation, _set) = (activation, set);
-        }
+        public ConvolutionOperands<TActivation> Layer;
+        public PoolShape Pool;
+        public sbyte* Y;
+        public float InverseScale;
 
         public void Execute(int part, int parts)
         {
-            int first = _batch * part / parts, last = _batch * (part + 1) / parts;
-            if (first == last) return;
-            int depth = _shape.ColumnRows, columns = WindowColumns(_pool), outputs = _pool.OutHeight * _pool.OutWidth;
-            int inputSize = _shape.Channels * _shape.Height * _shape.Width;
+            var (first, last) = Layer.Samples(part, parts);
+            int depth = Layer.Shape.ColumnRows, columns = WindowColumns(Pool), outputs = Pool.OutHeight * Pool.OutWidth;
             var packed = Scratch(ref s_columns, Int8Gemm.PackedLength(columns, depth));
-            var weights = new ReadOnlySpan<sbyte>(_weights, _filters * Int8Gemm.PaddedDepth(depth));
-            var weightSums = new ReadOnlySpan<int>(_sums, _filters);
             for (int b = first; b < last; b++)
             {
-                Pack(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, inputSize), 1, packed, _shape, _pool, windows: true);
+                Pack(Layer.Input(b, 1), 1, packed, Layer.Shape, Pool, windows: true);
                 // The padding columns of the last panel are computed too: with 2x2 windows member-major, a real window's
                 // members lie in all four quarters of its panel. The sink drops the windows past the last.
-                Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, packed, Int8Gemm.PaddedColumns(columns),
-                    new PooledSink<TActivation>(_scale, _bias, _activation, _y, _inverseScale, _pool.Kernel * _pool.Kernel, outputs, b * _filters * outputs), _set);
+                Int8Gemm.MultiplyWeightsByActivations(Layer.Weights, Layer.Sums, Layer.Filters, depth, packed, Int8Gemm.PaddedColumns(columns),
+                    new PooledSink<TActivation>(Layer.Scale, Layer.Bias, Layer.Activation, Y, InverseScale, Pool.Kernel * Pool.Kernel, outputs, b * Layer.Filters * outputs), Layer.Set);
             }
         }
     }

@@ -149,7 +149,8 @@ public static partial class Int8Layers
         fixed (float* ps = scale, pb = bias)
         {
             var work = ConvolutionWork<TActivation, Int8Store>.Instance;
-            work.Set(px, new Int8Store(py, inverseOutputScale), batch, shape, filters, pw, psums, ps, pb, activation, set);
+            work.Layer = new ConvolutionOperands<TActivation>(px, batch, shape, filters, pw, psums, ps, pb, activation, set);
+            work.Store = new Int8Store(py, inverseOutputScale);
             Run(work, batch, (long)batch * filters * shape.ColumnRows * shape.Positions);
         }
     }
@@ -167,7 +168,8 @@ public static partial class Int8Layers
         fixed (float* ps = scale, pb = bias)
         {
             var work = ConvolutionWork<TActivation, FloatStore>.Instance;
-            work.Set(px, new FloatStore(py), batch, shape, filters, pw, psums, ps, pb, activation, Int8Gemm.InstructionSet);
+            work.Layer = new ConvolutionOperands<TActivation>(px, batch, shape, filters, pw, psums, ps, pb, activation, Int8Gemm.InstructionSet);
+            work.Store = new FloatStore(py);
             Run(work, batch, (long)batch * filters * shape.ColumnRows * shape.Positions);
         }
     }
@@ -196,56 +198,64 @@ public static partial class Int8Layers
         return array.AsSpan(0, length);
     }
 
+    /// <summary>
+    /// What every convolution's work reads: the batch's input, the geometry, the packed weights and their sums (from
+    /// <see cref="PackConvolutionWeights"/>), the epilogue's per-filter scales and biases, the activation and the instructions.
+    /// </summary>
+    private readonly unsafe struct ConvolutionOperands<TActivation>(sbyte* x, int batch, in ConvolutionShape shape, int filters, sbyte* weights, int* sums,
+        float* scale, float* bias, TActivation activation, Int8InstructionSet set) where TActivation : struct, IActivationOperator
+    {
+        public readonly sbyte* X = x;
+        public readonly int Batch = batch, Filters = filters;
+        public readonly ConvolutionShape Shape = shape;
+        public readonly float* Scale = scale, Bias = bias;
+        public readonly TActivation Activation = activation;
+        public readonly Int8InstructionSet Set = set;
+        private readonly sbyte* _weights = weights;
+        private readonly int* _sums = sums;
+
+        /// <summary>Elements of one input sample: C·H·W.</summary>
+        public int InputSize => Shape.Channels * Shape.Height * Shape.Width;
+
+        /// <summary>W[F, PaddedDepth(C·k·k)].</summary>
+        public ReadOnlySpan<sbyte> Weights => new(_weights, Filters * Int8Gemm.PaddedDepth(Shape.ColumnRows));
+
+        /// <summary>Σ_k W[f, k], one per filter.</summary>
+        public ReadOnlySpan<int> Sums => new(_sums, Filters);
+
+        /// <summary>Samples <c>b</c> from <c>First</c> to <c>Last - 1</c> of the batch split into <paramref name="parts"/>.</summary>
+        public (int First, int Last) Samples(int part, int parts) => (Batch * part / parts, Batch * (part + 1) / parts);
+
+        /// <summary><paramref name="samples"/> input samples from sample <paramref name="first"/>.</summary>
+        public ReadOnlySpan<sbyte> Input(int first, int samples) => new(X + (long)first * InputSize, samples * InputSize);
+    }
+
     /// <summary>The samples of one convolution, split into parts; one per activation type and thread, reused so that a call allocates nothing.</summary>
-    private sealed unsafe class ConvolutionWork<TActivation, TStore> : IParallelWork
+    private sealed class ConvolutionWork<TActivation, TStore> : IParallelWork
         where TActivation : struct, IActivationOperator where TStore : struct, IEpilogueStore
     {
         [ThreadStatic] private static ConvolutionWork<TActivation, TStore>? s_instance;
 
         public static ConvolutionWork<TActivation, TStore> Instance => s_instance ??= new ConvolutionWork<TActivation, TStore>();
 
-        private sbyte* _x;
-        private TStore _store;
-        private int _batch, _filters;
-        private ConvolutionShape _shape;
-        private sbyte* _weights;
-        private int* _sums;
-        private float* _scale, _bias;
-        private TActivation _activation;
-        private Int8InstructionSet _set;
+        public ConvolutionOperands<TActivation> Layer;
+        public TStore Store;
 
-        public void Set(sbyte* x, TStore store, int batch, in ConvolutionShape shape, int filters, sbyte* weights, int* sums,
-            float* scale, float* bias, TActivation activation, Int8InstructionSet set)
+        public unsafe void Execute(int part, int parts)
         {
-            _x = x;
-            _store = store;
-            (_batch, _shape, _filters) = (batch, shape, filters);
-            _weights = weights;
-            _sums = sums;
-            _scale = scale;
-            _bias = bias;
-            (_activation, _set) = (activation, set);
-        }
-
-        public void Execute(int part, int parts)
-        {
-            int first = _batch * part / parts, last = _batch * (part + 1) / parts;
-            if (first == last) return;
-            int depth = _shape.ColumnRows, positions = _shape.Positions;
-            int inputSize = _shape.Channels * _shape.Height * _shape.Width, outputSize = _filters * positions;
+            var (first, last) = Layer.Samples(part, parts);
+            int depth = Layer.Shape.ColumnRows, positions = Layer.Shape.Positions, outputSize = Layer.Filters * positions;
             // A convolution with fewer positions than a panel's 16 columns (3x3 outputs: 9) puts several samples side by
             // side, as many as fill whole panels (16 for 9 positions), instead of computing mostly padding.
             int group = positions >= Int8Gemm.PanelWidth ? 1 : Int8Gemm.PanelWidth / GreatestCommonDivisor(positions, Int8Gemm.PanelWidth);
             var columns = Scratch(ref s_columns, Int8Gemm.PackedLength(group * positions, depth));
-            var weights = new ReadOnlySpan<sbyte>(_weights, _filters * Int8Gemm.PaddedDepth(depth));
-            var weightSums = new ReadOnlySpan<int>(_sums, _filters);
             for (int b = first; b < last; b += group)
             {
                 int samples = Math.Min(group, last - b);
-                Pack(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, samples * inputSize), samples, columns.Slice(0, Int8Gemm.PackedLength(samples * positions, depth)), _shape, default, windows: false);
+                Pack(Layer.Input(b, samples), samples, columns.Slice(0, Int8Gemm.PackedLength(samples * positions, depth)), Layer.Shape, default, windows: false);
                 // The epilogue runs on each tile's sums in registers: no int32 matrix is written.
-                Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, columns, samples * positions,
-                    new ConvolutionSink<TActivation, TStore>(_scale, _bias, _activation, _store, positions, _filters, b * outputSize), _set);
+                Int8Gemm.MultiplyWeightsByActivations(Layer.Weights, Layer.Sums, Layer.Filters, depth, columns, samples * positions,
+                    new ConvolutionSink<TActivation, TStore>(Layer.Scale, Layer.Bias, Layer.Activation, Store, positions, Layer.Filters, b * outputSize), Layer.Set);
             }
         }
     }
