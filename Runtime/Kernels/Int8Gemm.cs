@@ -157,7 +157,7 @@ public static partial class Int8Gemm
 
     /// <summary>
     /// <c>C[m, n] = W[m, k] · X</c> with W the weights in padded rows from <see cref="PackWeightRows"/> and X the
-    /// activations packed into panels (<see cref="Int8Layers.Im2ColPacked"/> writes them): the product of a convolution,
+    /// activations packed into panels (<see cref="Int8Layers.Im2ColPacked(ReadOnlySpan{sbyte}, Span{sbyte}, in ConvolutionShape)"/> writes them): the product of a convolution,
     /// one row per output channel and one column per output position.
     /// </summary>
     /// <param name="weightRows">From <see cref="PackWeightRows"/>.</param>

@@ -11,7 +11,7 @@ namespace Myelin.Kernels;
 /// </summary>
 /// <remarks>
 /// A convolution runs sample by sample: im2col of one sample straight into the packed panel layout
-/// (<see cref="Im2ColPacked"/>), one product <c>W[F, K] · columns[K, P]</c>, and the epilogue writes the sample's
+/// (<see cref="Im2ColPacked(ReadOnlySpan{sbyte}, Span{sbyte}, in ConvolutionShape)"/>), one product <c>W[F, K] · columns[K, P]</c>, and the epilogue writes the sample's
 /// <c>[F, P]</c> output, already NCHW. Samples are split across cores when the batch is large enough; each core has its
 /// own scratch, so results do not depend on the number of cores. Scratch arrays are per thread and grow on first use only.
 /// </remarks>
@@ -25,10 +25,10 @@ public static partial class Int8Layers
 
     /// <summary>
     /// The epilogue of a convolution on a register tile's sums: row = output channel, so <c>z = acc · scale[row] + bias[row]</c>,
-    /// the activation, and the store, written at <c>sample + row · positions + column</c> (the sample's NCHW output, from the
-    /// sample's first element <paramref name="sample"/> in the batch's output).
+    /// the activation, and the store. Column <c>c</c> is position <c>c % positions</c> of sample <c>c / positions</c> of the
+    /// product's samples, the first of which starts at element <paramref name="sample"/> of the batch's NCHW output.
     /// </summary>
-    private readonly unsafe struct ConvolutionSink<TActivation, TStore>(float* scale, float* bias, TActivation activation, TStore store, int positions, int sample)
+    private readonly unsafe struct ConvolutionSink<TActivation, TStore>(float* scale, float* bias, TActivation activation, TStore store, int positions, int filters, int sample)
         : ITileSink where TActivation : struct, IActivationOperator where TStore : struct, IEpilogueStore
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -39,18 +39,33 @@ public static partial class Int8Layers
             var b = Vector256.Create(bias is null ? 0f : bias[row]);
             var zLow = activation.Apply(Vector256.ConvertToSingle(low) * s + b);
             var zHigh = activation.Apply(Vector256.ConvertToSingle(high) * s + b);
-            int index = sample + row * positions + column;
-            if (count >= Int8Gemm.PanelWidth)
+            if (positions >= Int8Gemm.PanelWidth)
             {
-                store.Store(zLow, zHigh, index);
+                // One sample per product: the tile is one run of its output row.
+                int index = sample + row * positions + column;
+                if (count >= Int8Gemm.PanelWidth)
+                {
+                    store.Store(zLow, zHigh, index);
+                    return;
+                }
+                // The last panel of a row: only its first positions are real, and a whole store would reach the next row.
+                for (int i = 0; i < count; i++) store.Store(i < 8 ? Vector256.GetElement(zLow, i) : Vector256.GetElement(zHigh, i - 8), index + i);
                 return;
             }
-            // The last panel of a row: only its first positions are real, and a whole store would reach the next row.
-            for (int i = 0; i < count; i++) store.Store(i < 8 ? Vector256.GetElement(zLow, i) : Vector256.GetElement(zHigh, i - 8), index + i);
+            // Several samples per panel: element by element, each to its sample's plane.
+            int n = column / positions, p = column - n * positions;
+            for (int i = 0; i < Math.Min(count, Int8Gemm.PanelWidth); i++)
+            {
+                store.Store(i < 8 ? Vector256.GetElement(zLow, i) : Vector256.GetElement(zHigh, i - 8), sample + (n * filters + row) * positions + p);
+                if (++p == positions) (n, p) = (n + 1, 0);
+            }
         }
 
-        public void Store(int row, int column, int sum) =>
-            store.Store(Int8Epilogue.Apply(activation, (float)sum * scale[row] + (bias is null ? 0f : bias[row])), sample + row * positions + column);
+        public void Store(int row, int column, int sum)
+        {
+            int n = column / positions, p = column % positions;
+            store.Store(Int8Epilogue.Apply(activation, (float)sum * scale[row] + (bias is null ? 0f : bias[row])), sample + (n * filters + row) * positions + p);
+        }
     }
 
     /// <summary>
@@ -109,8 +124,8 @@ public static partial class Int8Layers
     /// <param name="batch">Samples.</param>
     /// <param name="shape">The geometry: input size, kernel, stride, padding, output size.</param>
     /// <param name="filters">F, the output channels.</param>
-    /// <param name="weightRows">W[F, C·k·k] in padded rows from <see cref="Int8Gemm.PackWeightRows"/>.</param>
-    /// <param name="weightSums">The sums <see cref="Int8Gemm.PackWeightRows"/> wrote.</param>
+    /// <param name="weightRows">W[F, C·k·k] in padded rows from <see cref="PackConvolutionWeights"/>.</param>
+    /// <param name="weightSums">The sums <see cref="PackConvolutionWeights"/> wrote.</param>
     /// <param name="scale">[F]: the input's scale times each filter's weight scale.</param>
     /// <param name="bias">[F], or empty for none.</param>
     /// <param name="inverseOutputScale">One over the output's scale.</param>
@@ -134,7 +149,8 @@ public static partial class Int8Layers
         fixed (float* ps = scale, pb = bias)
         {
             var work = ConvolutionWork<TActivation, Int8Store>.Instance;
-            work.Set(px, new Int8Store(py, inverseOutputScale), batch, shape, filters, pw, psums, ps, pb, activation, set);
+            work.Layer = new ConvolutionOperands<TActivation>(px, batch, shape, filters, pw, psums, ps, pb, activation, set);
+            work.Store = new Int8Store(py, inverseOutputScale);
             Run(work, batch, (long)batch * filters * shape.ColumnRows * shape.Positions);
         }
     }
@@ -152,7 +168,8 @@ public static partial class Int8Layers
         fixed (float* ps = scale, pb = bias)
         {
             var work = ConvolutionWork<TActivation, FloatStore>.Instance;
-            work.Set(px, new FloatStore(py), batch, shape, filters, pw, psums, ps, pb, activation, Int8Gemm.InstructionSet);
+            work.Layer = new ConvolutionOperands<TActivation>(px, batch, shape, filters, pw, psums, ps, pb, activation, Int8Gemm.InstructionSet);
+            work.Store = new FloatStore(py);
             Run(work, batch, (long)batch * filters * shape.ColumnRows * shape.Positions);
         }
     }
@@ -181,53 +198,67 @@ public static partial class Int8Layers
         return array.AsSpan(0, length);
     }
 
+    /// <summary>
+    /// What every convolution's work reads: the batch's input, the geometry, the packed weights and their sums (from
+    /// <see cref="PackConvolutionWeights"/>), the epilogue's per-filter scales and biases, the activation and the instructions.
+    /// </summary>
+    private readonly unsafe struct ConvolutionOperands<TActivation>(sbyte* x, int batch, in ConvolutionShape shape, int filters, sbyte* weights, int* sums,
+        float* scale, float* bias, TActivation activation, Int8InstructionSet set) where TActivation : struct, IActivationOperator
+    {
+        public readonly sbyte* X = x;
+        public readonly int Batch = batch, Filters = filters;
+        public readonly ConvolutionShape Shape = shape;
+        public readonly float* Scale = scale, Bias = bias;
+        public readonly TActivation Activation = activation;
+        public readonly Int8InstructionSet Set = set;
+        private readonly sbyte* _weights = weights;
+        private readonly int* _sums = sums;
+
+        /// <summary>Elements of one input sample: C·H·W.</summary>
+        public int InputSize => Shape.Channels * Shape.Height * Shape.Width;
+
+        /// <summary>W[F, PaddedDepth(C·k·k)].</summary>
+        public ReadOnlySpan<sbyte> Weights => new(_weights, Filters * Int8Gemm.PaddedDepth(Shape.ColumnRows));
+
+        /// <summary>Σ_k W[f, k], one per filter.</summary>
+        public ReadOnlySpan<int> Sums => new(_sums, Filters);
+
+        /// <summary>Samples <c>b</c> from <c>First</c> to <c>Last - 1</c> of the batch split into <paramref name="parts"/>.</summary>
+        public (int First, int Last) Samples(int part, int parts) => (Batch * part / parts, Batch * (part + 1) / parts);
+
+        /// <summary><paramref name="samples"/> input samples from sample <paramref name="first"/>.</summary>
+        public ReadOnlySpan<sbyte> Input(int first, int samples) => new(X + (long)first * InputSize, samples * InputSize);
+    }
+
     /// <summary>The samples of one convolution, split into parts; one per activation type and thread, reused so that a call allocates nothing.</summary>
-    private sealed unsafe class ConvolutionWork<TActivation, TStore> : IParallelWork
+    private sealed class ConvolutionWork<TActivation, TStore> : IParallelWork
         where TActivation : struct, IActivationOperator where TStore : struct, IEpilogueStore
     {
         [ThreadStatic] private static ConvolutionWork<TActivation, TStore>? s_instance;
 
         public static ConvolutionWork<TActivation, TStore> Instance => s_instance ??= new ConvolutionWork<TActivation, TStore>();
 
-        private sbyte* _x;
-        private TStore _store;
-        private int _batch, _filters;
-        private ConvolutionShape _shape;
-        private sbyte* _weights;
-        private int* _sums;
-        private float* _scale, _bias;
-        private TActivation _activation;
-        private Int8InstructionSet _set;
+        public ConvolutionOperands<TActivation> Layer;
+        public TStore Store;
 
-        public void Set(sbyte* x, TStore store, int batch, in ConvolutionShape shape, int filters, sbyte* weights, int* sums,
-            float* scale, float* bias, TActivation activation, Int8InstructionSet set)
+        public unsafe void Execute(int part, int parts)
         {
-            _x = x;
-            _store = store;
-            (_batch, _shape, _filters) = (batch, shape, filters);
-            _weights = weights;
-            _sums = sums;
-            _scale = scale;
-            _bias = bias;
-            (_activation, _set) = (activation, set);
-        }
-
-        public void Execute(int part, int parts)
-        {
-            int first = _batch * part / parts, last = _batch * (part + 1) / parts;
-            if (first == last) return;
-            int depth = _shape.ColumnRows, positions = _shape.Positions;
-            int inputSize = _shape.Channels * _shape.Height * _shape.Width, outputSize = _filters * positions;
-            var columns = Scratch(ref s_columns, Int8Gemm.PackedLength(positions, depth));
-            var weights = new ReadOnlySpan<sbyte>(_weights, _filters * Int8Gemm.PaddedDepth(depth));
-            var weightSums = new ReadOnlySpan<int>(_sums, _filters);
-            for (int b = first; b < last; b++)
+            var (first, last) = Layer.Samples(part, parts);
+            int depth = Layer.Shape.ColumnRows, positions = Layer.Shape.Positions, outputSize = Layer.Filters * positions;
+            // A convolution with fewer positions than a panel's 16 columns (3x3 outputs: 9) puts several samples side by
+            // side, as many as fill whole panels (16 for 9 positions), instead of computing mostly padding.
+            int group = positions >= Int8Gemm.PanelWidth ? 1 : Int8Gemm.PanelWidth / GreatestCommonDivisor(positions, Int8Gemm.PanelWidth);
+            var columns = Scratch(ref s_columns, Int8Gemm.PackedLength(group * positions, depth));
+            for (int b = first; b < last; b += group)
             {
-                Im2ColPacked(new ReadOnlySpan<sbyte>(_x + (long)b * inputSize, inputSize), columns, _shape);
+                int samples = Math.Min(group, last - b);
+                Pack(Layer.Input(b, samples), samples, columns.Slice(0, Int8Gemm.PackedLength(samples * positions, depth)), Layer.Shape, default, windows: false);
                 // The epilogue runs on each tile's sums in registers: no int32 matrix is written.
-                Int8Gemm.MultiplyWeightsByActivations(weights, weightSums, _filters, depth, columns, positions,
-                    new ConvolutionSink<TActivation, TStore>(_scale, _bias, _activation, _store, positions, b * outputSize), _set);
+                Int8Gemm.MultiplyWeightsByActivations(Layer.Weights, Layer.Sums, Layer.Filters, depth, columns, samples * positions,
+                    new ConvolutionSink<TActivation, TStore>(Layer.Scale, Layer.Bias, Layer.Activation, Store, positions, Layer.Filters, b * outputSize), Layer.Set);
             }
         }
     }
+
+    private static int GreatestCommonDivisor(int a, int b) => b == 0 ? a : GreatestCommonDivisor(b, a % b);
 }

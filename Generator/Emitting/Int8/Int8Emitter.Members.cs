@@ -26,7 +26,8 @@ internal static partial class Int8Emitter
             WriteViews(w, q);
             WriteNetworkMembers(w, q);
             WriteForward(w, q);
-            foreach (var op in q.Ops) WriteOp(w, q, op);
+            // A max pool in a convolution's epilogue has no method of its own: the convolution writes its output.
+            foreach (var op in q.Ops.Where(op => !IsPoolEpilogue(plan.Ops[op.Op]))) WriteOp(w, q, op);
         }
     }
 
@@ -48,7 +49,7 @@ internal static partial class Int8Emitter
             var planned = plan.Ops[op.Op];
             var output = q.Storage(planned.Output);
             string storage = output.IsFloat ? "float" : $"int8, scale {q.Tensors[q.Scales[output.Scale].Tensor].Name}";
-            w.Line($"/// <item><description>{CodeWriter.Xml(Describe(planned))} -&gt; {CodeWriter.Xml(storage)}</description></item>");
+            w.Line($"/// <item><description>{CodeWriter.Xml(planned.Description)} -&gt; {CodeWriter.Xml(storage)}</description></item>");
         }
         w.Line("/// </list>");
         w.Line($"/// <para>State: {Count(q.Int8Length)} int8 weights and {Count(q.FloatLength)} floats (scales, biases), {Count(int8Bytes)} bytes against "
@@ -300,8 +301,13 @@ internal static partial class Int8Emitter
             for (int i = 0; i < plan.Ops.Count; i++)
             {
                 var op = plan.Ops[i];
-                w.Line($"// {I(i + 1)}. {Describe(op)}");
-                var arguments = op.Inputs.Select(input => Int8Activations(q, input.Value)).Append(Int8Activations(q, op.Output)).Append("batch");
+                w.Line($"// {I(i + 1)}. {op.Description}");
+                if (IsPoolEpilogue(op))
+                {
+                    w.Line("//    (computed by the convolution before it, in its epilogue)");
+                    continue;
+                }
+                var arguments = op.Inputs.Select(input => Int8Activations(q, input.Value)).Append(Int8Activations(q, Written(plan, op))).Append("batch");
                 w.Line($"{N.ForwardMethod(op.Identifier)}({string.Join(", ", arguments)});");
             }
         }

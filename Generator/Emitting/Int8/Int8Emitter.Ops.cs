@@ -67,8 +67,8 @@ internal static partial class Int8Emitter
             case Conv2DOp conv:
             {
                 int filters = conv.OutputShape.Channels;
-                w.Line($"// {id}: W into padded rows; each filter's scale is the input's times its weights'");
-                w.Line($"{Q.Int8Gemm}.PackWeightRows({q.Tensors[qop.Weight].Identifier}, {I(filters)}, {I(conv.ColumnRows)}, {Q.Packed(id)}, {Q.Sums(id)});");
+                w.Line($"// {id}: W into padded rows, in the depth order of its im2col; each filter's scale is the input's times its weights'");
+                w.Line($"{Q.Int8Layers}.PackConvolutionWeights({q.Tensors[qop.Weight].Identifier}, {Shape(conv)}, {I(filters)}, {Q.Packed(id)}, {Q.Sums(id)});");
                 w.Line($"for (int f = 0; f < {I(filters)}; f++) {Q.ChannelScale(id)}[f] = {inputScale} * {q.Tensors[qop.WeightScale].Identifier}[f];");
                 break;
             }
@@ -96,14 +96,15 @@ internal static partial class Int8Emitter
     private static void WriteOp(CodeWriter w, QuantizationPlan q, QuantizedOp qop)
     {
         var op = q.Network.Ops[qop.Op];
-        var output = q.Storage(op.Output);
+        int written = Written(q.Network, op);
+        var output = q.Storage(written);
         string parameters = string.Join(", ", Enumerable.Range(0, op.Inputs.Count)
             .Select(k => $"global::System.ReadOnlySpan<{Element(q.Storage(op.Inputs[k].Value))}> {InputName(op, k)}")
             .Append($"global::System.Span<{Element(output)}> y").Append("int batch"));
-        w.Line($"/// <summary>{CodeWriter.Xml(Describe(op))}, {(output.IsFloat ? "writing floats" : "in int8")}: <c>{CodeWriter.Xml(Formula(q, op))}</c>.</summary>");
+        w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}, {(output.IsFloat ? "writing floats" : "in int8")}: <c>{CodeWriter.Xml(Formula(q, op))}</c>.</summary>");
         for (int k = 0; k < op.Inputs.Count; k++)
             w.Line($"/// <param name=\"{InputName(op, k)}\">{BatchShape(op.Inputs[k].Shape)}, {Element(q.Storage(op.Inputs[k].Value))}</param>");
-        w.Line($"/// <param name=\"y\">{BatchShape(op.OutputShape)}, {Element(output)}</param>");
+        w.Line($"/// <param name=\"y\">{BatchShape(q.Network.Values[written].Shape)}, {Element(output)}</param>");
         using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({parameters})"))
         {
             switch (op)
@@ -137,8 +138,18 @@ internal static partial class Int8Emitter
         var o = op.OutputShape;
         w.Line($"const int C = {I(i.Channels)}, H = {I(i.Height)}, W = {I(i.Width)}; // input");
         w.Line($"const int F = {I(o.Channels)}, OH = {I(o.Height)}, OW = {I(o.Width)}; // output");
-        w.Line($"var shape = new {Q.ConvolutionShape}(C, H, W, Kernel: {I(op.KernelSize)}, Stride: {I(op.Stride)}, PadTop: {I(op.PadTop)}, PadLeft: {I(op.PadLeft)}, OutHeight: OH, OutWidth: OW);");
+        w.Line($"var shape = {Shape(op, "C", "H", "W", "OH", "OW")};");
         string requantise = q.Storage(op.Output).IsFloat ? "" : $" {Q.InverseOutputScale(id)},";
+        if (op.PoolEpilogue)
+        {
+            var pool = (PoolOp)q.Network.Ops[q.Network.Values[op.Output].Consumers[0]];
+            var p = pool.OutputShape;
+            w.Line($"const int PH = {I(p.Height)}, PW = {I(p.Width)}; // output, after the max pool in the epilogue");
+            w.Line($"var pool = new {N.PoolShape}(Planes: F, OH, OW, Kernel: {I(pool.KernelSize)}, Stride: {I(pool.Stride)}, OutHeight: PH, OutWidth: PW);");
+            w.Line($"{Q.Int8Layers}.ConvolutionMaxPool(x.Slice(0, batch * C * H * W), y.Slice(0, batch * F * PH * PW), batch, shape, pool, F, {Q.Packed(id)}, {Q.Sums(id)}, "
+                + $"{Q.ChannelScale(id)}, {Bias(q, qop)},{requantise} {CpuEmitter.Operator(op.Activation, op.NegativeSlope)});");
+            return;
+        }
         w.Line($"{Q.Int8Layers}.Convolution(x.Slice(0, batch * C * H * W), y.Slice(0, batch * F * OH * OW), batch, shape, F, {Q.Packed(id)}, {Q.Sums(id)}, "
             + $"{Q.ChannelScale(id)}, {Bias(q, qop)},{requantise} {CpuEmitter.Operator(op.Activation, op.NegativeSlope)});");
     }
@@ -237,6 +248,11 @@ internal static partial class Int8Emitter
         }
     }
 
+    /// <summary>A convolution's geometry as a <c>ConvolutionShape</c> expression, with the given names for its sizes (numbers by default).</summary>
+    private static string Shape(Conv2DOp op, string? c = null, string? h = null, string? w = null, string? oh = null, string? ow = null) =>
+        $"new {Q.ConvolutionShape}({c ?? I(op.InputShape.Channels)}, {h ?? I(op.InputShape.Height)}, {w ?? I(op.InputShape.Width)}, Kernel: {I(op.KernelSize)}, "
+        + $"Stride: {I(op.Stride)}, PadTop: {I(op.PadTop)}, PadLeft: {I(op.PadLeft)}, OutHeight: {oh ?? I(op.OutputShape.Height)}, OutWidth: {ow ?? I(op.OutputShape.Width)})";
+
     /// <summary>The bias view of a dense or convolution op, or <c>default</c> (an empty span) when it has none.</summary>
     private static string Bias(QuantizationPlan q, QuantizedOp op) => op.Bias >= 0 ? q.Tensors[op.Bias].Identifier : "default";
 
@@ -252,6 +268,7 @@ internal static partial class Int8Emitter
         return op switch
         {
             DenseOp => store(f("sum_i x[b, i] q[o, i] s_x s_w[o] + bias[o]")) + " with int32 sums",
+            Conv2DOp { PoolEpilogue: true } => "y = max over each pool window of " + store(f("sum_k W[f, k] columns[k, p] s_x s_w[f] + bias[f]")) + " with int32 sums",
             Conv2DOp => store(f("sum_k W[f, k] columns[k, p] s_x s_w[f] + bias[f]")) + " with int32 sums",
             PoolOp { Pool: PoolKind.Max } => "y = max over the window of x, at x's scale",
             PoolOp => "y = Quantize(mean over the window of x), at x's scale",

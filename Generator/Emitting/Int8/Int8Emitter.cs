@@ -96,7 +96,7 @@ internal static partial class Int8Emitter
                 {
                     var op = plan.Ops[i];
                     w.Line($"// {I(i + 1)}. {op.Description}");
-                    if (op is PoolOp { ConvolutionEpilogue: true })
+                    if (IsPoolEpilogue(op))
                     {
                         w.Line("//    (computed by the convolution before it, in its epilogue)");
                         continue;
@@ -106,7 +106,7 @@ internal static partial class Int8Emitter
                     // keeps is clipped, and a dropped value that clips stays at or below its window's maximum, so the
                     // pool's int8 result is right; the scale is the same as one taken over the whole convolution output
                     // when the windows cover it and a ReLU ends it, and finer otherwise (LeNet's 11x11 -> 5x5 drops a row).
-                    int written = op is Conv2DOp { PoolEpilogue: true } conv ? PooledOutput(plan, conv) : op.Output;
+                    int written = Written(plan, op);
                     var arguments = op.Inputs.Select(input => FloatActivations(plan, input.Value)).Append(FloatActivations(plan, written)).Append("batchSize");
                     w.Line($"{N.ForwardMethod(op.Identifier)}({string.Join(", ", arguments)});");
                     int scale = IndexOfScale(q, op.Output);
@@ -147,15 +147,14 @@ internal static partial class Int8Emitter
         return -1;
     }
 
+    /// <summary>Whether <paramref name="op"/> is a max pool that the convolution before it computes in its epilogue.</summary>
+    private static bool IsPoolEpilogue(PlannedOp op) => op is PoolOp { ConvolutionEpilogue: true };
+
     /// <summary>
-    /// An op's description in the int8 class, which runs every max pool as an op of its own: without the note that the
-    /// planner appends to a convolution whose pool the float CPU code fuses (", with maxpool1 in its epilogue on the CPU").
+    /// The value an op's int8 method writes: its output, or for a convolution with a max pool in its epilogue the pool's.
+    /// The planner keeps both int8 (a pool never writes floats, so the float tail never reaches back to the convolution).
     /// </summary>
-    private static string Describe(PlannedOp op)
-    {
-        int note = op is Conv2DOp { PoolEpilogue: true } ? op.Description.LastIndexOf(", with ", System.StringComparison.Ordinal) : -1;
-        return note < 0 ? op.Description : op.Description.Substring(0, note);
-    }
+    private static int Written(NetworkPlan plan, PlannedOp op) => op is Conv2DOp { PoolEpilogue: true } conv ? PooledOutput(plan, conv) : op.Output;
 
     /// <summary>The output of the max pool in a convolution's epilogue, the one op that reads the convolution's output.</summary>
     private static int PooledOutput(NetworkPlan plan, Conv2DOp conv) => plan.Ops[plan.Values[conv.Output].Consumers[0]].Output;

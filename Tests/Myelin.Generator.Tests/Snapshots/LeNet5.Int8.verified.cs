@@ -56,9 +56,9 @@ namespace Demo
         /// <para>Execution plan (a value <c>q</c> with scale <c>s</c> stands for <c>q · s</c>):</para>
         /// <list type="number">
         /// <item><description>input: quantised with scale input.scale</description></item>
-        /// <item><description>conv1: Conv2D 1x28x28 -&gt; 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU -&gt; int8, scale conv1.scale</description></item>
+        /// <item><description>conv1: Conv2D 1x28x28 -&gt; 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool1 in its epilogue on the CPU -&gt; int8, scale conv1.scale</description></item>
         /// <item><description>maxpool1: max pool 6x26x26 -&gt; 6x13x13, 2x2 window, stride 2 -&gt; int8, scale conv1.scale</description></item>
-        /// <item><description>conv2: Conv2D 6x13x13 -&gt; 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU -&gt; int8, scale conv2.scale</description></item>
+        /// <item><description>conv2: Conv2D 6x13x13 -&gt; 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool2 in its epilogue on the CPU -&gt; int8, scale conv2.scale</description></item>
         /// <item><description>maxpool2: max pool 16x11x11 -&gt; 16x5x5, 2x2 window, stride 2 -&gt; int8, scale conv2.scale</description></item>
         /// <item><description>dense1: Dense 400 -&gt; 120 + bias, ReLU -&gt; int8, scale dense1.scale</description></item>
         /// <item><description>dense2: Dense 120 -&gt; 10 + bias -&gt; float</description></item>
@@ -193,12 +193,12 @@ namespace Demo
             private void Prepare()
             {
                 _inputInverseScale = 1f / InputScale;
-                // Conv1: W into padded rows; each filter's scale is the input's times its weights'
-                global::Myelin.Kernels.Int8Gemm.PackWeightRows(Conv1Weight, 6, 9, _conv1Packed, _conv1Sums);
+                // Conv1: W into padded rows, in the depth order of its im2col; each filter's scale is the input's times its weights'
+                global::Myelin.Kernels.Int8Layers.PackConvolutionWeights(Conv1Weight, new global::Myelin.Kernels.ConvolutionShape(1, 28, 28, Kernel: 3, Stride: 1, PadTop: 0, PadLeft: 0, OutHeight: 26, OutWidth: 26), 6, _conv1Packed, _conv1Sums);
                 for (int f = 0; f < 6; f++) _conv1ChannelScale[f] = InputScale * Conv1WeightScale[f];
                 _conv1InverseOutputScale = 1f / Conv1OutputScale;
-                // Conv2: W into padded rows; each filter's scale is the input's times its weights'
-                global::Myelin.Kernels.Int8Gemm.PackWeightRows(Conv2Weight, 16, 54, _conv2Packed, _conv2Sums);
+                // Conv2: W into padded rows, in the depth order of its im2col; each filter's scale is the input's times its weights'
+                global::Myelin.Kernels.Int8Layers.PackConvolutionWeights(Conv2Weight, new global::Myelin.Kernels.ConvolutionShape(6, 13, 13, Kernel: 3, Stride: 1, PadTop: 0, PadLeft: 0, OutHeight: 11, OutWidth: 11), 16, _conv2Packed, _conv2Sums);
                 for (int f = 0; f < 16; f++) _conv2ChannelScale[f] = Conv1OutputScale * Conv2WeightScale[f];
                 _conv2InverseOutputScale = 1f / Conv2OutputScale;
                 // Dense1: W into panels; each output's scale is the input's times its weights'
@@ -312,62 +312,44 @@ namespace Demo
                 RequireState();
                 // The input: q = Quantize(x / input.scale)
                 global::Myelin.Kernels.Int8Kernels.Quantize(inputs.Slice(0, batch * InputSize), QuantizedInput.Slice(0, batch * InputSize), _inputInverseScale);
-                // 1. conv1: Conv2D 1x28x28 -> 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU
-                Conv1Forward(QuantizedInput, Conv1Output, batch);
+                // 1. conv1: Conv2D 1x28x28 -> 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool1 in its epilogue on the CPU
+                Conv1Forward(QuantizedInput, Maxpool1Output, batch);
                 // 2. maxpool1: max pool 6x26x26 -> 6x13x13, 2x2 window, stride 2
-                Maxpool1Forward(Conv1Output, Maxpool1Output, batch);
-                // 3. conv2: Conv2D 6x13x13 -> 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU
-                Conv2Forward(Maxpool1Output, Conv2Output, batch);
+                //    (computed by the convolution before it, in its epilogue)
+                // 3. conv2: Conv2D 6x13x13 -> 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool2 in its epilogue on the CPU
+                Conv2Forward(Maxpool1Output, Maxpool2Output, batch);
                 // 4. maxpool2: max pool 16x11x11 -> 16x5x5, 2x2 window, stride 2
-                Maxpool2Forward(Conv2Output, Maxpool2Output, batch);
+                //    (computed by the convolution before it, in its epilogue)
                 // 5. dense1: Dense 400 -> 120 + bias, ReLU
                 Dense1Forward(Maxpool2Output, Dense1Output, batch);
                 // 6. dense2: Dense 120 -> 10 + bias
                 Dense2Forward(Dense1Output, Dense2Output, batch);
             }
 
-            /// <summary>conv1: Conv2D 1x28x28 -&gt; 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU, in int8: <c>Quantize((max(sum_k W[f, k] columns[k, p] s_x s_w[f] + bias[f], 0)) / s_y) with int32 sums</c>.</summary>
+            /// <summary>conv1: Conv2D 1x28x28 -&gt; 6x26x26, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool1 in its epilogue on the CPU, in int8: <c>y = max over each pool window of Quantize((max(sum_k W[f, k] columns[k, p] s_x s_w[f] + bias[f], 0)) / s_y) with int32 sums</c>.</summary>
             /// <param name="x">[batch, 1, 28, 28], sbyte</param>
-            /// <param name="y">[batch, 6, 26, 26], sbyte</param>
+            /// <param name="y">[batch, 6, 13, 13], sbyte</param>
             private void Conv1Forward(global::System.ReadOnlySpan<sbyte> x, global::System.Span<sbyte> y, int batch)
             {
                 const int C = 1, H = 28, W = 28; // input
                 const int F = 6, OH = 26, OW = 26; // output
                 var shape = new global::Myelin.Kernels.ConvolutionShape(C, H, W, Kernel: 3, Stride: 1, PadTop: 0, PadLeft: 0, OutHeight: OH, OutWidth: OW);
-                global::Myelin.Kernels.Int8Layers.Convolution(x.Slice(0, batch * C * H * W), y.Slice(0, batch * F * OH * OW), batch, shape, F, _conv1Packed, _conv1Sums, _conv1ChannelScale, Conv1Bias, _conv1InverseOutputScale, new global::Myelin.Kernels.ReLUOperator());
+                const int PH = 13, PW = 13; // output, after the max pool in the epilogue
+                var pool = new global::Myelin.Kernels.PoolShape(Planes: F, OH, OW, Kernel: 2, Stride: 2, OutHeight: PH, OutWidth: PW);
+                global::Myelin.Kernels.Int8Layers.ConvolutionMaxPool(x.Slice(0, batch * C * H * W), y.Slice(0, batch * F * PH * PW), batch, shape, pool, F, _conv1Packed, _conv1Sums, _conv1ChannelScale, Conv1Bias, _conv1InverseOutputScale, new global::Myelin.Kernels.ReLUOperator());
             }
 
-            /// <summary>maxpool1: max pool 6x26x26 -&gt; 6x13x13, 2x2 window, stride 2, in int8: <c>y = max over the window of x, at x's scale</c>.</summary>
-            /// <param name="x">[batch, 6, 26, 26], sbyte</param>
-            /// <param name="y">[batch, 6, 13, 13], sbyte</param>
-            private void Maxpool1Forward(global::System.ReadOnlySpan<sbyte> x, global::System.Span<sbyte> y, int batch)
-            {
-                const int C = 6, H = 26, W = 26; // input
-                const int OH = 13, OW = 13; // output
-                var shape = new global::Myelin.Kernels.PoolShape(Planes: batch * C, H, W, Kernel: 2, Stride: 2, OutHeight: OH, OutWidth: OW);
-                global::Myelin.Kernels.Int8Kernels.MaxPool(x.Slice(0, batch * C * H * W), y.Slice(0, batch * C * OH * OW), shape);
-            }
-
-            /// <summary>conv2: Conv2D 6x13x13 -&gt; 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU, in int8: <c>Quantize((max(sum_k W[f, k] columns[k, p] s_x s_w[f] + bias[f], 0)) / s_y) with int32 sums</c>.</summary>
+            /// <summary>conv2: Conv2D 6x13x13 -&gt; 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool2 in its epilogue on the CPU, in int8: <c>y = max over each pool window of Quantize((max(sum_k W[f, k] columns[k, p] s_x s_w[f] + bias[f], 0)) / s_y) with int32 sums</c>.</summary>
             /// <param name="x">[batch, 6, 13, 13], sbyte</param>
-            /// <param name="y">[batch, 16, 11, 11], sbyte</param>
+            /// <param name="y">[batch, 16, 5, 5], sbyte</param>
             private void Conv2Forward(global::System.ReadOnlySpan<sbyte> x, global::System.Span<sbyte> y, int batch)
             {
                 const int C = 6, H = 13, W = 13; // input
                 const int F = 16, OH = 11, OW = 11; // output
                 var shape = new global::Myelin.Kernels.ConvolutionShape(C, H, W, Kernel: 3, Stride: 1, PadTop: 0, PadLeft: 0, OutHeight: OH, OutWidth: OW);
-                global::Myelin.Kernels.Int8Layers.Convolution(x.Slice(0, batch * C * H * W), y.Slice(0, batch * F * OH * OW), batch, shape, F, _conv2Packed, _conv2Sums, _conv2ChannelScale, Conv2Bias, _conv2InverseOutputScale, new global::Myelin.Kernels.ReLUOperator());
-            }
-
-            /// <summary>maxpool2: max pool 16x11x11 -&gt; 16x5x5, 2x2 window, stride 2, in int8: <c>y = max over the window of x, at x's scale</c>.</summary>
-            /// <param name="x">[batch, 16, 11, 11], sbyte</param>
-            /// <param name="y">[batch, 16, 5, 5], sbyte</param>
-            private void Maxpool2Forward(global::System.ReadOnlySpan<sbyte> x, global::System.Span<sbyte> y, int batch)
-            {
-                const int C = 16, H = 11, W = 11; // input
-                const int OH = 5, OW = 5; // output
-                var shape = new global::Myelin.Kernels.PoolShape(Planes: batch * C, H, W, Kernel: 2, Stride: 2, OutHeight: OH, OutWidth: OW);
-                global::Myelin.Kernels.Int8Kernels.MaxPool(x.Slice(0, batch * C * H * W), y.Slice(0, batch * C * OH * OW), shape);
+                const int PH = 5, PW = 5; // output, after the max pool in the epilogue
+                var pool = new global::Myelin.Kernels.PoolShape(Planes: F, OH, OW, Kernel: 2, Stride: 2, OutHeight: PH, OutWidth: PW);
+                global::Myelin.Kernels.Int8Layers.ConvolutionMaxPool(x.Slice(0, batch * C * H * W), y.Slice(0, batch * F * PH * PW), batch, shape, pool, F, _conv2Packed, _conv2Sums, _conv2ChannelScale, Conv2Bias, _conv2InverseOutputScale, new global::Myelin.Kernels.ReLUOperator());
             }
 
             /// <summary>dense1: Dense 400 -&gt; 120 + bias, ReLU, in int8: <c>Quantize((max(sum_i x[b, i] q[o, i] s_x s_w[o] + bias[o], 0)) / s_y) with int32 sums</c>.</summary>

@@ -120,6 +120,10 @@ public sealed class Int8LayerTests
     [InlineData(64, 32, 13, 13, 64, 3, 1, 0)]   // the CNN's second, at batch 64: split across cores
     [InlineData(3, 3, 9, 7, 5, 3, 2, 1)]        // strided, padded, ragged everything
     [InlineData(2, 4, 6, 6, 17, 1, 1, 0)]       // 1x1 kernel, a ragged tile of filters
+    [InlineData(64, 64, 5, 5, 64, 3, 1, 0)]     // the CNN's third: 9 positions, 16 samples side by side fill 9 panels
+    [InlineData(7, 3, 4, 5, 6, 3, 1, 0)]        // 6 positions: 8 samples per product, fewer in this batch
+    [InlineData(21, 2, 6, 4, 5, 2, 2, 0)]       // 6 positions of a strided kernel, a ragged last group of samples
+    [InlineData(3, 8, 9, 7, 5, 3, 2, 1)]        // channel quads gathered from padded planes, strided
     public void A_convolution_matches_the_integer_reference_bit_for_bit(int batch, int channels, int height, int width, int filters, int kernel, int stride, int padding)
     {
         var shape = Geometry(channels, height, width, kernel, stride, padding);
@@ -131,7 +135,7 @@ public sealed class Int8LayerTests
         var bias = Enumerable.Range(0, filters).Select(_ => random.NextFloat() - 0.5f).ToArray();
         var rows = new sbyte[filters * Int8Gemm.PaddedDepth(depth)];
         var sums = new int[filters];
-        Int8Gemm.PackWeightRows(w, filters, depth, rows, sums);
+        Int8Layers.PackConvolutionWeights(w, shape, filters, rows, sums);
         var y = new sbyte[batch * filters * positions];
         var floats = new float[y.Length];
         const float inverse = 10f;
@@ -158,15 +162,23 @@ public sealed class Int8LayerTests
     [MemberData(nameof(Int8GemmTests.Sets), MemberType = typeof(Int8GemmTests))]
     public void Every_instruction_set_gives_a_convolution_the_same_bits(Int8InstructionSet set)
     {
-        // The epilogue runs on each register tile (and, on the portable path, on each sum): every path must agree.
-        var shape = Geometry(3, 9, 7, 3, 1, 1);
-        const int batch = 2, filters = 7;
+        // The epilogue runs on each register tile (and, on the portable path, on each sum): every path must agree, with
+        // one sample per product (63 positions) and with several (9 positions).
+        SameBits(set, Geometry(3, 9, 7, 3, 1, 1), batch: 2);
+        SameBits(set, Geometry(3, 5, 5, 3, 1, 0), batch: 19);
+        SameBits(set, Geometry(8, 9, 7, 3, 1, 1), batch: 2);  // channel quads
+        SameBits(set, Geometry(4, 5, 5, 3, 1, 0), batch: 19);
+    }
+
+    private static void SameBits(Int8InstructionSet set, ConvolutionShape shape, int batch)
+    {
+        const int filters = 7;
         var random = new SeededRandom(12);
-        var x = Int8GemmTests.RandomBytes(batch * 3 * 9 * 7, ref random, min: -128);
+        var x = Int8GemmTests.RandomBytes(batch * shape.Channels * shape.Height * shape.Width, ref random, min: -128);
         var w = Int8GemmTests.RandomBytes(filters * shape.ColumnRows, ref random, min: -127);
         var rows = new sbyte[filters * Int8Gemm.PaddedDepth(shape.ColumnRows)];
         var sums = new int[filters];
-        Int8Gemm.PackWeightRows(w, filters, shape.ColumnRows, rows, sums);
+        Int8Layers.PackConvolutionWeights(w, shape, filters, rows, sums);
         var scale = Enumerable.Range(0, filters).Select(i => 0.002f * (i + 1)).ToArray();
         var bias = Enumerable.Range(0, filters).Select(i => 0.1f * i - 0.3f).ToArray();
         var expected = new sbyte[batch * filters * shape.Positions];
@@ -276,11 +288,11 @@ public sealed class Int8LayerTests
     }
 
     /// <summary>An activation of one value by the operator's eight-lane form.</summary>
-    private static float Lane<T>(T activation, float z) where T : struct, IActivationOperator =>
+    internal static float Lane<T>(T activation, float z) where T : struct, IActivationOperator =>
         System.Runtime.Intrinsics.Vector256.ToScalar(activation.Apply(System.Runtime.Intrinsics.Vector256.Create(z)));
 
     /// <summary>The im2col columns of one sample as <c>[positions, depth]</c> rows (column j of the product is position j).</summary>
-    private static sbyte[] Columns(sbyte[] x, ConvolutionShape shape)
+    internal static sbyte[] Columns(sbyte[] x, ConvolutionShape shape)
     {
         int depth = shape.ColumnRows, positions = shape.Positions, k = shape.Kernel;
         var columns = new sbyte[positions * depth];
@@ -294,7 +306,7 @@ public sealed class Int8LayerTests
         return columns;
     }
 
-    private static ConvolutionShape Geometry(int channels, int height, int width, int kernel, int stride, int padding) =>
+    internal static ConvolutionShape Geometry(int channels, int height, int width, int kernel, int stride, int padding) =>
         new(channels, height, width, kernel, stride, padding, padding,
             (height + 2 * padding - kernel) / stride + 1, (width + 2 * padding - kernel) / stride + 1);
 }
