@@ -246,6 +246,15 @@ internal sealed record Conv2DOp(
     public bool PoolEpilogue { get; init; }
 
     /// <summary>
+    /// Whether the batch norm that alone reads this convolution's output (see <see cref="BatchNormOp.ConvolutionEpilogue"/>)
+    /// runs in its epilogue on the CPU when nothing will run backward: in an inference-only forward pass in eval mode the
+    /// batch norm is a per-channel scale and shift, <c>s = γ / √(var + ε)</c> and <c>t = β - mean · s</c>, which the plane
+    /// kernel applies with the batch norm's activation while it writes the output. Training, and a forward pass that a
+    /// backward pass follows, run the two ops apart. Set for plane convolutions without an activation of their own.
+    /// </summary>
+    public bool BatchNormEpilogue { get; init; }
+
+    /// <summary>
     /// With <see cref="ConvolutionAlgorithm.Plane"/> and stride 1: whether the input gradient is the plane kernel on dz
     /// (filters transposed and flipped) rather than the product <c>Wᵀ · dz</c> and col2im. The plane kernel wins while the
     /// product's depth (the filters) is small: 1.7 against 3.5 ms for a 16-to-16 3x3 layer at 28x28, batch 64, one
@@ -331,6 +340,13 @@ internal sealed record BatchNormOp(
 {
     public override int ParameterLayer => OwnerLayer;
     public override bool CanFuseActivation => true;
+
+    /// <summary>
+    /// Whether the convolution before it computes this op in its epilogue in inference-only eval-mode forward passes on
+    /// the CPU (see <see cref="Conv2DOp.BatchNormEpilogue"/>); the op itself then runs only when training or when a
+    /// backward pass follows.
+    /// </summary>
+    public bool ConvolutionEpilogue { get; init; }
 }
 
 /// <summary>The element-wise sum of two or more values of one shape, with an element-wise activation fused in.</summary>

@@ -21,7 +21,7 @@ internal static partial class NetworkPlanner
             Conv2DSpec conv => PlanConv2D(index, conv, name, id, inputs[0]),
             PoolSpec pool => PlanPool(index, pool, name, id, inputs[0], graph),
             DropoutSpec dropout => PlanDropout(index, dropout, name, id, inputs[0]),
-            BatchNormSpec norm => PlanBatchNorm(index, norm, name, id, inputs[0]),
+            BatchNormSpec norm => PlanBatchNorm(index, norm, name, id, inputs[0], graph),
             AddSpec add => PlanAdd(index, add, name, id, inputs),
             ConcatSpec concat => PlanConcat(index, concat, name, id, inputs),
             RecurrentSpec recurrent => PlanRecurrent(index, recurrent, name, id, inputs[0]),
@@ -281,7 +281,7 @@ internal static partial class NetworkPlanner
             return node;
         }
 
-        private Node? PlanBatchNorm(int index, BatchNormSpec norm, string name, string id, Node x)
+        private Node? PlanBatchNorm(int index, BatchNormSpec norm, string name, string id, Node x, Graph graph)
         {
             var shape = x.Shape;
             bool fits = norm.Dimensions == 1 ? shape.IsVector : shape.IsImage;
@@ -302,8 +302,19 @@ internal static partial class NetworkPlanner
             int tracked = AddTensor(name, id, "num_batches_tracked", "NumBatchesTracked", index, new int[0], TensorStorage.Counter, InitKind.Zeros, "BatchNorm", false, channels, channels);
             int value = AddValue(id + "Output", shape, name);
             string momentum = norm.Momentum.ToString("R", CultureInfo.InvariantCulture);
+            // A batch norm alone in reading a plane convolution without an activation can run in that convolution's
+            // epilogue in inference-only eval-mode passes: a per-channel scale and shift.
+            bool epilogue = norm.Dimensions == 2 && x.Op >= 0
+                && _ops[x.Op] is Conv2DOp { Algorithm: ConvolutionAlgorithm.Plane, PoolEpilogue: false, BatchNormEpilogue: false, Activation: ActivationKind.None }
+                && x.Chain.All(layer => graph.Readers[layer].Count == 1);
             var node = AddOp(new BatchNormOp(id, EquatableArray.Create(index), $"{name}: {norm.Kind} over {channels} {(norm.Dimensions == 1 ? "features" : "channels")}, momentum {momentum}",
-                Reads(x), value, shape, channels, spatial, norm.Momentum, norm.Epsilon, weight, bias, mean, variance, tracked, index), name, index);
+                Reads(x), value, shape, channels, spatial, norm.Momentum, norm.Epsilon, weight, bias, mean, variance, tracked, index)
+            { ConvolutionEpilogue = epilogue }, name, index);
+            if (epilogue)
+            {
+                var conv = (Conv2DOp)_ops[x.Op];
+                _ops[x.Op] = conv with { BatchNormEpilogue = true, Description = conv.Description + $", with {name} in its epilogue in eval-mode inference on the CPU" };
+            }
             AddLayer(index, name, id, norm.Kind, $"{norm.Kind}({channels})", shape, 2 * channels, new[] { x },
                 new LayerSettings(Momentum: norm.Momentum, Epsilon: norm.Epsilon));
             return node;

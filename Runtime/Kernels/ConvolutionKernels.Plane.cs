@@ -55,7 +55,31 @@ public static unsafe partial class ConvolutionKernels
     {
         CheckDirect(x.Length, weight.Length, bias.Length, y.Length, shape, filters, batch, nameof(y));
         CheckPlane(shape);
-        fixed (float* pw = weight) PlaneRun(x, pw, transposed: false, bias, y, shape, filters, batch, activation);
+        fixed (float* pw = weight) PlaneRun(x, pw, transposed: false, bias, y, shape, filters, batch, activation, null);
+    }
+
+    /// <summary>
+    /// <see cref="PlaneForward"/> with a per-filter scale and shift in the epilogue instead of a bias:
+    /// <c>y[b, f, oy, ox] = act(scale[f] · Σ_{c, ky, kx} w[f, c, ky, kx] · x[...] + shift[f])</c>. It is a convolution
+    /// followed by a batch norm in eval mode (<see cref="NormalizationKernels.EvalScaleShift"/> gives the scale and shift).
+    /// </summary>
+    /// <param name="x">[batch, C, H, W].</param>
+    /// <param name="weight">[F, C, k, k].</param>
+    /// <param name="scale">[F].</param>
+    /// <param name="shift">[F].</param>
+    /// <param name="y">[batch, F, outHeight, outWidth].</param>
+    /// <param name="shape">The geometry of one sample.</param>
+    /// <param name="filters">F.</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="activation">The activation after the scale and shift.</param>
+    public static void PlaneForwardScaled<TActivation>(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift,
+        Span<float> y, in ConvolutionShape shape, int filters, int batch, TActivation activation) where TActivation : struct, IActivationOperator
+    {
+        CheckDirect(x.Length, weight.Length, shift.Length, y.Length, shape, filters, batch, nameof(y));
+        if (scale.Length < filters || shift.Length < filters)
+            throw new ArgumentException($"The scale has {scale.Length} and the shift {shift.Length} floats, but there are {filters} filters.", nameof(scale));
+        CheckPlane(shape);
+        fixed (float* pw = weight, ps = scale) PlaneRun(x, pw, transposed: false, shift, y, shape, filters, batch, activation, ps);
     }
 
     /// <summary>
@@ -76,7 +100,7 @@ public static unsafe partial class ConvolutionKernels
         int k = shape.Kernel;
         var transposed = new ConvolutionShape(Channels: filters, Height: shape.OutHeight, Width: shape.OutWidth, Kernel: k, Stride: 1,
             PadTop: k - 1 - shape.PadTop, PadLeft: k - 1 - shape.PadLeft, OutHeight: shape.Height, OutWidth: shape.Width);
-        fixed (float* pw = weight) PlaneRun(dz, pw, transposed: true, default, dx, transposed, shape.Channels, batch, default(IdentityOperator));
+        fixed (float* pw = weight) PlaneRun(dz, pw, transposed: true, default, dx, transposed, shape.Channels, batch, default(IdentityOperator), null);
     }
 
     /// <summary>
@@ -252,8 +276,9 @@ public static unsafe partial class ConvolutionKernels
         }
     }
 
+    /// <remarks>With a <paramref name="scale"/>, the epilogue is <c>act(z · scale[f] + bias[f])</c>; otherwise <c>act(z + bias[f])</c>.</remarks>
     private static void PlaneRun<TActivation>(ReadOnlySpan<float> x, float* weight, bool transposed, ReadOnlySpan<float> bias, Span<float> y,
-        in ConvolutionShape shape, int filters, int batch, TActivation activation) where TActivation : struct, IActivationOperator
+        in ConvolutionShape shape, int filters, int batch, TActivation activation, float* scale) where TActivation : struct, IActivationOperator
     {
         if (batch == 0 || filters == 0) return;
         int blockSize = PlaneFilterBlock, blocks = (filters + blockSize - 1) / blockSize, taps = shape.ColumnRows;
@@ -265,7 +290,7 @@ public static unsafe partial class ConvolutionKernels
         fixed (float* px = x, pb = bias, py = y, pp = packed)
         {
             PackPlaneWeights(weight, pp, transposed ? shape.Channels : filters, transposed ? filters : shape.Channels, shape.Kernel, blockSize, transposed);
-            var work = new PlaneForwardWork<TActivation>(px, pp, bias.IsEmpty ? null : pb, py, shape, plane, filters, blocks, blockSize, activation);
+            var work = new PlaneForwardWork<TActivation>(px, pp, bias.IsEmpty ? null : pb, scale, py, shape, plane, filters, blocks, blockSize, activation);
             ParallelRange.Run(work, batch * blocks, (long)blockSize * taps * plane.Positions);
         }
     }
@@ -275,7 +300,7 @@ public static unsafe partial class ConvolutionKernels
         (Scratch(ref s_planeImage, (int)(shape.Channels * plane.PlaneSize) + plane.Slack), Scratch(ref s_planeOutput, blockSize * plane.Rounded));
 
     /// <summary>Item i = (sample, filter block) = (i / blocks, i % blocks); a thread pads each sample once for its blocks.</summary>
-    private readonly struct PlaneForwardWork<TActivation>(float* x, float* packedWeights, float* bias, float* y, ConvolutionShape shape, PlaneLayout plane,
+    private readonly struct PlaneForwardWork<TActivation>(float* x, float* packedWeights, float* bias, float* scale, float* y, ConvolutionShape shape, PlaneLayout plane,
         int filters, int blocks, int blockSize, TActivation activation) : IRangeWork where TActivation : struct, IActivationOperator
     {
         public void Run(int start, int end)
@@ -406,6 +431,7 @@ public static unsafe partial class ConvolutionKernels
             for (int j = 0; j < count; j++)
             {
                 var b = TV.Broadcast(bias is null ? 0f : bias[firstFilter + j]);
+                var m = TV.Broadcast(scale is null ? 1f : scale[firstFilter + j]);
                 float* source = output + (long)j * plane.Rounded, plane0 = target + (long)j * shape.Positions;
                 for (int oy = 0; oy < shape.OutHeight; oy++)
                 {
@@ -413,7 +439,8 @@ public static unsafe partial class ConvolutionKernels
                     for (int ox = 0; ; ox += n)
                     {
                         if (ox + n > ow) ox = ow - n;
-                        var z = bias is null ? TV.Load(from + ox) : TV.Add(TV.Load(from + ox), b);
+                        var z = scale is not null ? TV.MultiplyAdd(TV.Load(from + ox), m, b)
+                            : bias is null ? TV.Load(from + ox) : TV.Add(TV.Load(from + ox), b);
                         TV.Store(TV.Activate(z, activation), to + ox);
                         if (ox + n >= ow) break;
                     }

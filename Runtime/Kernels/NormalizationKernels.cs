@@ -139,6 +139,36 @@ public static unsafe class NormalizationKernels
         }
     }
 
+    /// <summary>
+    /// A batch norm in eval mode as a per-channel scale and shift of its input, for a convolution's epilogue:
+    /// <c>scale[c] = γ[c] / √(var[c] + ε)</c> and <c>shift[c] = β[c] + (bias[c] - mean[c]) · scale[c]</c>, where
+    /// <paramref name="bias"/> is the convolution's own bias (empty for none), so that
+    /// <c>scale · z + shift = γ · (z + bias - mean) / √(var + ε) + β</c>.
+    /// </summary>
+    /// <param name="gamma">[channels].</param>
+    /// <param name="beta">[channels].</param>
+    /// <param name="runningMean">[channels].</param>
+    /// <param name="runningVar">[channels].</param>
+    /// <param name="epsilon">Added to the variance.</param>
+    /// <param name="bias">[channels], or empty.</param>
+    /// <param name="scale">[channels], written.</param>
+    /// <param name="shift">[channels], written.</param>
+    public static void EvalScaleShift(ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar,
+        float epsilon, ReadOnlySpan<float> bias, Span<float> scale, Span<float> shift)
+    {
+        int channels = gamma.Length;
+        if (beta.Length < channels || runningMean.Length < channels || runningVar.Length < channels || scale.Length < channels || shift.Length < channels
+            || (!bias.IsEmpty && bias.Length < channels))
+            throw new ArgumentException($"EvalScaleShift needs {channels} floats in every span.");
+        for (int c = 0; c < channels; c++)
+        {
+            // The same inverse as the eval-mode forward pass computes.
+            float s = gamma[c] * (1f / MathF.Sqrt(runningVar[c] + epsilon));
+            scale[c] = s;
+            shift[c] = beta[c] + ((bias.IsEmpty ? 0f : bias[c]) - runningMean[c]) * s;
+        }
+    }
+
     private readonly struct ForwardWork<TActivation>(float* x, float* y, float* normalized, float* inverseStd, float* gamma, float* beta,
         float* runningMean, float* runningVar, int channels, int positions, int batch, bool training, float momentum, float epsilon, TActivation activation)
         : IRangeWork, IChannelWork where TActivation : struct, IActivationOperator

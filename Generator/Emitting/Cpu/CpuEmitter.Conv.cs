@@ -64,6 +64,7 @@ internal static partial class CpuEmitter
             }
         }
         w.Line();
+        if (op.BatchNormEpilogue) WriteConv2DNormalized(w, plan, op, weight.Identifier, bias?.Identifier, geometry);
         if (!plan.HasBackward(op)) return;
 
         bool add = op.Input.Accumulate;
@@ -110,6 +111,30 @@ internal static partial class CpuEmitter
                     if (add) WriteAddInputGradient(w, op);
                 }
             }
+        }
+        w.Line();
+    }
+
+    /// <summary>The eval-mode inference pass with the batch norm after the convolution in its epilogue.</summary>
+    private static void WriteConv2DNormalized(CodeWriter w, NetworkPlan plan, Conv2DOp op, string weight, string? bias, string geometry)
+    {
+        var norm = EpilogueBatchNorm(plan, op);
+        string Tensor(int index) => plan.Tensors[index].Identifier;
+        w.Line($"/// <summary>{CodeWriter.Xml(op.Description)}, and {CodeWriter.Xml(norm.Description)}, in one pass: eval-mode inference only.</summary>");
+        w.Line("/// <remarks>");
+        w.Line("/// With the running statistics the batch norm is a per-channel scale and shift of the convolution's sums,");
+        w.Line("/// <c>y = f(s z + t)</c> with <c>s = gamma / sqrt(var + eps)</c> and <c>t = beta + (bias - mean) s</c>: the output of the batch norm");
+        w.Line("/// comes straight from the convolution's epilogue, and the convolution's own output is not written.");
+        w.Line("/// </remarks>");
+        w.Line($"/// <param name=\"x\">{BatchShape(op.InputShape)}</param>");
+        w.Line($"/// <param name=\"y\">{BatchShape(norm.OutputShape)}, the output of {norm.Identifier}</param>");
+        using (w.Block($"private void {N.ForwardMethod(op.Identifier)}Normalized({ForwardParameters(op)})"))
+        {
+            w.Line($"const int F = {I(op.OutputShape.Channels)}; // output channels");
+            w.Line($"{N.Span} scale = stackalloc float[F], shift = stackalloc float[F];");
+            w.Line($"{NormalizationKernelsType}.EvalScaleShift({Tensor(norm.Weight)}, {Tensor(norm.Bias)}, {Tensor(norm.RunningMean)}, {Tensor(norm.RunningVar)}, {CodeWriter.Float(norm.Epsilon)},");
+            w.Line($"    {bias ?? "default"}, scale, shift);");
+            w.Line($"{N.ConvolutionKernels}.PlaneForwardScaled(x, {weight}, scale, shift, y, {geometry}, F, batch, {Operator(norm.Activation, norm.NegativeSlope)});");
         }
         w.Line();
     }

@@ -19,7 +19,7 @@ internal static partial class CpuEmitter
         {
             w.Line($"{N.Guard}.Inputs({N.NetworkName}, nameof(input), input.Length, 1, {N.InputSize});");
             w.Line($"{N.Guard}.Outputs({N.NetworkName}, nameof(output), output.Length, 1, {N.OutputSize});");
-            w.Line($"{N.RunForward}(input, 1);");
+            w.Line($"{N.RunForward}(input, 1{InferenceArgument(plan)});");
             w.Line($"{output}.Slice(0, {N.OutputSize}).CopyTo(output);");
         }
         w.Line();
@@ -28,7 +28,7 @@ internal static partial class CpuEmitter
         {
             w.Line($"{N.CheckBatch}(inputs, batchSize);");
             w.Line($"{N.Guard}.Outputs({N.NetworkName}, nameof(outputs), outputs.Length, batchSize, {N.OutputSize});");
-            w.Line($"{N.RunForward}(inputs, batchSize);");
+            w.Line($"{N.RunForward}(inputs, batchSize{InferenceArgument(plan)});");
             w.Line($"{output}.Slice(0, batchSize * {N.OutputSize}).CopyTo(outputs);");
         }
         w.Line();
@@ -81,7 +81,7 @@ internal static partial class CpuEmitter
             w.Line($"{N.CheckBatch}(inputs, batchSize);");
             if (labels) w.Line($"{N.Guard}.Labels({N.NetworkName}, labels, batchSize, {N.OutputSize});");
             else w.Line($"{N.Guard}.Inputs({N.NetworkName}, nameof(targets), targets.Length, batchSize, {N.OutputSize});");
-            w.Line($"{N.RunForward}(inputs, batchSize);");
+            w.Line($"{N.RunForward}(inputs, batchSize{(FusesBatchNorm(plan) ? ", inference: !backward" : "")});");
 
             int source = plan.Loss.GradientValue;
             string count = $"batchSize * {N.OutputSize}";
@@ -138,7 +138,10 @@ internal static partial class CpuEmitter
     private static void WriteRunForward(CodeWriter w, NetworkPlan plan)
     {
         w.Line("/// <summary>Runs every op of the plan in order on a batch; the result is in the output value.</summary>");
-        using (w.Block($"private void {N.RunForward}({N.ReadOnlySpan} inputs, int batch)"))
+        bool fusesBatchNorm = FusesBatchNorm(plan);
+        if (fusesBatchNorm)
+            w.Line("/// <param name=\"inference\">No backward pass follows: in eval mode, batch norms run in the epilogue of the convolution before them.</param>");
+        using (w.Block($"private void {N.RunForward}({N.ReadOnlySpan} inputs, int batch{(fusesBatchNorm ? ", bool inference" : "")})"))
         {
             w.Line($"{N.LastBatch} = batch;");
             w.Line($"if ({N.IsTraining}) {N.Step}++;");
@@ -154,7 +157,22 @@ internal static partial class CpuEmitter
                 // A convolution with a max pool in its epilogue writes the pool's output.
                 int output = op is Conv2DOp { PoolEpilogue: true } conv ? EpiloguePool(plan, conv).Output : op.Output;
                 var arguments = op.Inputs.Select(input => Activations(plan, input.Value)).Append(Activations(plan, output)).Append("batch");
-                w.Line($"{N.ForwardMethod(op.Identifier)}({string.Join(", ", arguments)});");
+                string call = $"{N.ForwardMethod(op.Identifier)}({string.Join(", ", arguments)});";
+                if (op is Conv2DOp { BatchNormEpilogue: true } fused)
+                {
+                    // In an eval-mode inference pass it writes the batch norm's output, with the norm in its epilogue.
+                    var norm = EpilogueBatchNorm(plan, fused);
+                    var normArguments = op.Inputs.Select(input => Activations(plan, input.Value)).Append(Activations(plan, norm.Output)).Append("batch");
+                    w.Line($"if (inference && !{N.IsTraining}) {N.ForwardMethod(op.Identifier)}Normalized({string.Join(", ", normArguments)});");
+                    w.Line($"else {call}");
+                    continue;
+                }
+                if (op is BatchNormOp { ConvolutionEpilogue: true })
+                {
+                    w.Line($"if (!inference || {N.IsTraining}) {call}");
+                    continue;
+                }
+                w.Line(call);
             }
         }
         w.Line();
@@ -236,6 +254,14 @@ internal static partial class CpuEmitter
 
     /// <summary>The max pool in a convolution's epilogue: the one op that reads the convolution's output.</summary>
     private static PoolOp EpiloguePool(NetworkPlan plan, Conv2DOp conv) => (PoolOp)plan.Ops[plan.Values[conv.Output].Consumers[0]];
+
+    private static BatchNormOp EpilogueBatchNorm(NetworkPlan plan, Conv2DOp conv) => (BatchNormOp)plan.Ops[plan.Values[conv.Output].Consumers[0]];
+
+    /// <summary>Whether some convolution computes the batch norm after it in its epilogue (RunForward then takes <c>inference</c>).</summary>
+    private static bool FusesBatchNorm(NetworkPlan plan) => plan.Ops.Any(op => op is Conv2DOp { BatchNormEpilogue: true });
+
+    /// <summary>The <c>inference</c> argument of a public Forward's RunForward call, for plans that take one.</summary>
+    private static string InferenceArgument(NetworkPlan plan) => FusesBatchNorm(plan) ? ", inference: true" : "";
 
     /// <summary>The forward parameters: the inputs, the output and the batch.</summary>
     private static string ForwardParameters(PlannedOp op) =>

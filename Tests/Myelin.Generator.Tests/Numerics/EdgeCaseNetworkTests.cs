@@ -59,6 +59,13 @@ public sealed class EdgeCaseNetworkTests
             new RefConv2D(24, 3, Activation.ReLU, Padding: Padding.Same, Bias: false), new RefConv2D(40, 3),
             new RefConv2D(8, 2, Padding: Padding.Same), new RefConv2D(32, 3, Activation.ReLU, Stride: 2, PaddingSize: 1),
             new RefGlobalAvgPool2D(), new RefDense(3)),
+        // Plane convolutions with a batch norm after them: in eval-mode Forward the norm runs in the convolution's
+        // epilogue (with and without a convolution bias, with and without a fused ReLU, at stride 1 and 2).
+        Net("PlaneConvBatchNorm", Loss.SoftmaxCrossEntropy, new[] { 6, 6, 6 },
+            new RefConv2D(8, 3, Padding: Padding.Same, Bias: false), new RefBatchNorm(2), new RefActivation(Activation.ReLU),
+            new RefConv2D(12, 3, Padding: Padding.Same), new RefBatchNorm(2),
+            new RefConv2D(16, 3, Stride: 2, PaddingSize: 1, Bias: false), new RefBatchNorm(2), new RefActivation(Activation.Tanh),
+            new RefGlobalAvgPool2D(), new RefDense(3)),
         Net("SoftmaxInsideThenSigmoid", Loss.MeanSquaredError, new[] { 5 }, new RefDense(4, Activation.Softmax), new RefDense(3, Activation.Sigmoid)),
     };
 

@@ -27,9 +27,9 @@ namespace Demo
     /// <list type="number">
     /// <item><description>stem: Conv2D 1x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1 &lt;- input</description></item>
     /// <item><description>bn1: BatchNorm2D over 4 channels, momentum 0.1, ReLU (block_in) &lt;- stem</description></item>
-    /// <item><description>conv2: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1 &lt;- block_in</description></item>
+    /// <item><description>conv2: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1, with bn2 in its epilogue in eval-mode inference on the CPU &lt;- block_in</description></item>
     /// <item><description>bn2: BatchNorm2D over 4 channels, momentum 0.1, ReLU (relu2) &lt;- conv2</description></item>
-    /// <item><description>conv3: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1 &lt;- relu2</description></item>
+    /// <item><description>conv3: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1, with block_branch in its epilogue in eval-mode inference on the CPU &lt;- relu2</description></item>
     /// <item><description>block_branch: BatchNorm2D over 4 channels, momentum 0.1 &lt;- conv3</description></item>
     /// <item><description>add1: sum of block_in + block_branch, 4x8x8, ReLU &lt;- block_in, block_branch</description></item>
     /// <item><description>globalavgpool1: global average pool 4x8x8 -&gt; 4 &lt;- add1</description></item>
@@ -506,7 +506,7 @@ namespace Demo
         {
             global::Myelin.NetworkGuard.Inputs(NetworkName, nameof(input), input.Length, 1, InputSize);
             global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(output), output.Length, 1, OutputSize);
-            RunForward(input, 1);
+            RunForward(input, 1, inference: true);
             Dense1Output.Slice(0, OutputSize).CopyTo(output);
         }
 
@@ -515,7 +515,7 @@ namespace Demo
         {
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(outputs), outputs.Length, batchSize, OutputSize);
-            RunForward(inputs, batchSize);
+            RunForward(inputs, batchSize, inference: true);
             Dense1Output.Slice(0, batchSize * OutputSize).CopyTo(outputs);
         }
 
@@ -552,7 +552,7 @@ namespace Demo
         {
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Labels(NetworkName, labels, batchSize, OutputSize);
-            RunForward(inputs, batchSize);
+            RunForward(inputs, batchSize, inference: !backward);
             global::System.ReadOnlySpan<float> logits = Dense1Output.Slice(0, batchSize * OutputSize);
             global::System.Span<float> logitsGradient = backward ? Dense1OutputGradient.Slice(0, batchSize * OutputSize) : default;
             // Softmax cross-entropy and its gradient in one pass: dLoss/dlogits = (softmax(logits) - onehot(labels)) / batch.
@@ -567,7 +567,8 @@ namespace Demo
         }
 
         /// <summary>Runs every op of the plan in order on a batch; the result is in the output value.</summary>
-        private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch)
+        /// <param name="inference">No backward pass follows: in eval mode, batch norms run in the epilogue of the convolution before them.</param>
+        private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch, bool inference)
         {
             _lastBatch = batch;
             if (_isTraining) _step++;
@@ -575,14 +576,16 @@ namespace Demo
             StemForward(inputs, StemOutput, batch);
             // 2. bn1: BatchNorm2D over 4 channels, momentum 0.1, ReLU (block_in)
             Bn1Forward(StemOutput, Bn1Output, batch);
-            // 3. conv2: Conv2D 4x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1
-            Conv2Forward(Bn1Output, Conv2Output, batch);
+            // 3. conv2: Conv2D 4x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1, with bn2 in its epilogue in eval-mode inference on the CPU
+            if (inference && !_isTraining) Conv2ForwardNormalized(Bn1Output, Bn2Output, batch);
+            else Conv2Forward(Bn1Output, Conv2Output, batch);
             // 4. bn2: BatchNorm2D over 4 channels, momentum 0.1, ReLU (relu2)
-            Bn2Forward(Conv2Output, Bn2Output, batch);
-            // 5. conv3: Conv2D 4x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1
-            Conv3Forward(Bn2Output, Conv3Output, batch);
+            if (!inference || _isTraining) Bn2Forward(Conv2Output, Bn2Output, batch);
+            // 5. conv3: Conv2D 4x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1, with block_branch in its epilogue in eval-mode inference on the CPU
+            if (inference && !_isTraining) Conv3ForwardNormalized(Bn2Output, Block_branchOutput, batch);
+            else Conv3Forward(Bn2Output, Conv3Output, batch);
             // 6. block_branch: BatchNorm2D over 4 channels, momentum 0.1
-            Block_branchForward(Conv3Output, Block_branchOutput, batch);
+            if (!inference || _isTraining) Block_branchForward(Conv3Output, Block_branchOutput, batch);
             // 7. add1: sum of block_in + block_branch, 4x8x8, ReLU
             Add1Forward(Bn1Output, Block_branchOutput, Add1Output, batch);
             // 8. globalavgpool1: global average pool 4x8x8 -> 4
@@ -606,11 +609,11 @@ namespace Demo
             if (_add1OutputNeedsGradient) Add1Backward(Add1Output, Add1OutputGradient, Bn1OutputGradient, Block_branchOutputGradient, batch, inputGradient0: _bn1OutputNeedsGradient, inputGradient1: _block_branchOutputNeedsGradient);
             // 6. block_branch: BatchNorm2D over 4 channels, momentum 0.1
             if (_block_branchOutputNeedsGradient) Block_branchBackward(Block_branchOutputGradient, Conv3OutputGradient, batch, weightGradients: _trainable[7], inputGradient: _conv3OutputNeedsGradient);
-            // 5. conv3: Conv2D 4x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1
+            // 5. conv3: Conv2D 4x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1, with block_branch in its epilogue in eval-mode inference on the CPU
             if (_conv3OutputNeedsGradient) Conv3Backward(Bn2Output, Conv3OutputGradient, Bn2OutputGradient, batch, weightGradients: _trainable[6], inputGradient: _bn2OutputNeedsGradient);
             // 4. bn2: BatchNorm2D over 4 channels, momentum 0.1, ReLU (relu2)
             if (_bn2OutputNeedsGradient) Bn2Backward(Bn2Output, Bn2OutputGradient, Conv2OutputGradient, batch, weightGradients: _trainable[4], inputGradient: _conv2OutputNeedsGradient);
-            // 3. conv2: Conv2D 4x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1
+            // 3. conv2: Conv2D 4x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1, with bn2 in its epilogue in eval-mode inference on the CPU
             if (_conv2OutputNeedsGradient) Conv2Backward(Bn1Output, Conv2OutputGradient, Bn1OutputGradient, batch, weightGradients: _trainable[3], inputGradient: _bn1OutputNeedsGradient);
             // 2. bn1: BatchNorm2D over 4 channels, momentum 0.1, ReLU (block_in)
             if (_bn1OutputNeedsGradient) Bn1Backward(Bn1Output, Bn1OutputGradient, StemOutputGradient, batch, weightGradients: _trainable[1], inputGradient: _stemOutputNeedsGradient);
@@ -687,7 +690,7 @@ namespace Demo
                 batchStatistics: _bn1UsedBatchStatistics, weightGradients, accumulate: false);
         }
 
-        /// <summary>conv2: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
+        /// <summary>conv2: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1, with bn2 in its epilogue in eval-mode inference on the CPU.</summary>
         /// <remarks>
         /// <c>y[b, f, oy, ox] = sum over c, ky, kx of W[f, c, ky, kx] x[b, c, oy*s + ky - pad, ox*s + kx - pad]</c>, computed directly:
         /// stride 1 over zero-padded flat planes, each tap's inputs loaded straight from the image (no im2col).
@@ -700,7 +703,24 @@ namespace Demo
             global::Myelin.Kernels.ConvolutionKernels.PlaneForward(x, Conv2Weight, default, y, s_conv2Geometry, F, batch, new global::Myelin.Kernels.IdentityOperator());
         }
 
-        /// <summary>Backward of conv2: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
+        /// <summary>conv2: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1, with bn2 in its epilogue in eval-mode inference on the CPU, and bn2: BatchNorm2D over 4 channels, momentum 0.1, ReLU (relu2), in one pass: eval-mode inference only.</summary>
+        /// <remarks>
+        /// With the running statistics the batch norm is a per-channel scale and shift of the convolution's sums,
+        /// <c>y = f(s z + t)</c> with <c>s = gamma / sqrt(var + eps)</c> and <c>t = beta + (bias - mean) s</c>: the output of the batch norm
+        /// comes straight from the convolution's epilogue, and the convolution's own output is not written.
+        /// </remarks>
+        /// <param name="x">[batch, 4, 8, 8]</param>
+        /// <param name="y">[batch, 4, 8, 8], the output of Bn2</param>
+        private void Conv2ForwardNormalized(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
+        {
+            const int F = 4; // output channels
+            global::System.Span<float> scale = stackalloc float[F], shift = stackalloc float[F];
+            global::Myelin.Kernels.NormalizationKernels.EvalScaleShift(Bn2Weight, Bn2Bias, Bn2RunningMean, Bn2RunningVar, 1E-05f,
+                default, scale, shift);
+            global::Myelin.Kernels.ConvolutionKernels.PlaneForwardScaled(x, Conv2Weight, scale, shift, y, s_conv2Geometry, F, batch, new global::Myelin.Kernels.ReLUOperator());
+        }
+
+        /// <summary>Backward of conv2: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1, with bn2 in its epilogue in eval-mode inference on the CPU.</summary>
         /// <remarks>
         /// <c>dz = dy * f'(z)</c> in place; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;
         /// <c>dx += col2im(W^T . dz)</c>, through a buffer of its own, since another reader of x already wrote its gradient.
@@ -757,7 +777,7 @@ namespace Demo
                 batchStatistics: _bn2UsedBatchStatistics, weightGradients, accumulate: false);
         }
 
-        /// <summary>conv3: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
+        /// <summary>conv3: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1, with block_branch in its epilogue in eval-mode inference on the CPU.</summary>
         /// <remarks>
         /// <c>y[b, f, oy, ox] = sum over c, ky, kx of W[f, c, ky, kx] x[b, c, oy*s + ky - pad, ox*s + kx - pad]</c>, computed directly:
         /// stride 1 over zero-padded flat planes, each tap's inputs loaded straight from the image (no im2col).
@@ -770,7 +790,24 @@ namespace Demo
             global::Myelin.Kernels.ConvolutionKernels.PlaneForward(x, Conv3Weight, default, y, s_conv3Geometry, F, batch, new global::Myelin.Kernels.IdentityOperator());
         }
 
-        /// <summary>Backward of conv3: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
+        /// <summary>conv3: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1, with block_branch in its epilogue in eval-mode inference on the CPU, and block_branch: BatchNorm2D over 4 channels, momentum 0.1, in one pass: eval-mode inference only.</summary>
+        /// <remarks>
+        /// With the running statistics the batch norm is a per-channel scale and shift of the convolution's sums,
+        /// <c>y = f(s z + t)</c> with <c>s = gamma / sqrt(var + eps)</c> and <c>t = beta + (bias - mean) s</c>: the output of the batch norm
+        /// comes straight from the convolution's epilogue, and the convolution's own output is not written.
+        /// </remarks>
+        /// <param name="x">[batch, 4, 8, 8]</param>
+        /// <param name="y">[batch, 4, 8, 8], the output of Block_branch</param>
+        private void Conv3ForwardNormalized(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
+        {
+            const int F = 4; // output channels
+            global::System.Span<float> scale = stackalloc float[F], shift = stackalloc float[F];
+            global::Myelin.Kernels.NormalizationKernels.EvalScaleShift(Block_branchWeight, Block_branchBias, Block_branchRunningMean, Block_branchRunningVar, 1E-05f,
+                default, scale, shift);
+            global::Myelin.Kernels.ConvolutionKernels.PlaneForwardScaled(x, Conv3Weight, scale, shift, y, s_conv3Geometry, F, batch, new global::Myelin.Kernels.IdentityOperator());
+        }
+
+        /// <summary>Backward of conv3: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1, with block_branch in its epilogue in eval-mode inference on the CPU.</summary>
         /// <remarks>
         /// <c>dz = dy * f'(z)</c> in place; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;
         /// <c>dx = col2im(W^T . dz)</c>.
