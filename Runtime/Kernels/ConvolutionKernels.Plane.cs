@@ -26,6 +26,9 @@ public static unsafe partial class ConvolutionKernels
     /// </summary>
     private const int PlaneSlots = 16;
 
+    /// <summary>The most floats of partial weight gradients (64 MB): a 512-to-512 3x3 layer gets 7 slots, not 16.</summary>
+    private const long PartialFloats = 16L << 20;
+
     [ThreadStatic] private static float[]? s_planeWeights;
     [ThreadStatic] private static float[]? s_planeImage;
     [ThreadStatic] private static float[]? s_planeOutput;
@@ -125,7 +128,10 @@ public static unsafe partial class ConvolutionKernels
         CheckDirect(x.Length, weightGradient.Length, biasGradient.Length, dz.Length, shape, filters, batch, nameof(dz));
         CheckPlane(shape);
         if (batch == 0 || filters == 0) return;
-        int weights = filters * shape.ColumnRows, slotSize = weights + filters, slots = Math.Min(batch, PlaneSlots);
+        int weights = filters * shape.ColumnRows, slotSize = weights + filters;
+        // Fewer slots for very large layers, so that the partials stay within PartialFloats (a function of the shape
+        // and the batch only, like the slot count itself).
+        int slots = (int)Math.Max(1, Math.Min(Math.Min(batch, PlaneSlots), PartialFloats / slotSize));
         var partials = Scratch(ref s_planePartials, slots * slotSize);
         var plane = new PlaneLayout(shape);
         fixed (float* px = x, pdz = dz, pp = partials, pdw = weightGradient, pdb = biasGradient)

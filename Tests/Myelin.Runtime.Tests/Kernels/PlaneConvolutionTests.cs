@@ -11,9 +11,10 @@ public sealed class PlaneConvolutionTests
         // channels, height, width, kernel, padding, filters: a ResNet's 3x3 "same" layers at 28, 14 and 7 (rows of
         // 30, 16 and 9 flat positions, last tiles partly dropped), valid padding (the MNIST CNN's conv2), a ragged
         // filter block, a non-square plane, 1x1 and 5x5 kernels (taps in groups of 9 for the weight gradient), 45 filters
-        // (filter-major weight gradient with a ragged last block)
+        // (filter-major weight gradient with a ragged last block), padding wider than the kernel (a negative padding for the
+        // input gradient)
         { 16, 28, 28, 3, 1, 16 }, { 32, 14, 14, 3, 1, 32 }, { 64, 7, 7, 3, 1, 64 }, { 32, 13, 13, 3, 0, 64 },
-        { 5, 9, 9, 3, 1, 11 }, { 6, 5, 12, 3, 1, 9 }, { 7, 6, 6, 1, 0, 3 }, { 3, 10, 8, 5, 2, 10 }, { 4, 3, 3, 3, 1, 8 }, { 6, 9, 9, 3, 1, 45 },
+        { 5, 9, 9, 3, 1, 11 }, { 6, 5, 12, 3, 1, 9 }, { 7, 6, 6, 1, 0, 3 }, { 3, 10, 8, 5, 2, 10 }, { 4, 3, 3, 3, 1, 8 }, { 6, 9, 9, 3, 1, 45 }, { 4, 6, 6, 3, 3, 5 },
     };
 
     public static TheoryData<int, int, int, int, int, int, int> StridedGeometries => new()
