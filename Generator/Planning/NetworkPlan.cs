@@ -249,8 +249,9 @@ internal sealed record Conv2DOp(
     /// Whether the batch norm that alone reads this convolution's output (see <see cref="BatchNormOp.ConvolutionEpilogue"/>)
     /// runs in its epilogue on the CPU when nothing will run backward: in an inference-only forward pass in eval mode the
     /// batch norm is a per-channel scale and shift, <c>s = γ / √(var + ε)</c> and <c>t = β - mean · s</c>, which the plane
-    /// kernel applies with the batch norm's activation while it writes the output. Training, and a forward pass that a
-    /// backward pass follows, run the two ops apart. Set for plane convolutions without an activation of their own.
+    /// or direct kernel applies with the batch norm's activation while it writes the output. Training, and a forward pass
+    /// that a backward pass follows, run the two ops apart. Set for plane and direct convolutions without an activation of
+    /// their own (the chunked product's epilogue has no scale).
     /// </summary>
     public bool BatchNormEpilogue { get; init; }
 

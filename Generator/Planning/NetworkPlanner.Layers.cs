@@ -302,10 +302,10 @@ internal static partial class NetworkPlanner
             int tracked = AddTensor(name, id, "num_batches_tracked", "NumBatchesTracked", index, new int[0], TensorStorage.Counter, InitKind.Zeros, "BatchNorm", false, channels, channels);
             int value = AddValue(id + "Output", shape, name);
             string momentum = norm.Momentum.ToString("R", CultureInfo.InvariantCulture);
-            // A batch norm alone in reading a plane convolution without an activation can run in that convolution's
-            // epilogue in inference-only eval-mode passes: a per-channel scale and shift.
+            // A batch norm alone in reading a plane or direct convolution without an activation can run in that
+            // convolution's epilogue in inference-only eval-mode passes: a per-channel scale and shift.
             bool epilogue = norm.Dimensions == 2 && x.Op >= 0
-                && _ops[x.Op] is Conv2DOp { Algorithm: ConvolutionAlgorithm.Plane, PoolEpilogue: false, BatchNormEpilogue: false, Activation: ActivationKind.None }
+                && _ops[x.Op] is Conv2DOp { Algorithm: ConvolutionAlgorithm.Plane or ConvolutionAlgorithm.Direct, PoolEpilogue: false, BatchNormEpilogue: false, Activation: ActivationKind.None }
                 && x.Chain.All(layer => graph.Readers[layer].Count == 1);
             var node = AddOp(new BatchNormOp(id, EquatableArray.Create(index), $"{name}: {norm.Kind} over {channels} {(norm.Dimensions == 1 ? "features" : "channels")}, momentum {momentum}",
                 Reads(x), value, shape, channels, spatial, norm.Momentum, norm.Epsilon, weight, bias, mean, variance, tracked, index)

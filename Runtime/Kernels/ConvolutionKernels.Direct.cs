@@ -41,7 +41,35 @@ public static unsafe partial class ConvolutionKernels
         in ConvolutionShape shape, int filters, int batch, TActivation activation) where TActivation : struct, IActivationOperator
     {
         CheckDirect(x.Length, weight.Length, bias.Length, y.Length, shape, filters, batch, nameof(y));
-        Direct(x, weight, bias, y, shape, filters, batch, activation, default);
+        Direct(x, weight, bias, y, shape, filters, batch, activation, default, null);
+    }
+
+    /// <summary>
+    /// <see cref="DirectForward"/> with a per-filter scale and shift in the epilogue instead of a bias:
+    /// <c>y = act(scale[f] · Σ w · x + shift[f])</c>, a convolution followed by a batch norm in eval mode
+    /// (<see cref="NormalizationKernels.EvalScaleShift"/>).
+    /// </summary>
+    /// <param name="x">[batch, C, H, W].</param>
+    /// <param name="weight">[F, C, k, k].</param>
+    /// <param name="scale">[F].</param>
+    /// <param name="shift">[F].</param>
+    /// <param name="y">[batch, F, outHeight, outWidth].</param>
+    /// <param name="shape">The geometry of one sample.</param>
+    /// <param name="filters">F.</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="activation">The activation after the scale and shift.</param>
+    public static void DirectForwardScaled<TActivation>(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift,
+        Span<float> y, in ConvolutionShape shape, int filters, int batch, TActivation activation) where TActivation : struct, IActivationOperator
+    {
+        CheckDirect(x.Length, weight.Length, shift.Length, y.Length, shape, filters, batch, nameof(y));
+        CheckScale(scale.Length, shift.Length, filters);
+        fixed (float* ps = scale) Direct(x, weight, shift, y, shape, filters, batch, activation, default, ps);
+    }
+
+    private static void CheckScale(int scaleLength, int shiftLength, int filters)
+    {
+        if (scaleLength < filters || shiftLength < filters)
+            throw new ArgumentException($"The scale has {scaleLength} and the shift {shiftLength} floats, but there are {filters} filters.", "scale");
     }
 
     /// <summary>
@@ -73,7 +101,7 @@ public static unsafe partial class ConvolutionKernels
         fixed (int* pa = argmax)
         {
             _ = PoolingKernels.PlaneBuffer(FilterBlock, pool); // the caller's, in its first call, whichever blocks it runs
-            Direct(x, weight, bias, default, shape, filters, batch, activation, new PoolTarget(po, argmax.IsEmpty ? null : pa, pool));
+            Direct(x, weight, bias, default, shape, filters, batch, activation, new PoolTarget(po, argmax.IsEmpty ? null : pa, pool), null);
         }
     }
 
@@ -90,7 +118,7 @@ public static unsafe partial class ConvolutionKernels
     }
 
     private static void Direct<TActivation>(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> y,
-        in ConvolutionShape shape, int filters, int batch, TActivation activation, PoolTarget pool) where TActivation : struct, IActivationOperator
+        in ConvolutionShape shape, int filters, int batch, TActivation activation, PoolTarget pool, float* scale) where TActivation : struct, IActivationOperator
     {
         if (pool.IsActive) CheckDirect(x.Length, weight.Length, bias.Length, int.MaxValue, shape, filters, batch, "pooled");
         if (batch == 0 || filters == 0) return;
@@ -107,7 +135,7 @@ public static unsafe partial class ConvolutionKernels
             var image = PaddedImage(px, shape, batch, out int paddedHeight, out int paddedWidth);
             fixed (float* pi = image)
             {
-                var work = new DirectForwardWork<TActivation>(pi != null ? pi : px, pp, bias.IsEmpty ? null : pb, py, shape, paddedHeight, paddedWidth,
+                var work = new DirectForwardWork<TActivation>(pi != null ? pi : px, pp, bias.IsEmpty ? null : pb, scale, py, shape, paddedHeight, paddedWidth,
                     filters, blocks, activation, pool);
                 ParallelRange.Run(work, batch * blocks, (long)FilterBlock * taps * shape.Positions);
             }
@@ -211,7 +239,7 @@ public static unsafe partial class ConvolutionKernels
 
     /// <summary>Item i = (sample, filter block) = (i / blocks, i % blocks).</summary>
     /// <remarks>With a pool target, a block's planes go to a per-thread buffer and are pooled from there.</remarks>
-    private readonly struct DirectForwardWork<TActivation>(float* image, float* packedWeights, float* bias, float* y, ConvolutionShape shape,
+    private readonly struct DirectForwardWork<TActivation>(float* image, float* packedWeights, float* bias, float* scale, float* y, ConvolutionShape shape,
         int paddedHeight, int paddedWidth, int filters, int blocks, TActivation activation, PoolTarget pool) : IRangeWork
         where TActivation : struct, IActivationOperator
     {
@@ -291,7 +319,9 @@ public static unsafe partial class ConvolutionKernels
         private void Finish<TV>(TV sum, int j, int count, int firstFilter, float* target, long planeStride) where TV : struct, ISimdVector<TV>
         {
             if (j >= count) return;
-            var z = bias is null ? sum : TV.Add(sum, TV.Broadcast(bias[firstFilter + j]));
+            // With a scale, the bias is the shift of a batch norm in eval mode: act(scale · sum + shift).
+            var z = scale is not null ? TV.MultiplyAdd(sum, TV.Broadcast(scale[firstFilter + j]), TV.Broadcast(bias[firstFilter + j]))
+                : bias is null ? sum : TV.Add(sum, TV.Broadcast(bias[firstFilter + j]));
             TV.Store(TV.Activate(z, activation), target + j * planeStride);
         }
     }

@@ -79,8 +79,7 @@ public static unsafe partial class ConvolutionKernels
         Span<float> y, in ConvolutionShape shape, int filters, int batch, TActivation activation) where TActivation : struct, IActivationOperator
     {
         CheckDirect(x.Length, weight.Length, shift.Length, y.Length, shape, filters, batch, nameof(y));
-        if (scale.Length < filters || shift.Length < filters)
-            throw new ArgumentException($"The scale has {scale.Length} and the shift {shift.Length} floats, but there are {filters} filters.", nameof(scale));
+        CheckScale(scale.Length, shift.Length, filters);
         CheckPlane(shape);
         fixed (float* pw = weight, ps = scale) PlaneRun(x, pw, transposed: false, shift, y, shape, filters, batch, activation, ps);
     }

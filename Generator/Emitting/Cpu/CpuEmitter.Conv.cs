@@ -134,7 +134,8 @@ internal static partial class CpuEmitter
             w.Line($"{N.Span} scale = stackalloc float[F], shift = stackalloc float[F];");
             w.Line($"{NormalizationKernelsType}.EvalScaleShift({Tensor(norm.Weight)}, {Tensor(norm.Bias)}, {Tensor(norm.RunningMean)}, {Tensor(norm.RunningVar)}, {CodeWriter.Float(norm.Epsilon)},");
             w.Line($"    {bias ?? "default"}, scale, shift);");
-            w.Line($"{N.ConvolutionKernels}.PlaneForwardScaled(x, {weight}, scale, shift, y, {geometry}, F, batch, {Operator(norm.Activation, norm.NegativeSlope)});");
+            string kernel = op.Algorithm == ConvolutionAlgorithm.Direct ? "DirectForwardScaled" : "PlaneForwardScaled";
+            w.Line($"{N.ConvolutionKernels}.{kernel}(x, {weight}, scale, shift, y, {geometry}, F, batch, {Operator(norm.Activation, norm.NegativeSlope)});");
         }
         w.Line();
     }

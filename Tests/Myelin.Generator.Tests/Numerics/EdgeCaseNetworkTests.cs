@@ -66,6 +66,10 @@ public sealed class EdgeCaseNetworkTests
             new RefConv2D(12, 3, Padding: Padding.Same), new RefBatchNorm(2),
             new RefConv2D(16, 3, Stride: 2, PaddingSize: 1, Bias: false), new RefBatchNorm(2), new RefActivation(Activation.Tanh),
             new RefGlobalAvgPool2D(), new RefDense(3)),
+        // A direct convolution (18 taps) with its batch norm in the epilogue of eval-mode Forward.
+        Net("DirectConvBatchNorm", Loss.SoftmaxCrossEntropy, new[] { 2, 7, 7 },
+            new RefConv2D(8, 3, Padding: Padding.Same), new RefBatchNorm(2), new RefActivation(Activation.ReLU),
+            new RefGlobalAvgPool2D(), new RefDense(3)),
         Net("SoftmaxInsideThenSigmoid", Loss.MeanSquaredError, new[] { 5 }, new RefDense(4, Activation.Softmax), new RefDense(3, Activation.Sigmoid)),
     };
 

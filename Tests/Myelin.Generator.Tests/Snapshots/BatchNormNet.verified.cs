@@ -24,7 +24,7 @@ namespace Demo
     /// </code>
     /// <para>Execution plan, one forward and one backward method per step:</para>
     /// <list type="number">
-    /// <item><description>conv1: Conv2D 1x16x16 -&gt; 8x16x16, 3x3 kernel, stride 1, padding 1 + bias</description></item>
+    /// <item><description>conv1: Conv2D 1x16x16 -&gt; 8x16x16, 3x3 kernel, stride 1, padding 1 + bias, with bn1 in its epilogue in eval-mode inference on the CPU</description></item>
     /// <item><description>bn1: BatchNorm2D over 8 channels, momentum 0.1, ReLU (relu1)</description></item>
     /// <item><description>maxpool1: max pool 8x16x16 -&gt; 8x8x8, 2x2 window, stride 2</description></item>
     /// <item><description>dense1: Dense 512 -&gt; 32 + bias</description></item>
@@ -448,7 +448,7 @@ namespace Demo
         {
             global::Myelin.NetworkGuard.Inputs(NetworkName, nameof(input), input.Length, 1, InputSize);
             global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(output), output.Length, 1, OutputSize);
-            RunForward(input, 1);
+            RunForward(input, 1, inference: true);
             Dense2Output.Slice(0, OutputSize).CopyTo(output);
         }
 
@@ -457,7 +457,7 @@ namespace Demo
         {
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Outputs(NetworkName, nameof(outputs), outputs.Length, batchSize, OutputSize);
-            RunForward(inputs, batchSize);
+            RunForward(inputs, batchSize, inference: true);
             Dense2Output.Slice(0, batchSize * OutputSize).CopyTo(outputs);
         }
 
@@ -494,7 +494,7 @@ namespace Demo
         {
             CheckBatch(inputs, batchSize);
             global::Myelin.NetworkGuard.Labels(NetworkName, labels, batchSize, OutputSize);
-            RunForward(inputs, batchSize);
+            RunForward(inputs, batchSize, inference: !backward);
             global::System.ReadOnlySpan<float> logits = Dense2Output.Slice(0, batchSize * OutputSize);
             global::System.Span<float> logitsGradient = backward ? Dense2OutputGradient.Slice(0, batchSize * OutputSize) : default;
             // Softmax cross-entropy and its gradient in one pass: dLoss/dlogits = (softmax(logits) - onehot(labels)) / batch.
@@ -509,14 +509,16 @@ namespace Demo
         }
 
         /// <summary>Runs every op of the plan in order on a batch; the result is in the output value.</summary>
-        private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch)
+        /// <param name="inference">No backward pass follows: in eval mode, batch norms run in the epilogue of the convolution before them.</param>
+        private void RunForward(global::System.ReadOnlySpan<float> inputs, int batch, bool inference)
         {
             _lastBatch = batch;
             if (_isTraining) _step++;
-            // 1. conv1: Conv2D 1x16x16 -> 8x16x16, 3x3 kernel, stride 1, padding 1 + bias
-            Conv1Forward(inputs, Conv1Output, batch);
+            // 1. conv1: Conv2D 1x16x16 -> 8x16x16, 3x3 kernel, stride 1, padding 1 + bias, with bn1 in its epilogue in eval-mode inference on the CPU
+            if (inference && !_isTraining) Conv1ForwardNormalized(inputs, Bn1Output, batch);
+            else Conv1Forward(inputs, Conv1Output, batch);
             // 2. bn1: BatchNorm2D over 8 channels, momentum 0.1, ReLU (relu1)
-            Bn1Forward(Conv1Output, Bn1Output, batch);
+            if (!inference || _isTraining) Bn1Forward(Conv1Output, Bn1Output, batch);
             // 3. maxpool1: max pool 8x16x16 -> 8x8x8, 2x2 window, stride 2
             Maxpool1Forward(Bn1Output, Maxpool1Output, batch);
             // 4. dense1: Dense 512 -> 32 + bias
@@ -548,11 +550,11 @@ namespace Demo
             if (_maxpool1OutputNeedsGradient) Maxpool1Backward(Maxpool1OutputGradient, Bn1OutputGradient, batch);
             // 2. bn1: BatchNorm2D over 8 channels, momentum 0.1, ReLU (relu1)
             if (_bn1OutputNeedsGradient) Bn1Backward(Bn1Output, Bn1OutputGradient, Conv1OutputGradient, batch, weightGradients: _trainable[1], inputGradient: _conv1OutputNeedsGradient);
-            // 1. conv1: Conv2D 1x16x16 -> 8x16x16, 3x3 kernel, stride 1, padding 1 + bias
+            // 1. conv1: Conv2D 1x16x16 -> 8x16x16, 3x3 kernel, stride 1, padding 1 + bias, with bn1 in its epilogue in eval-mode inference on the CPU
             if (_conv1OutputNeedsGradient) Conv1Backward(inputs, Conv1OutputGradient, inputGradient, batch, weightGradients: _trainable[0], inputGradient: _inputNeedsGradient);
         }
 
-        /// <summary>conv1: Conv2D 1x16x16 -&gt; 8x16x16, 3x3 kernel, stride 1, padding 1 + bias.</summary>
+        /// <summary>conv1: Conv2D 1x16x16 -&gt; 8x16x16, 3x3 kernel, stride 1, padding 1 + bias, with bn1 in its epilogue in eval-mode inference on the CPU.</summary>
         /// <remarks>
         /// <c>y[b, f, oy, ox] = sum over c, ky, kx of W[f, c, ky, kx] x[b, c, oy*s + ky - pad, ox*s + kx - pad] + bias[f]</c>, computed directly:
         /// 9 taps per output are too few for im2col and a packed product to pay.
@@ -565,7 +567,24 @@ namespace Demo
             global::Myelin.Kernels.ConvolutionKernels.DirectForward(x, Conv1Weight, Conv1Bias, y, s_conv1Geometry, F, batch, new global::Myelin.Kernels.IdentityOperator());
         }
 
-        /// <summary>Backward of conv1: Conv2D 1x16x16 -&gt; 8x16x16, 3x3 kernel, stride 1, padding 1 + bias.</summary>
+        /// <summary>conv1: Conv2D 1x16x16 -&gt; 8x16x16, 3x3 kernel, stride 1, padding 1 + bias, with bn1 in its epilogue in eval-mode inference on the CPU, and bn1: BatchNorm2D over 8 channels, momentum 0.1, ReLU (relu1), in one pass: eval-mode inference only.</summary>
+        /// <remarks>
+        /// With the running statistics the batch norm is a per-channel scale and shift of the convolution's sums,
+        /// <c>y = f(s z + t)</c> with <c>s = gamma / sqrt(var + eps)</c> and <c>t = beta + (bias - mean) s</c>: the output of the batch norm
+        /// comes straight from the convolution's epilogue, and the convolution's own output is not written.
+        /// </remarks>
+        /// <param name="x">[batch, 1, 16, 16]</param>
+        /// <param name="y">[batch, 8, 16, 16], the output of Bn1</param>
+        private void Conv1ForwardNormalized(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
+        {
+            const int F = 8; // output channels
+            global::System.Span<float> scale = stackalloc float[F], shift = stackalloc float[F];
+            global::Myelin.Kernels.NormalizationKernels.EvalScaleShift(Bn1Weight, Bn1Bias, Bn1RunningMean, Bn1RunningVar, 1E-05f,
+                Conv1Bias, scale, shift);
+            global::Myelin.Kernels.ConvolutionKernels.DirectForwardScaled(x, Conv1Weight, scale, shift, y, s_conv1Geometry, F, batch, new global::Myelin.Kernels.ReLUOperator());
+        }
+
+        /// <summary>Backward of conv1: Conv2D 1x16x16 -&gt; 8x16x16, 3x3 kernel, stride 1, padding 1 + bias, with bn1 in its epilogue in eval-mode inference on the CPU.</summary>
         /// <remarks>
         /// <c>dz = dy * f'(z)</c> in place; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;
         /// <c>dx = col2im(W^T . dz)</c>.

@@ -25,7 +25,7 @@ namespace Demo
     /// </code>
     /// <para>Execution plan, one forward and one backward method per step:</para>
     /// <list type="number">
-    /// <item><description>stem: Conv2D 1x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1 &lt;- input</description></item>
+    /// <item><description>stem: Conv2D 1x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1, with bn1 in its epilogue in eval-mode inference on the CPU &lt;- input</description></item>
     /// <item><description>bn1: BatchNorm2D over 4 channels, momentum 0.1, ReLU (block_in) &lt;- stem</description></item>
     /// <item><description>conv2: Conv2D 4x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1, with bn2 in its epilogue in eval-mode inference on the CPU &lt;- block_in</description></item>
     /// <item><description>bn2: BatchNorm2D over 4 channels, momentum 0.1, ReLU (relu2) &lt;- conv2</description></item>
@@ -572,10 +572,11 @@ namespace Demo
         {
             _lastBatch = batch;
             if (_isTraining) _step++;
-            // 1. stem: Conv2D 1x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1
-            StemForward(inputs, StemOutput, batch);
+            // 1. stem: Conv2D 1x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1, with bn1 in its epilogue in eval-mode inference on the CPU
+            if (inference && !_isTraining) StemForwardNormalized(inputs, Bn1Output, batch);
+            else StemForward(inputs, StemOutput, batch);
             // 2. bn1: BatchNorm2D over 4 channels, momentum 0.1, ReLU (block_in)
-            Bn1Forward(StemOutput, Bn1Output, batch);
+            if (!inference || _isTraining) Bn1Forward(StemOutput, Bn1Output, batch);
             // 3. conv2: Conv2D 4x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1, with bn2 in its epilogue in eval-mode inference on the CPU
             if (inference && !_isTraining) Conv2ForwardNormalized(Bn1Output, Bn2Output, batch);
             else Conv2Forward(Bn1Output, Conv2Output, batch);
@@ -617,11 +618,11 @@ namespace Demo
             if (_conv2OutputNeedsGradient) Conv2Backward(Bn1Output, Conv2OutputGradient, Bn1OutputGradient, batch, weightGradients: _trainable[3], inputGradient: _bn1OutputNeedsGradient);
             // 2. bn1: BatchNorm2D over 4 channels, momentum 0.1, ReLU (block_in)
             if (_bn1OutputNeedsGradient) Bn1Backward(Bn1Output, Bn1OutputGradient, StemOutputGradient, batch, weightGradients: _trainable[1], inputGradient: _stemOutputNeedsGradient);
-            // 1. stem: Conv2D 1x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1
+            // 1. stem: Conv2D 1x8x8 -> 4x8x8, 3x3 kernel, stride 1, padding 1, with bn1 in its epilogue in eval-mode inference on the CPU
             if (_stemOutputNeedsGradient) StemBackward(inputs, StemOutputGradient, inputGradient, batch, weightGradients: _trainable[0], inputGradient: _inputNeedsGradient);
         }
 
-        /// <summary>stem: Conv2D 1x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
+        /// <summary>stem: Conv2D 1x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1, with bn1 in its epilogue in eval-mode inference on the CPU.</summary>
         /// <remarks>
         /// <c>y[b, f, oy, ox] = sum over c, ky, kx of W[f, c, ky, kx] x[b, c, oy*s + ky - pad, ox*s + kx - pad]</c>, computed directly:
         /// 9 taps per output are too few for im2col and a packed product to pay.
@@ -634,7 +635,24 @@ namespace Demo
             global::Myelin.Kernels.ConvolutionKernels.DirectForward(x, StemWeight, default, y, s_stemGeometry, F, batch, new global::Myelin.Kernels.IdentityOperator());
         }
 
-        /// <summary>Backward of stem: Conv2D 1x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1.</summary>
+        /// <summary>stem: Conv2D 1x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1, with bn1 in its epilogue in eval-mode inference on the CPU, and bn1: BatchNorm2D over 4 channels, momentum 0.1, ReLU (block_in), in one pass: eval-mode inference only.</summary>
+        /// <remarks>
+        /// With the running statistics the batch norm is a per-channel scale and shift of the convolution's sums,
+        /// <c>y = f(s z + t)</c> with <c>s = gamma / sqrt(var + eps)</c> and <c>t = beta + (bias - mean) s</c>: the output of the batch norm
+        /// comes straight from the convolution's epilogue, and the convolution's own output is not written.
+        /// </remarks>
+        /// <param name="x">[batch, 1, 8, 8]</param>
+        /// <param name="y">[batch, 4, 8, 8], the output of Bn1</param>
+        private void StemForwardNormalized(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
+        {
+            const int F = 4; // output channels
+            global::System.Span<float> scale = stackalloc float[F], shift = stackalloc float[F];
+            global::Myelin.Kernels.NormalizationKernels.EvalScaleShift(Bn1Weight, Bn1Bias, Bn1RunningMean, Bn1RunningVar, 1E-05f,
+                default, scale, shift);
+            global::Myelin.Kernels.ConvolutionKernels.DirectForwardScaled(x, StemWeight, scale, shift, y, s_stemGeometry, F, batch, new global::Myelin.Kernels.ReLUOperator());
+        }
+
+        /// <summary>Backward of stem: Conv2D 1x8x8 -&gt; 4x8x8, 3x3 kernel, stride 1, padding 1, with bn1 in its epilogue in eval-mode inference on the CPU.</summary>
         /// <remarks>
         /// <c>dz = dy * f'(z)</c> in place; <c>dW[F, K] += dz . im2col(x)^T</c>; <c>db[f] += sum of dz[:, f]</c>;
         /// <c>dx = col2im(W^T . dz)</c>.

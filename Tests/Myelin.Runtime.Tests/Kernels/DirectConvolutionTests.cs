@@ -94,6 +94,29 @@ public sealed class DirectConvolutionTests
     }
 
     [Fact]
+    public void The_scaled_direct_forward_pass_is_a_convolution_then_a_per_filter_scale_and_shift()
+    {
+        const int batch = 2, filters = 11;
+        var shape = Shape(2, 9, 9, 3, 1, 1);
+        var random = new SeededRandom(78);
+        var x = RandomArray(batch * 2 * 81, ref random);
+        var weight = RandomArray(filters * shape.ColumnRows, ref random);
+        var scale = RandomArray(filters, ref random);
+        var shift = RandomArray(filters, ref random);
+        var y = new float[batch * filters * shape.Positions];
+
+        ConvolutionKernels.DirectForwardScaled(x, weight, scale, shift, y, shape, filters, batch, new TanhOperator());
+
+        var sums = Reference(x, weight, new float[filters], shape, filters, batch);
+        for (int i = 0; i < y.Length; i++)
+        {
+            int f = i / shape.Positions % filters;
+            double expected = Math.Tanh(scale[f] * sums[i] + shift[f]);
+            Assert.True(Math.Abs(y[i] - expected) <= 4e-6 * Math.Sqrt(shape.ColumnRows), $"y[{i}] = {y[i]}, expected {expected}");
+        }
+    }
+
+    [Fact]
     public void Direct_kernels_give_the_same_bits_for_any_thread_count()
     {
         const int batch = 5, filters = 12;
