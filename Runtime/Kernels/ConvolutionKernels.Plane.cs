@@ -295,7 +295,10 @@ public static unsafe partial class ConvolutionKernels
         fixed (float* px = x, pb = bias, py = y, pp = packed)
         {
             PackPlaneWeights(weight, pp, transposed ? shape.Channels : filters, transposed ? filters : shape.Channels, shape.Kernel, blockSize, transposed);
-            var work = new PlaneForwardWork<TActivation>(px, pp, bias.IsEmpty ? null : pb, scale, py, shape, plane, filters, blocks, blockSize, activation);
+            // Where each tap of output 0 reads, once per call: every tile of every item uses the same table.
+            int* offsets = stackalloc int[shape.Kernel * shape.Kernel];
+            for (int t = 0; t < shape.Kernel * shape.Kernel; t++) offsets[t] = plane.TapOffset(t, shape.Kernel);
+            var work = new PlaneForwardWork<TActivation>(px, pp, bias.IsEmpty ? null : pb, scale, offsets, py, shape, plane, filters, blocks, blockSize, activation);
             ParallelRange.Run(work, batch * blocks, (long)blockSize * taps * plane.Positions);
         }
     }
@@ -305,7 +308,7 @@ public static unsafe partial class ConvolutionKernels
         (Scratch(ref s_planeImage, (int)(shape.Channels * plane.PlaneSize) + plane.Slack), Scratch(ref s_planeOutput, blockSize * plane.Rounded));
 
     /// <summary>Item i = (sample, filter block) = (i / blocks, i % blocks); a thread pads each sample once for its blocks.</summary>
-    private readonly struct PlaneForwardWork<TActivation>(float* x, float* packedWeights, float* bias, float* scale, float* y, ConvolutionShape shape, PlaneLayout plane,
+    private readonly struct PlaneForwardWork<TActivation>(float* x, float* packedWeights, float* bias, float* scale, int* offsets, float* y, ConvolutionShape shape, PlaneLayout plane,
         int filters, int blocks, int blockSize, TActivation activation) : IRangeWork where TActivation : struct, IActivationOperator
     {
         public void Run(int start, int end)
@@ -336,9 +339,7 @@ public static unsafe partial class ConvolutionKernels
 
         private void Tiles<TV>(float* image, float* weights, float* output) where TV : struct, ISimdVector<TV>
         {
-            int n = TV.Count, tile = PlaneVectors * n, q = 0, k = shape.Kernel;
-            int* offsets = stackalloc int[k * k];
-            for (int t = 0; t < k * k; t++) offsets[t] = plane.TapOffset(t, k);
+            int n = TV.Count, tile = PlaneVectors * n, q = 0;
             for (; q + tile <= plane.Positions; q += tile) Tile<TV, Three>(image + q, weights, output + q, offsets);
             // The last one to three vectors, so that a small plane (7x7: 63 flat positions) computes 4 vectors, not 6.
             int rest = (plane.Positions - q + n - 1) / n;
@@ -567,9 +568,7 @@ public static unsafe partial class ConvolutionKernels
                     {
                         int tapCount = Math.Min(9, taps - firstTap);
                         new Span<float>(sums, 9 * block).Clear();
-                        var offsets = new TapOffsets(Offset(firstTap, 0, tapCount), Offset(firstTap, 1, tapCount), Offset(firstTap, 2, tapCount),
-                            Offset(firstTap, 3, tapCount), Offset(firstTap, 4, tapCount), Offset(firstTap, 5, tapCount),
-                            Offset(firstTap, 6, tapCount), Offset(firstTap, 7, tapCount), Offset(firstTap, 8, tapCount));
+                        var offsets = Offsets(firstTap, tapCount);
                         for (int g = 0; g < samples; g++)
                             SampleFilterTaps<TV>(images + g * imageStride + c * plane.PlaneSize, gradients + g * gradientStride + f, sums, offsets);
                         for (int t = 0; t < tapCount; t++)
@@ -664,9 +663,7 @@ public static unsafe partial class ConvolutionKernels
             where TV : struct, ISimdVector<TV> where TF : struct, ICount
         {
             new Span<float>(sums, 2 * 9 * TV.Count).Clear();
-            var offsets = new TapOffsets(Offset(firstTap, 0, count), Offset(firstTap, 1, count), Offset(firstTap, 2, count),
-                Offset(firstTap, 3, count), Offset(firstTap, 4, count), Offset(firstTap, 5, count),
-                Offset(firstTap, 6, count), Offset(firstTap, 7, count), Offset(firstTap, 8, count));
+            var offsets = Offsets(firstTap, count);
             for (int g = 0; g < samples; g++)
                 SampleTaps<TV, TF>(image + g * ImageStride, dz + g * GradientStride, sums, offsets);
         }
@@ -712,6 +709,11 @@ public static unsafe partial class ConvolutionKernels
         }
 
         /// <summary>The flat offset of tap <c>firstTap + j</c> (of the first tap when j is past <paramref name="count"/>; its sum is dropped).</summary>
+        /// <summary>The offsets of taps <c>firstTap .. firstTap + count - 1</c>; past the count, the first tap again (its sums are dropped).</summary>
+        private TapOffsets Offsets(int firstTap, int count) => new(Offset(firstTap, 0, count), Offset(firstTap, 1, count), Offset(firstTap, 2, count),
+            Offset(firstTap, 3, count), Offset(firstTap, 4, count), Offset(firstTap, 5, count),
+            Offset(firstTap, 6, count), Offset(firstTap, 7, count), Offset(firstTap, 8, count));
+
         private int Offset(int firstTap, int j, int count) => plane.TapOffset(firstTap + (j < count ? j : 0), shape.Kernel);
     }
 

@@ -94,18 +94,28 @@ public sealed class DirectConvolutionTests
     }
 
     [Fact]
-    public void The_scaled_direct_forward_pass_is_a_convolution_then_a_per_filter_scale_and_shift()
+    public void The_scaled_direct_forward_pass_is_a_convolution_then_a_per_filter_scale_and_shift() =>
+        AssertScaledForward(Shape(2, 9, 9, 3, 1, 1), filters: 11, seed: 78, ConvolutionKernels.DirectForwardScaled);
+
+    /// <summary>A scaled forward kernel of this signature.</summary>
+    internal delegate void ScaledForward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift,
+        Span<float> y, in ConvolutionShape shape, int filters, int batch, TanhOperator activation);
+
+    /// <summary>
+    /// Checks <c>y = tanh(scale[f] · Σ w · x + shift[f])</c> against the double-precision sums, within float rounding of
+    /// the C·k·k products.
+    /// </summary>
+    internal static void AssertScaledForward(ConvolutionShape shape, int filters, int seed, ScaledForward kernel)
     {
-        const int batch = 2, filters = 11;
-        var shape = Shape(2, 9, 9, 3, 1, 1);
-        var random = new SeededRandom(78);
-        var x = RandomArray(batch * 2 * 81, ref random);
+        const int batch = 2;
+        var random = new SeededRandom(seed);
+        var x = RandomArray(batch * shape.Channels * shape.Height * shape.Width, ref random);
         var weight = RandomArray(filters * shape.ColumnRows, ref random);
         var scale = RandomArray(filters, ref random);
         var shift = RandomArray(filters, ref random);
         var y = new float[batch * filters * shape.Positions];
 
-        ConvolutionKernels.DirectForwardScaled(x, weight, scale, shift, y, shape, filters, batch, new TanhOperator());
+        kernel(x, weight, scale, shift, y, shape, filters, batch, new TanhOperator());
 
         var sums = Reference(x, weight, new float[filters], shape, filters, batch);
         for (int i = 0; i < y.Length; i++)

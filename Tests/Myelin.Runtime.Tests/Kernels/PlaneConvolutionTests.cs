@@ -142,27 +142,9 @@ public sealed class PlaneConvolutionTests
     }
 
     [Fact]
-    public void The_scaled_plane_forward_pass_is_a_convolution_then_a_per_filter_scale_and_shift()
-    {
-        const int batch = 2, filters = 13;
-        var shape = DirectConvolutionTests.Shape(9, 7, 7, 3, 1, 1);
-        var random = new SeededRandom(77);
-        var x = RandomArray(batch * 9 * 49, ref random);
-        var weight = RandomArray(filters * shape.ColumnRows, ref random);
-        var scale = RandomArray(filters, ref random);
-        var shift = RandomArray(filters, ref random);
-        var y = new float[batch * filters * shape.Positions];
-
-        ConvolutionKernels.PlaneForwardScaled(x, weight, scale, shift, y, shape, filters, batch, new TanhOperator());
-
-        var sums = DirectConvolutionTests.Reference(x, weight, new float[filters], shape, filters, batch);
-        for (int i = 0; i < y.Length; i++)
-        {
-            int f = i / shape.Positions % filters;
-            double expected = Math.Tanh(scale[f] * sums[i] + shift[f]);
-            Assert.True(Math.Abs(y[i] - expected) <= 4e-6 * Math.Sqrt(shape.ColumnRows), $"y[{i}] = {y[i]}, expected {expected}");
-        }
-    }
+    public void The_scaled_plane_forward_pass_is_a_convolution_then_a_per_filter_scale_and_shift() =>
+        DirectConvolutionTests.AssertScaledForward(DirectConvolutionTests.Shape(9, 7, 7, 3, 1, 1), filters: 13, seed: 77,
+            ConvolutionKernels.PlaneForwardScaled);
 
     [Fact]
     public void Plane_kernels_give_the_same_bits_for_any_thread_count()
