@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 
 namespace Myelin.Data;
 
@@ -54,18 +53,10 @@ public sealed partial record Augment
         // Scratch: the two displacement fields [H, W] and what drawing them needs.
         int pixels = shape.Pixels;
         int length = 2 * pixels + ElasticScratchLength(shape);
-        float[]? rented = null;
-        Span<float> scratch = length <= StackScratchLimit ? stackalloc float[length] : (rented = ArrayPool<float>.Shared.Rent(length)).AsSpan(0, length);
-        try
-        {
-            Span<float> fieldX = scratch[..pixels], fieldY = scratch.Slice(pixels, pixels);
-            DrawElasticField(fieldX, fieldY, scratch[(2 * pixels)..], shape, seed, epoch, sample);
-            Resample(source, destination, shape, draw, fieldX, fieldY, FillValue);
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<float>.Shared.Return(rented);
-        }
+        Span<float> scratch = Scratch(length <= StackScratchLimit ? stackalloc float[length] : default, ref t_fieldScratch, length);
+        Span<float> fieldX = scratch[..pixels], fieldY = scratch.Slice(pixels, pixels);
+        DrawElasticField(fieldX, fieldY, scratch[(2 * pixels)..], shape, seed, epoch, sample);
+        Resample(source, destination, shape, draw, fieldX, fieldY, FillValue);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 
@@ -32,8 +31,9 @@ namespace Myelin.Data;
 /// </para>
 /// <para>
 /// <b>Cost.</b> A recipe is immutable and may be shared between threads. <see cref="Apply(ReadOnlySpan{float}, Span{float}, IReadOnlyList{int}, int, int, int)"/>
-/// allocates nothing: its scratch (the elastic fields, the in-place copy) is on the stack for images up to about
-/// 50x50 and rented from <see cref="ArrayPool{T}.Shared"/> above that.
+/// allocates nothing once warm: its scratch (the elastic fields, the in-place copy) is on the stack for images up to
+/// about 50x50; above that it is two arrays per thread, grown to the largest image that thread has seen and then reused.
+/// (Not the shared array pool: it may drop its arrays at any garbage collection, and renting again allocates.)
 /// </para>
 /// <para>
 /// <b>Inputs.</b> Samples are images of shape <c>[channels, height, width]</c> or <c>[height, width]</c>; every
@@ -49,8 +49,21 @@ namespace Myelin.Data;
 /// </example>
 public sealed partial record Augment
 {
-    // Scratch up to this many floats lives on the stack (32 KiB); larger images rent it from the shared pool.
+    // Scratch up to this many floats lives on the stack (32 KiB); larger images use the thread's scratch arrays.
     private const int StackScratchLimit = 8192;
+
+    // The thread's scratch above the stack limit: one for the in-place copy, one for the elastic fields. Both can be in
+    // use at once (an in-place elastic transform), so they are separate arrays.
+    [ThreadStatic] private static float[]? t_copyScratch;
+    [ThreadStatic] private static float[]? t_fieldScratch;
+
+    /// <summary><paramref name="length"/> floats of scratch: on the stack's span if it fits, else the thread's array, grown once.</summary>
+    private static Span<float> Scratch(Span<float> stack, ref float[]? threadArray, int length)
+    {
+        if (length <= stack.Length) return stack[..length];
+        if (threadArray is null || threadArray.Length < length) threadArray = new float[length];
+        return threadArray.AsSpan(0, length);
+    }
 
     /// <summary>The largest shift in pixels, along each axis: the shift is a whole number in [-MaxShift, MaxShift]. 0 for none.</summary>
     public int MaxShift { get; private init; }
@@ -206,17 +219,9 @@ public sealed partial record Augment
             ApplyErasing(image, shape, seed, epoch, sample);
             return;
         }
-        float[]? rented = null;
-        Span<float> copy = shape.Size <= StackScratchLimit ? stackalloc float[shape.Size] : (rented = ArrayPool<float>.Shared.Rent(shape.Size)).AsSpan(0, shape.Size);
-        try
-        {
-            image.CopyTo(copy);
-            Transform(copy, image, shape, seed, epoch, sample);
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<float>.Shared.Return(rented);
-        }
+        Span<float> copy = Scratch(shape.Size <= StackScratchLimit ? stackalloc float[shape.Size] : default, ref t_copyScratch, shape.Size);
+        image.CopyTo(copy);
+        Transform(copy, image, shape, seed, epoch, sample);
     }
 
     /// <summary>Checks that samples of <paramref name="sampleShape"/> can be augmented; called before any batch is drawn.</summary>
