@@ -94,11 +94,31 @@ public static class KernelThreads
         }
     }
 
-    /// <summary>Threads a run may use now: <see cref="Count"/>, or 1 while <see cref="ForceSerial"/> is set.</summary>
-    internal static int Parallelism => ForceSerial ? 1 : Count;
+    /// <summary>Threads a run may use now: <see cref="Count"/>, or 1 inside <see cref="RunSerially"/> on this thread.</summary>
+    internal static int Parallelism => t_serial ? 1 : Count;
 
-    /// <summary>Makes every run serial on the calling thread (for tests that compare with the parallel result).</summary>
-    internal static bool ForceSerial { get; set; }
+    [ThreadStatic] private static bool t_serial;
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with every kernel call it makes on this thread serial, as when another thread
+    /// holds the pool; other threads are unaffected. For tests: the serial result that parallel ones must equal bit
+    /// for bit, and warm-ups that grow this thread's scratch to what any part of any call needs, so that a later count
+    /// of allocated bytes cannot depend on which parts the caller happened to claim.
+    /// </summary>
+    internal static void RunSerially(Action action)
+    {
+        bool was = t_serial;
+        t_serial = true;
+        try
+        {
+            action();
+        }
+        finally
+        {
+            t_serial = was;
+        }
+    }
+
 
     /// <summary>
     /// Reads <c>MYELIN_NUM_THREADS</c>. A value that is set but not a whole number from 1 to <see cref="MaxCount"/> is an

@@ -5,6 +5,7 @@ using Myelin.Training;
 namespace Myelin.Integration.Tests;
 
 /// <summary>A training step (forward, loss, fused backward, optimizer update) must allocate nothing.</summary>
+[Collection(AllocationCounting.Name)]
 public sealed class AllocationTests
 {
     private static long AllocatedBy(Action step, int warmup = 3, int repeats = 50)

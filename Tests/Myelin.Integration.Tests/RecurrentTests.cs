@@ -22,6 +22,7 @@ public partial class StackedRecurrentNet;
 public partial class SignSumGru;
 
 /// <summary>Recurrent networks end to end: an allocation-free training step and learning a task that needs memory.</summary>
+[Collection(AllocationCounting.Name)]
 public sealed class RecurrentTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using static Myelin.Tests.Data.AugmentReference;
 namespace Myelin.Tests.Data;
 
 /// <summary>Random erasing, determinism, the recipe text, bad input, allocation and the data loader.</summary>
+[Collection(AllocationCounting.Name)]
 public sealed class AugmentTests
 {
     private static readonly Augment Everything = new Augment().Shift(2).Rotate(10).Scale(0.1).Elastic(8, 2).Erase(0.5).Fill(-0.25f);

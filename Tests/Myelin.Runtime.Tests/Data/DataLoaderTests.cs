@@ -2,6 +2,7 @@ using Myelin.Data;
 
 namespace Myelin.Tests.Data;
 
+[Collection(AllocationCounting.Name)]
 public sealed class DataLoaderTests
 {
     /// <summary>The dataset indices of every batch of one epoch, read from the features (not from SampleIndices).</summary>

@@ -4,6 +4,7 @@ using static Myelin.Tests.Kernels.KernelTesting;
 namespace Myelin.Tests.Kernels;
 
 /// <summary>Whole-layer convolution kernels (chunked im2col products) against the calls they replace and a double reference.</summary>
+[Collection(AllocationCounting.Name)]
 public sealed class BatchedConvolutionTests
 {
     public static TheoryData<int, int, int, int, int, int, int> Geometries => new()
@@ -170,18 +171,13 @@ public sealed class BatchedConvolutionTests
             PoolingKernels.MaxPoolBackward(pooled, argmax, pooled, dz, pool, new ReLUOperator());
         }
 
-        try
+        // On one thread, so that every allocation the kernels could make is this thread's.
+        KernelThreads.RunSerially(() =>
         {
-            // On one thread, so that every allocation the kernels could make is this thread's.
-            KernelThreads.ForceSerial = true;
             Step();
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 3; i++) Step();
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        finally
-        {
-            KernelThreads.ForceSerial = false;
-        }
+        });
     }
 }

@@ -2,6 +2,7 @@ using Myelin.Kernels;
 
 namespace Myelin.Tests.Kernels;
 
+[Collection(AllocationCounting.Name)]
 public sealed class GemmTests
 {
     public static TheoryData<int, int, int> Shapes => new()
@@ -50,19 +51,8 @@ public sealed class GemmTests
         var parallel = new float[m * n];
         var serial = new float[m * n];
 
-        Gemm.MultiplyTransposedB(a, b, parallel, m, n, k, accumulate: false);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++) Gemm.MultiplyTransposedB(a, b, parallel, m, n, k, accumulate: false);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        try
-        {
-            KernelThreads.ForceSerial = true;
-            Gemm.MultiplyTransposedB(a, b, serial, m, n, k, accumulate: false);
-        }
-        finally
-        {
-            KernelThreads.ForceSerial = false;
-        }
+        long allocated = AllocationCounting.BytesOfWarmCalls(() => Gemm.MultiplyTransposedB(a, b, parallel, m, n, k, accumulate: false), repeats: 5);
+        KernelThreads.RunSerially(() => Gemm.MultiplyTransposedB(a, b, serial, m, n, k, accumulate: false));
 
         Assert.Equal(serial.Select(BitConverter.SingleToInt32Bits), parallel.Select(BitConverter.SingleToInt32Bits));
         Assert.Equal(0, allocated);

@@ -7,6 +7,7 @@ namespace Myelin.Tests.Kernels;
 /// plain integer reference: <c>C[i, j] = Σ_d A[i, d] · B[j, d]</c> summed in int64. Integer sums are exact, so the check
 /// is equality.
 /// </summary>
+[Collection(AllocationCounting.Name)]
 public sealed class Int8GemmTests
 {
     /// <summary>The paths this machine runs; a path the CPU lacks cannot be run, only reported (see the last test).</summary>
@@ -96,10 +97,7 @@ public sealed class Int8GemmTests
         Int8Gemm.PackWeightColumns(w, n, k, packed, sums);
         var parallel = new int[m * n];
 
-        Int8Gemm.MultiplyActivationsByWeights(x, m, k, packed, sums, n, parallel);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++) Int8Gemm.MultiplyActivationsByWeights(x, m, k, packed, sums, n, parallel);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = AllocationCounting.BytesOfWarmCalls(() => Int8Gemm.MultiplyActivationsByWeights(x, m, k, packed, sums, n, parallel), repeats: 5);
 
         Assert.Equal(0, allocated);
         Assert.Equal(Reference(x, w, m, n, k), parallel);

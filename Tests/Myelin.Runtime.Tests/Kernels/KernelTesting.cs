@@ -19,16 +19,8 @@ internal static class KernelTesting
     /// </summary>
     public static void AssertSameBitsForAnyThreadCount(Func<float[][]> compute)
     {
-        float[][] serial;
-        try
-        {
-            KernelThreads.ForceSerial = true;
-            serial = compute();
-        }
-        finally
-        {
-            KernelThreads.ForceSerial = false;
-        }
+        float[][] serial = null!;
+        KernelThreads.RunSerially(() => serial = compute());
         int saved = KernelThreads.Count;
         try
         {

@@ -6,6 +6,7 @@ namespace Myelin.Tests.Optimizers;
 /// Clipping against a double reference over the trainable tensors. Tolerances: the norm 1e-12 relative (both sum in
 /// double, in different orders); clipped gradients 1e-6 relative (the scale is applied in float).
 /// </summary>
+[Collection(AllocationCounting.Name)]
 public sealed class GradientClippingTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using Myelin.Optimizers;
 
 namespace Myelin.Tests.Optimizers;
 
+[Collection(AllocationCounting.Name)]
 public sealed class OptimizerBehaviourTests
 {
     [Theory]
