@@ -209,6 +209,9 @@ public static unsafe partial class ConvolutionKernels
             return (int)(((ky % s) * s + kx % s) * PhaseSize) + ky / s * RowWidth + kx / s;
         }
 
+        /// <summary>⌈a / s⌉ for any sign of a, s &gt; 0.</summary>
+        private static int CeilDivide(int a, int s) => a <= 0 ? -(-a / s) : (a + s - 1) / s;
+
         /// <summary>Copies one sample's C channels into padded (phase) planes, and zeroes the slack after the last.</summary>
         public void Pad(float* source, float* target, in ConvolutionShape shape)
         {
@@ -239,11 +242,13 @@ public static unsafe partial class ConvolutionKernels
                             for (int px = last; px < rw; px++) row[px] = 0f;
                             continue;
                         }
-                        for (int j = 0; j < rw; j++)
-                        {
-                            int ix = j * s + r - shape.PadLeft;
-                            row[j] = (uint)ix < (uint)w ? line[ix] : 0f;
-                        }
+                        // Column j reads ix = j·s + r - padLeft: zero before jFirst and from jEnd, a strided copy between.
+                        int jFirst = Math.Clamp(CeilDivide(shape.PadLeft - r, s), 0, rw);
+                        int jEnd = Math.Clamp(CeilDivide(w + shape.PadLeft - r, s), jFirst, rw);
+                        for (int j = 0; j < jFirst; j++) row[j] = 0f;
+                        float* from = line + (jFirst * s + r - shape.PadLeft);
+                        for (int j = jFirst; j < jEnd; j++, from += s) row[j] = *from;
+                        for (int j = jEnd; j < rw; j++) row[j] = 0f;
                     }
                 }
             }
