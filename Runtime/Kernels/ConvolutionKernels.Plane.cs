@@ -528,7 +528,7 @@ public static unsafe partial class ConvolutionKernels
                         }
                         switch (SimdLoops.Width)
                         {
-                            case >= 16: Sums<Simd512>(pi, pg, count, partial, 2); break;
+                            case >= 16: Sums<Simd512>(pi, pg, count, partial, 3); break;
                             case >= 8: Sums<Simd256>(pi, pg, count, partial, 1); break;
                             case >= 4: Sums<Simd128>(pi, pg, count, partial, 1); break;
                             default: Sums<Simd1>(pi, pg, count, partial, 1); break;
@@ -633,11 +633,11 @@ public static unsafe partial class ConvolutionKernels
             }
         }
 
-        /// <summary>A group's sums for every (filter pair, channel, group of up to 9 taps), added to the slot's partial.</summary>
+        /// <summary>A group's sums for every (block of up to three filters, channel, group of up to 9 taps), added to the slot's partial.</summary>
         private void Sums<TV>(float* images, float* gradients, int samples, float* partial, int filterBlock) where TV : struct, ISimdVector<TV>
         {
             int taps = shape.Kernel * shape.Kernel;
-            float* sums = stackalloc float[2 * 9 * TV.Count];
+            float* sums = stackalloc float[3 * 9 * TV.Count];
             for (int f = 0; f < filters; f += filterBlock)
             {
                 int count = Math.Min(filterBlock, filters - f);
@@ -649,7 +649,8 @@ public static unsafe partial class ConvolutionKernels
                         float* image = images + c * plane.PlaneSize, dz = gradients + (long)f * plane.Rounded;
                         int tapCount = Math.Min(9, taps - firstTap);
                         // The filter count as a type: a run-time flag would make the JIT keep the sums in memory.
-                        if (count > 1) Taps<TV, Two>(image, dz, samples, sums, firstTap, tapCount);
+                        if (count > 2) Taps<TV, Three>(image, dz, samples, sums, firstTap, tapCount);
+                        else if (count > 1) Taps<TV, Two>(image, dz, samples, sums, firstTap, tapCount);
                         else Taps<TV, One>(image, dz, samples, sums, firstTap, tapCount);
                         for (int j = 0; j < count; j++)
                         for (int t = 0; t < tapCount; t++)
@@ -660,14 +661,14 @@ public static unsafe partial class ConvolutionKernels
         }
 
         /// <summary>
-        /// Up to 9 taps of one input channel for one or two filters, over a group's samples:
+        /// Up to 9 taps of one input channel for one to three filters, over a group's samples:
         /// <c>sums[j][t] = Σ_{g, q} dz_j[g, q] · image[g, q + offset(t)]</c> as vectors (lane-wise), over the rounded
         /// flat positions (dz is zero past the valid ones). The caller reduces the lanes.
         /// </summary>
         private void Taps<TV, TF>(float* image, float* dz, int samples, float* sums, int firstTap, int count)
             where TV : struct, ISimdVector<TV> where TF : struct, ICount
         {
-            new Span<float>(sums, 2 * 9 * TV.Count).Clear();
+            new Span<float>(sums, 3 * 9 * TV.Count).Clear();
             var offsets = Offsets(firstTap, count);
             for (int g = 0; g < samples; g++)
                 SampleTaps<TV, TF>(image + g * ImageStride, dz + g * GradientStride, sums, offsets);
@@ -683,34 +684,40 @@ public static unsafe partial class ConvolutionKernels
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private void SampleTaps<TV, TF>(float* image, float* dz, float* sums, TapOffsets o) where TV : struct, ISimdVector<TV> where TF : struct, ICount
         {
-            bool two = TF.Value > 1;
+            bool two = TF.Value > 1, three = TF.Value > 2;
             int n = TV.Count, rounded = plane.Rounded;
-            float* s1 = sums + 9 * n;
+            float* s1 = sums + 9 * n, s2 = sums + 18 * n;
             TV a0 = TV.Load(sums), a1 = TV.Load(sums + n), a2 = TV.Load(sums + 2 * n), a3 = TV.Load(sums + 3 * n), a4 = TV.Load(sums + 4 * n);
             TV a5 = TV.Load(sums + 5 * n), a6 = TV.Load(sums + 6 * n), a7 = TV.Load(sums + 7 * n), a8 = TV.Load(sums + 8 * n);
             TV b0 = TV.Load(s1), b1 = TV.Load(s1 + n), b2 = TV.Load(s1 + 2 * n), b3 = TV.Load(s1 + 3 * n), b4 = TV.Load(s1 + 4 * n);
             TV b5 = TV.Load(s1 + 5 * n), b6 = TV.Load(s1 + 6 * n), b7 = TV.Load(s1 + 7 * n), b8 = TV.Load(s1 + 8 * n);
+            TV c0 = TV.Load(s2), c1 = TV.Load(s2 + n), c2 = TV.Load(s2 + 2 * n), c3 = TV.Load(s2 + 3 * n), c4 = TV.Load(s2 + 4 * n);
+            TV c5 = TV.Load(s2 + 5 * n), c6 = TV.Load(s2 + 6 * n), c7 = TV.Load(s2 + 7 * n), c8 = TV.Load(s2 + 8 * n);
             int o0 = o.O0, o1 = o.O1, o2 = o.O2, o3 = o.O3, o4 = o.O4, o5 = o.O5, o6 = o.O6, o7 = o.O7, o8 = o.O8;
             for (int q = 0; q < rounded; q += n)
             {
                 var d = TV.Load(dz + q);
                 var e = two ? TV.Load(dz + rounded + q) : d;
+                var h = three ? TV.Load(dz + 2 * rounded + q) : d;
                 float* p = image + q;
-                var v = TV.Load(p + o0); a0 = TV.MultiplyAdd(d, v, a0); if (two) b0 = TV.MultiplyAdd(e, v, b0);
-                v = TV.Load(p + o1); a1 = TV.MultiplyAdd(d, v, a1); if (two) b1 = TV.MultiplyAdd(e, v, b1);
-                v = TV.Load(p + o2); a2 = TV.MultiplyAdd(d, v, a2); if (two) b2 = TV.MultiplyAdd(e, v, b2);
-                v = TV.Load(p + o3); a3 = TV.MultiplyAdd(d, v, a3); if (two) b3 = TV.MultiplyAdd(e, v, b3);
-                v = TV.Load(p + o4); a4 = TV.MultiplyAdd(d, v, a4); if (two) b4 = TV.MultiplyAdd(e, v, b4);
-                v = TV.Load(p + o5); a5 = TV.MultiplyAdd(d, v, a5); if (two) b5 = TV.MultiplyAdd(e, v, b5);
-                v = TV.Load(p + o6); a6 = TV.MultiplyAdd(d, v, a6); if (two) b6 = TV.MultiplyAdd(e, v, b6);
-                v = TV.Load(p + o7); a7 = TV.MultiplyAdd(d, v, a7); if (two) b7 = TV.MultiplyAdd(e, v, b7);
-                v = TV.Load(p + o8); a8 = TV.MultiplyAdd(d, v, a8); if (two) b8 = TV.MultiplyAdd(e, v, b8);
+                var v = TV.Load(p + o0); a0 = TV.MultiplyAdd(d, v, a0); if (two) b0 = TV.MultiplyAdd(e, v, b0); if (three) c0 = TV.MultiplyAdd(h, v, c0);
+                v = TV.Load(p + o1); a1 = TV.MultiplyAdd(d, v, a1); if (two) b1 = TV.MultiplyAdd(e, v, b1); if (three) c1 = TV.MultiplyAdd(h, v, c1);
+                v = TV.Load(p + o2); a2 = TV.MultiplyAdd(d, v, a2); if (two) b2 = TV.MultiplyAdd(e, v, b2); if (three) c2 = TV.MultiplyAdd(h, v, c2);
+                v = TV.Load(p + o3); a3 = TV.MultiplyAdd(d, v, a3); if (two) b3 = TV.MultiplyAdd(e, v, b3); if (three) c3 = TV.MultiplyAdd(h, v, c3);
+                v = TV.Load(p + o4); a4 = TV.MultiplyAdd(d, v, a4); if (two) b4 = TV.MultiplyAdd(e, v, b4); if (three) c4 = TV.MultiplyAdd(h, v, c4);
+                v = TV.Load(p + o5); a5 = TV.MultiplyAdd(d, v, a5); if (two) b5 = TV.MultiplyAdd(e, v, b5); if (three) c5 = TV.MultiplyAdd(h, v, c5);
+                v = TV.Load(p + o6); a6 = TV.MultiplyAdd(d, v, a6); if (two) b6 = TV.MultiplyAdd(e, v, b6); if (three) c6 = TV.MultiplyAdd(h, v, c6);
+                v = TV.Load(p + o7); a7 = TV.MultiplyAdd(d, v, a7); if (two) b7 = TV.MultiplyAdd(e, v, b7); if (three) c7 = TV.MultiplyAdd(h, v, c7);
+                v = TV.Load(p + o8); a8 = TV.MultiplyAdd(d, v, a8); if (two) b8 = TV.MultiplyAdd(e, v, b8); if (three) c8 = TV.MultiplyAdd(h, v, c8);
             }
             TV.Store(a0, sums); TV.Store(a1, sums + n); TV.Store(a2, sums + 2 * n); TV.Store(a3, sums + 3 * n); TV.Store(a4, sums + 4 * n);
             TV.Store(a5, sums + 5 * n); TV.Store(a6, sums + 6 * n); TV.Store(a7, sums + 7 * n); TV.Store(a8, sums + 8 * n);
             if (!two) return;
             TV.Store(b0, s1); TV.Store(b1, s1 + n); TV.Store(b2, s1 + 2 * n); TV.Store(b3, s1 + 3 * n); TV.Store(b4, s1 + 4 * n);
             TV.Store(b5, s1 + 5 * n); TV.Store(b6, s1 + 6 * n); TV.Store(b7, s1 + 7 * n); TV.Store(b8, s1 + 8 * n);
+            if (!three) return;
+            TV.Store(c0, s2); TV.Store(c1, s2 + n); TV.Store(c2, s2 + 2 * n); TV.Store(c3, s2 + 3 * n); TV.Store(c4, s2 + 4 * n);
+            TV.Store(c5, s2 + 5 * n); TV.Store(c6, s2 + 6 * n); TV.Store(c7, s2 + 7 * n); TV.Store(c8, s2 + 8 * n);
         }
 
         /// <summary>The flat offset of tap <c>firstTap + j</c> (of the first tap when j is past <paramref name="count"/>; its sum is dropped).</summary>
