@@ -12,7 +12,7 @@ namespace Myelin.Kernels;
 public static unsafe class ElementwiseKernels
 {
     /// <summary>Floats per item of the chunked kernels: a multiple of every vector width.</summary>
-    private const int Chunk = 1024;
+    internal const int Chunk = 1024;
 
     /// <summary><c>values[i] = f(values[i])</c>.</summary>
     public static void Activate<TActivation>(Span<float> values, TActivation activation) where TActivation : struct, IActivationOperator =>
@@ -113,7 +113,7 @@ public static unsafe class ElementwiseKernels
             ParallelRange.Run(new ReorderWork(pi, pc, channels, batch, positions), batch * channels, positions);
     }
 
-    private static int Chunks(int n) => (n + Chunk - 1) / Chunk;
+    internal static int Chunks(int n) => (n + Chunk - 1) / Chunk;
 
     private static void CheckMatrix(int length, int rows, int columns)
     {

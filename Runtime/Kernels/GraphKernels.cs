@@ -11,43 +11,90 @@ namespace Myelin.Kernels;
 /// sum of their gradients in place (<c>dx += ...</c>) with no copy and no clearing pass.
 /// </summary>
 /// <remarks>
-/// Each is checked against a double-precision reference in <c>GraphKernelTests</c>. The loops use
-/// <see cref="Vector{T}"/>, which is as wide as the hardware allows (and 128 bits without AVX2), and do the same
-/// arithmetic per element in every path, so results do not depend on the vector width.
+/// Each is checked against a double-precision reference in <c>GraphKernelTests</c>. The sums and the add-to run at the
+/// widest vectors (<see cref="SimdLoops"/>) in chunks split over <see cref="KernelThreads"/>; every path does the same
+/// arithmetic per element, so results depend neither on the vector width nor on the thread count.
 /// </remarks>
 public static class GraphKernels
 {
     /// <summary><c>y[i] = a[i] + b[i]</c>.</summary>
-    public static void Sum(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    public static void Sum(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => Sum(a, b, y, default(IdentityOperator));
+
+    /// <summary>
+    /// <c>y[i] = f(a[i] + b[i])</c>: a two-input <c>[Add]</c> with its activation in the same pass, at the widest vectors,
+    /// in chunks split over <see cref="KernelThreads"/>.
+    /// </summary>
+    public static unsafe void Sum<TActivation>(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, TActivation activation)
+        where TActivation : struct, IActivationOperator
     {
         int n = a.Length;
-        if (b.Length < n || y.Length < n) throw new ArgumentException("Sum needs b and y at least as long as a.");
-        ref float ar = ref MemoryMarshal.GetReference(a);
-        ref float br = ref MemoryMarshal.GetReference(b);
-        ref float yr = ref MemoryMarshal.GetReference(y);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            for (; i + Vector<float>.Count <= n; i += Vector<float>.Count)
-                (Load(ref ar, i) + Load(ref br, i)).StoreUnsafe(ref yr, (nuint)i);
-        }
-        for (; i < n; i++) Unsafe.Add(ref yr, i) = Unsafe.Add(ref ar, i) + Unsafe.Add(ref br, i);
+        if (b.Length < n || y.Length < n) throw new ArgumentException($"Sum needs b and y at least as long as a ({n} floats), but they have {b.Length} and {y.Length}.");
+        fixed (float* pa = a, pb = b, py = y)
+            ParallelRange.Run(new SumWork<TActivation>(pa, pb, py, n, activation), ElementwiseKernels.Chunks(n), ElementwiseKernels.Chunk);
     }
 
-    /// <summary><c>destination[i] += source[i]</c>.</summary>
-    public static void AddTo(ReadOnlySpan<float> source, Span<float> destination)
+    /// <summary>
+    /// The backward pass of a two-input <c>[Add]</c> in one pass: <c>dz = dy · f'(z)</c> (from the outputs <c>y</c>)
+    /// written to, or added to (<paramref name="addFirst"/>, <paramref name="addSecond"/>), each input's gradient; an
+    /// empty span is an input that needs none. Split over <see cref="KernelThreads"/>.
+    /// </summary>
+    public static unsafe void SumBackward<TActivation>(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> first, bool addFirst,
+        Span<float> second, bool addSecond, TActivation activation) where TActivation : struct, IActivationOperator
+    {
+        int n = dy.Length;
+        if (y.Length < n) throw new ArgumentException($"SumBackward needs y at least as long as dy ({n} floats), but it has {y.Length}.", nameof(y));
+        if (!first.IsEmpty && first.Length < n) throw new ArgumentException($"The first input's gradient has {first.Length} floats, but dy has {n}.", nameof(first));
+        if (!second.IsEmpty && second.Length < n) throw new ArgumentException($"The second input's gradient has {second.Length} floats, but dy has {n}.", nameof(second));
+        if (first.IsEmpty)
+        {
+            // One target at most: it goes first.
+            first = second;
+            addFirst = addSecond;
+            second = default;
+        }
+        if (first.IsEmpty) return;
+        fixed (float* py = y, pdy = dy, p0 = first, p1 = second)
+        {
+            var work = new SumBackwardWork<TActivation>(py, pdy, p0, addFirst, second.IsEmpty ? null : p1, addSecond, n, activation);
+            ParallelRange.Run(work, ElementwiseKernels.Chunks(n), ElementwiseKernels.Chunk);
+        }
+    }
+
+    /// <summary><c>destination[i] += source[i]</c>, at the widest vectors, in chunks split over <see cref="KernelThreads"/>.</summary>
+    public static unsafe void AddTo(ReadOnlySpan<float> source, Span<float> destination)
     {
         int n = source.Length;
-        if (destination.Length < n) throw new ArgumentException("AddTo needs a destination at least as long as the source.");
-        ref float sr = ref MemoryMarshal.GetReference(source);
-        ref float dr = ref MemoryMarshal.GetReference(destination);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (destination.Length < n) throw new ArgumentException($"AddTo needs a destination at least as long as the source ({n} floats), but it has {destination.Length}.");
+        fixed (float* ps = source, pd = destination)
+            ParallelRange.Run(new AddWork(ps, pd, n), ElementwiseKernels.Chunks(n), ElementwiseKernels.Chunk);
+    }
+
+    private readonly unsafe struct SumWork<T>(float* a, float* b, float* y, int n, T activation) : IRangeWork where T : struct, IActivationOperator
+    {
+        public void Run(int start, int end)
         {
-            for (; i + Vector<float>.Count <= n; i += Vector<float>.Count)
-                (Load(ref dr, i) + Load(ref sr, i)).StoreUnsafe(ref dr, (nuint)i);
+            int from = start * ElementwiseKernels.Chunk, to = Math.Min(n, end * ElementwiseKernels.Chunk);
+            SimdLoops.SumMap(a + from, b + from, y + from, to - from, activation);
         }
-        for (; i < n; i++) Unsafe.Add(ref dr, i) += Unsafe.Add(ref sr, i);
+    }
+
+    private readonly unsafe struct SumBackwardWork<T>(float* y, float* dy, float* first, bool addFirst, float* second, bool addSecond, int n, T activation)
+        : IRangeWork where T : struct, IActivationOperator
+    {
+        public void Run(int start, int end)
+        {
+            int from = start * ElementwiseKernels.Chunk, to = Math.Min(n, end * ElementwiseKernels.Chunk);
+            SimdLoops.SpreadDerivative(y + from, dy + from, first + from, addFirst, second == null ? null : second + from, addSecond, to - from, activation);
+        }
+    }
+
+    private readonly unsafe struct AddWork(float* source, float* destination, int n) : IRangeWork
+    {
+        public void Run(int start, int end)
+        {
+            int from = start * ElementwiseKernels.Chunk, to = Math.Min(n, end * ElementwiseKernels.Chunk);
+            SimdLoops.Add(destination + from, source + from, to - from);
+        }
     }
 
     /// <summary><c>dx[i] += dy[i] · f'(z_i)</c>, from the outputs <c>y</c>: an activation's backward pass, added.</summary>
@@ -108,6 +155,4 @@ public static class GraphKernels
             }
         }
     }
-
-    private static Vector<float> Load(ref float origin, int index) => Vector.LoadUnsafe(ref origin, (nuint)index);
 }

@@ -46,6 +46,34 @@ internal static unsafe class SimdLoops
         }
     }
 
+    /// <summary><c>y[i] = f(a[i] + b[i])</c> for <paramref name="n"/> floats (<paramref name="y"/> may be either input).</summary>
+    public static void SumMap<T>(float* a, float* b, float* y, int n, T f) where T : struct, IActivationOperator
+    {
+        switch (Width)
+        {
+            case 16: SumMap<Simd512, T>(a, b, y, n, f); break;
+            case 8: SumMap<Simd256, T>(a, b, y, n, f); break;
+            case 4: SumMap<Simd128, T>(a, b, y, n, f); break;
+            default: SumMap<Simd1, T>(a, b, y, n, f); break;
+        }
+    }
+
+    /// <summary>
+    /// <c>dz = dy[i] · f'(from y[i])</c> for <paramref name="n"/> floats, written (or, with <paramref name="addFirst"/>,
+    /// added) to <paramref name="first"/>, and likewise to <paramref name="second"/> unless it is null.
+    /// </summary>
+    public static void SpreadDerivative<T>(float* y, float* dy, float* first, bool addFirst, float* second, bool addSecond, int n, T f)
+        where T : struct, IActivationOperator
+    {
+        switch (Width)
+        {
+            case 16: SpreadDerivative<Simd512, T>(y, dy, first, addFirst, second, addSecond, n, f); break;
+            case 8: SpreadDerivative<Simd256, T>(y, dy, first, addFirst, second, addSecond, n, f); break;
+            case 4: SpreadDerivative<Simd128, T>(y, dy, first, addFirst, second, addSecond, n, f); break;
+            default: SpreadDerivative<Simd1, T>(y, dy, first, addFirst, second, addSecond, n, f); break;
+        }
+    }
+
     /// <summary><c>dx[i] = dy[i] · f'(from y[i])</c> for <paramref name="n"/> floats.</summary>
     public static void MultiplyByDerivative<T>(float* y, float* dy, float* dx, int n, T f) where T : struct, IActivationOperator
     {
@@ -107,6 +135,46 @@ internal static unsafe class SimdLoops
         Pad(bias + i, n - i, padBias);
         TV.Store(TV.Activate(TV.Add(TV.Load(pad), TV.Load(padBias)), f), pad);
         Unpad(pad, n - i, m + i);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SumMap<TV, T>(float* a, float* b, float* y, int n, T f) where TV : struct, ISimdVector<TV> where T : struct, IActivationOperator
+    {
+        int i = 0, v = TV.Count;
+        for (; i + v <= n; i += v) TV.Store(TV.Activate(TV.Add(TV.Load(a + i), TV.Load(b + i)), f), y + i);
+        if (i == n) return;
+        float* pad = stackalloc float[16];
+        float* padB = stackalloc float[16];
+        Pad(a + i, n - i, pad);
+        Pad(b + i, n - i, padB);
+        TV.Store(TV.Activate(TV.Add(TV.Load(pad), TV.Load(padB)), f), pad);
+        Unpad(pad, n - i, y + i);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SpreadDerivative<TV, T>(float* y, float* dy, float* first, bool addFirst, float* second, bool addSecond, int n, T f)
+        where TV : struct, ISimdVector<TV> where T : struct, IActivationOperator
+    {
+        int i = 0, v = TV.Count;
+        for (; i + v <= n; i += v)
+        {
+            TV dz = TV.Multiply(TV.Load(dy + i), TV.DerivativeFromOutput(TV.Load(y + i), f));
+            TV.Store(addFirst ? TV.Add(TV.Load(first + i), dz) : dz, first + i);
+            if (second != null) TV.Store(addSecond ? TV.Add(TV.Load(second + i), dz) : dz, second + i);
+        }
+        if (i == n) return;
+        float* pad = stackalloc float[16];
+        float* padGradient = stackalloc float[16];
+        Pad(y + i, n - i, pad);
+        Pad(dy + i, n - i, padGradient);
+        TV tail = TV.Multiply(TV.Load(padGradient), TV.DerivativeFromOutput(TV.Load(pad), f));
+        TV.Store(tail, pad);
+        // Added in float per element: the same bits as the vector form.
+        for (int j = 0; j < n - i; j++)
+        {
+            first[i + j] = addFirst ? first[i + j] + pad[j] : pad[j];
+            if (second != null) second[i + j] = addSecond ? second[i + j] + pad[j] : pad[j];
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

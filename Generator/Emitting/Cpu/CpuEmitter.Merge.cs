@@ -18,30 +18,49 @@ internal static partial class CpuEmitter
         using (w.Block($"private void {N.ForwardMethod(op.Identifier)}({ForwardParameters(op)})"))
         {
             w.Line($"int count = batch * {size};");
-            w.Line($"{N.GraphKernels}.Sum({InputName(op, 0)}.Slice(0, count), {InputName(op, 1)}.Slice(0, count), y);");
-            for (int k = 2; k < op.Inputs.Count; k++) w.Line($"{N.GraphKernels}.AddTo({InputName(op, k)}.Slice(0, count), y);");
-            if (op.Activation != ActivationKind.None)
+            if (op.Inputs.Count == 2)
             {
-                w.Line($"// Epilogue: {op.Activation}");
-                w.Line($"{N.ElementwiseKernels}.Activate(y.Slice(0, count), {Operator(op.Activation, op.NegativeSlope)});");
+                // The sum and the activation in one pass.
+                w.Line($"{N.GraphKernels}.Sum({InputName(op, 0)}.Slice(0, count), {InputName(op, 1)}.Slice(0, count), y, {Operator(op.Activation, op.NegativeSlope)});");
+            }
+            else
+            {
+                w.Line($"{N.GraphKernels}.Sum({InputName(op, 0)}.Slice(0, count), {InputName(op, 1)}.Slice(0, count), y);");
+                for (int k = 2; k < op.Inputs.Count; k++) w.Line($"{N.GraphKernels}.AddTo({InputName(op, k)}.Slice(0, count), y);");
+                if (op.Activation != ActivationKind.None)
+                {
+                    w.Line($"// Epilogue: {op.Activation}");
+                    w.Line($"{N.ElementwiseKernels}.Activate(y.Slice(0, count), {Operator(op.Activation, op.NegativeSlope)});");
+                }
             }
         }
         w.Line();
         if (!plan.HasBackward(op)) return;
 
         string gradient = op.Activation == ActivationKind.None ? "dy" : "dz";
+        bool fused = op.Inputs.Count == 2 && op.Activation != ActivationKind.None;
         w.Line($"/// <summary>Backward of {CodeWriter.Xml(op.Description)}: every input receives <c>{gradient}</c>{(op.Activation == ActivationKind.None ? "" : " = dy * f'(z)")}, written or added to what another reader wrote.</summary>");
-        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({BackwardParameters(op, dyWritable: op.Activation != ActivationKind.None)})"))
+        using (w.Block($"private void {N.BackwardMethod(op.Identifier)}({BackwardParameters(op, dyWritable: op.Activation != ActivationKind.None && !fused)})"))
         {
             w.Line($"int count = batch * {size};");
-            WriteActivationBackwardInPlace(w, op.Activation, op.NegativeSlope, "count");
-            for (int k = 0; k < op.Inputs.Count; k++)
+            if (fused)
             {
-                string target = "d" + InputName(op, k);
-                string copy = op.Inputs[k].Accumulate
-                    ? $"{N.GraphKernels}.AddTo(dy.Slice(0, count), {target});"
-                    : $"dy.Slice(0, count).CopyTo({target});";
-                w.Line($"if ({InputGradientFlag(op, k)}) {copy}{(op.Inputs[k].Accumulate ? " // added: another reader already wrote it" : "")}");
+                // dz = dy * f'(z) computed once and written (or added) to both inputs' gradients in the same pass.
+                string Target(int k) => $"{InputGradientFlag(op, k)} ? d{InputName(op, k)}.Slice(0, count) : default";
+                string Add(int k) => op.Inputs[k].Accumulate ? "true" : "false";
+                w.Line($"{N.GraphKernels}.SumBackward(y.Slice(0, count), dy.Slice(0, count), {Target(0)}, addFirst: {Add(0)}, {Target(1)}, addSecond: {Add(1)}, {Operator(op.Activation, op.NegativeSlope)});");
+            }
+            else
+            {
+                WriteActivationBackwardInPlace(w, op.Activation, op.NegativeSlope, "count");
+                for (int k = 0; k < op.Inputs.Count; k++)
+                {
+                    string target = "d" + InputName(op, k);
+                    string copy = op.Inputs[k].Accumulate
+                        ? $"{N.GraphKernels}.AddTo(dy.Slice(0, count), {target});"
+                        : $"dy.Slice(0, count).CopyTo({target});";
+                    w.Line($"if ({InputGradientFlag(op, k)}) {copy}{(op.Inputs[k].Accumulate ? " // added: another reader already wrote it" : "")}");
+                }
             }
         }
         w.Line();

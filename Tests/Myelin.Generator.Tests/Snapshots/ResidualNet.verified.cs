@@ -884,19 +884,14 @@ namespace Demo
         private void Add1Forward(global::System.ReadOnlySpan<float> x0, global::System.ReadOnlySpan<float> x1, global::System.Span<float> y, int batch)
         {
             int count = batch * Add1OutputSize;
-            global::Myelin.Kernels.GraphKernels.Sum(x0.Slice(0, count), x1.Slice(0, count), y);
-            // Epilogue: ReLU
-            global::Myelin.Kernels.ElementwiseKernels.Activate(y.Slice(0, count), new global::Myelin.Kernels.ReLUOperator());
+            global::Myelin.Kernels.GraphKernels.Sum(x0.Slice(0, count), x1.Slice(0, count), y, new global::Myelin.Kernels.ReLUOperator());
         }
 
         /// <summary>Backward of add1: sum of block_in + block_branch, 4x8x8, ReLU: every input receives <c>dz</c> = dy * f'(z), written or added to what another reader wrote.</summary>
-        private void Add1Backward(global::System.ReadOnlySpan<float> y, global::System.Span<float> dy, global::System.Span<float> dx0, global::System.Span<float> dx1, int batch, bool inputGradient0, bool inputGradient1)
+        private void Add1Backward(global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx0, global::System.Span<float> dx1, int batch, bool inputGradient0, bool inputGradient1)
         {
             int count = batch * Add1OutputSize;
-            // dz = dy * f'(z), in place in dy: ReLU'(z) = 1 where the output is positive, else 0.
-            global::Myelin.Kernels.ElementwiseKernels.MultiplyByDerivative(y.Slice(0, count), dy.Slice(0, count), new global::Myelin.Kernels.ReLUOperator());
-            if (inputGradient0) dy.Slice(0, count).CopyTo(dx0);
-            if (inputGradient1) dy.Slice(0, count).CopyTo(dx1);
+            global::Myelin.Kernels.GraphKernels.SumBackward(y.Slice(0, count), dy.Slice(0, count), inputGradient0 ? dx0.Slice(0, count) : default, addFirst: false, inputGradient1 ? dx1.Slice(0, count) : default, addSecond: false, new global::Myelin.Kernels.ReLUOperator());
         }
 
         /// <summary>globalavgpool1: global average pool 4x8x8 -&gt; 4: <c>y[b, c] = mean over h, w of x[b, c, h, w]</c>.</summary>

@@ -121,4 +121,111 @@ public sealed class GraphKernelTests
             }
         }
     }
+    /// <summary>f(z) and f'(z) in double, for the fused kernels' references.</summary>
+    private static (double Value, double Derivative) Reference<T>(double z) where T : struct, IActivationOperator => default(T) switch
+    {
+        ReLUOperator => (Math.Max(z, 0), z > 0 ? 1 : 0),
+        TanhOperator => (Math.Tanh(z), 1 - Math.Tanh(z) * Math.Tanh(z)),
+        SigmoidOperator => (1 / (1 + Math.Exp(-z)), 1 / (1 + Math.Exp(-z)) * (1 - 1 / (1 + Math.Exp(-z)))),
+        _ => (z, 1),
+    };
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(37)]
+    [InlineData(5000)] // several chunks: split over threads
+    public void The_fused_sum_applies_the_activation_to_a_double_precision_sum_with_the_bits_of_two_passes(int length)
+    {
+        FusedSum(length, new IdentityOperator());
+        FusedSum(length, new ReLUOperator());
+        FusedSum(length, new TanhOperator());
+        FusedSum(length, new SigmoidOperator());
+    }
+
+    private static void FusedSum<T>(int length, T activation) where T : struct, IActivationOperator
+    {
+        var a = Values(length, 11);
+        var b = Values(length, 12);
+        var fused = new float[length];
+        GraphKernels.Sum(a, b, fused, activation);
+        var twoPasses = new float[length];
+        GraphKernels.Sum(a, b, twoPasses);
+        ElementwiseKernels.Activate(twoPasses, activation);
+        Assert.Equal(twoPasses.Select(BitConverter.SingleToInt32Bits), fused.Select(BitConverter.SingleToInt32Bits));
+        for (int i = 0; i < length; i++)
+        {
+            double expected = Reference<T>((double)a[i] + b[i]).Value;
+            Assert.True(Math.Abs(fused[i] - expected) <= 1e-6 * (1 + Math.Abs(expected)), $"{typeof(T).Name}: y[{i}] = {fused[i]}, expected {expected}");
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(37)]
+    [InlineData(5000)]
+    public void The_fused_sum_backward_writes_or_adds_dy_times_the_derivative_to_each_input(int length)
+    {
+        FusedSumBackward(length, new ReLUOperator());
+        FusedSumBackward(length, new TanhOperator());
+        FusedSumBackward(length, new SigmoidOperator());
+    }
+
+    private static void FusedSumBackward<T>(int length, T activation) where T : struct, IActivationOperator
+    {
+        var z = Values(length, 13);
+        var y = new float[length];
+        ElementwiseKernels.Activate(z, y, activation);
+        var dy = Values(length, 14);
+        var held = Values(length, 15);
+        foreach (var (addFirst, addSecond) in new[] { (false, false), (true, false), (false, true), (true, true) })
+        {
+            var first = addFirst ? (float[])held.Clone() : new float[length];
+            var second = addSecond ? (float[])held.Clone() : new float[length];
+            GraphKernels.SumBackward(y, dy, first, addFirst, second, addSecond, activation);
+            for (int i = 0; i < length; i++)
+            {
+                double dz = dy[i] * Reference<T>(z[i]).Derivative;
+                double expectedFirst = (addFirst ? held[i] : 0) + dz, expectedSecond = (addSecond ? held[i] : 0) + dz;
+                // f'(z) comes from the float output y, so it carries y's rounding.
+                Assert.True(Math.Abs(first[i] - expectedFirst) <= 1e-5 * (1 + Math.Abs(expectedFirst)), $"{typeof(T).Name} first[{i}] = {first[i]}, expected {expectedFirst}");
+                Assert.True(Math.Abs(second[i] - expectedSecond) <= 1e-5 * (1 + Math.Abs(expectedSecond)), $"{typeof(T).Name} second[{i}] = {second[i]}, expected {expectedSecond}");
+            }
+        }
+
+        // One input without a gradient (either one), and one value read twice (both targets the same array).
+        var only = new float[length];
+        GraphKernels.SumBackward(y, dy, default, false, only, false, activation);
+        var written = new float[length];
+        ElementwiseKernels.MultiplyByDerivative(y, dy, written, activation);
+        Assert.Equal(written, only);
+        var twice = new float[length];
+        GraphKernels.SumBackward(y, dy, twice, false, twice, true, activation);
+        Assert.Equal(written.Select(v => v + v), twice);
+    }
+
+    [Fact]
+    public void The_fused_sum_and_its_backward_give_the_same_bits_for_any_thread_count()
+    {
+        const int length = 100_003;
+        var a = Values(length, 16);
+        var b = Values(length, 17);
+        var dy = Values(length, 18);
+        var held = Values(length, 19);
+        KernelTesting.AssertSameBitsForAnyThreadCount(() =>
+        {
+            var y = new float[length];
+            GraphKernels.Sum(a, b, y, new TanhOperator());
+            var first = (float[])held.Clone();
+            var second = new float[length];
+            GraphKernels.SumBackward(y, dy, first, true, second, false, new TanhOperator());
+            var added = (float[])held.Clone();
+            GraphKernels.AddTo(a, added);
+            return [y, first, second, added];
+        });
+    }
+
+    [Fact]
+    public void The_fused_sum_backward_refuses_gradients_shorter_than_dy() =>
+        Assert.Contains("The second input's gradient has 3 floats, but dy has 4",
+            Assert.Throws<ArgumentException>(() => GraphKernels.SumBackward(new float[4], new float[4], new float[4], false, new float[3], false, new ReLUOperator())).Message);
 }
