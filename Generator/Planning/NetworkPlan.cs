@@ -233,8 +233,7 @@ internal sealed record Conv2DOp(
 
     /// <summary>
     /// The CPU algorithm (<see cref="ChooseAlgorithm"/>): direct for up to <see cref="DirectTaps"/> taps per output, the
-    /// plane kernels for strides 1 and 2 (unless a max pool runs in the epilogue: that fusion is built on the chunked product),
-    /// chunked im2col otherwise. A 1x1 convolution always takes the product: its im2col is a copy (or a strided gather),
+    /// plane kernels for strides 1 and 2, chunked im2col otherwise. Each has a max pool epilogue (<see cref="PoolEpilogue"/>). A 1x1 convolution always takes the product: its im2col is a copy (or a strided gather),
     /// and the direct kernel, built for sliding windows, ran a 16-to-32-channel 1x1 stride-2 projection six times slower.
     /// </summary>
     public ConvolutionAlgorithm Algorithm { get; init; }
@@ -242,6 +241,9 @@ internal sealed record Conv2DOp(
     /// <summary>
     /// Whether the max pool that alone reads this convolution's output runs in its epilogue on the CPU (see
     /// <see cref="PoolOp.ConvolutionEpilogue"/>); a backend without that fusion runs the two ops one after the other.
+    /// The plane kernel's pooled form took the MNIST CNN's conv2 (32 to 64 channels, 13x13, 2x2 pool) from 2.05 to
+    /// 1.52 ms against the chunked product's, and LeNet-5's conv2 from 0.47 to 0.23 ms, batch 64, one thread. The
+    /// backward of a pooled convolution stays the chunked product's (see the planner).
     /// </summary>
     public bool PoolEpilogue { get; init; }
 

@@ -58,7 +58,35 @@ public static unsafe partial class ConvolutionKernels
     {
         CheckDirect(x.Length, weight.Length, bias.Length, y.Length, shape, filters, batch, nameof(y));
         CheckPlane(shape);
-        fixed (float* pw = weight) PlaneRun(x, pw, transposed: false, bias, y, shape, filters, batch, activation, null);
+        fixed (float* pw = weight) PlaneRun(x, pw, transposed: false, bias, y, shape, filters, batch, activation, null, default);
+    }
+
+    /// <summary>
+    /// <see cref="PlaneForward"/> with a max pool in its epilogue: each block's activated output planes go to a
+    /// per-thread buffer and are pooled from there, so only the pooled values and, unless <paramref name="argmax"/> is
+    /// empty, where each maximum came from (its index in the convolution's output plane, which the pool's backward reads)
+    /// reach memory.
+    /// </summary>
+    /// <param name="x">[batch, C, H, W].</param>
+    /// <param name="weight">[F, C, k, k].</param>
+    /// <param name="bias">[F], or empty for none.</param>
+    /// <param name="pooled">[batch, F, pool.OutHeight, pool.OutWidth].</param>
+    /// <param name="argmax">As <paramref name="pooled"/>, or empty when no backward pass will read it.</param>
+    /// <param name="shape">The geometry of one sample.</param>
+    /// <param name="filters">F.</param>
+    /// <param name="batch">Samples.</param>
+    /// <param name="pool">The pooling of the convolution's batch · F output planes.</param>
+    /// <param name="activation">The activation, applied before the pooling.</param>
+    public static void PlaneForwardMaxPool<TActivation>(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> pooled, Span<int> argmax, in ConvolutionShape shape, int filters, int batch, in PoolShape pool, TActivation activation)
+        where TActivation : struct, IActivationOperator
+    {
+        CheckPool(pooled.Length, argmax.Length, shape, filters, batch, pool);
+        CheckDirect(x.Length, weight.Length, bias.Length, int.MaxValue, shape, filters, batch, "pooled");
+        CheckPlane(shape);
+        fixed (float* pw = weight, po = pooled)
+        fixed (int* pa = argmax)
+            PlaneRun(x, pw, transposed: false, bias, default, shape, filters, batch, activation, null, new PoolTarget(po, argmax.IsEmpty ? null : pa, pool));
     }
 
     /// <summary>
@@ -81,7 +109,7 @@ public static unsafe partial class ConvolutionKernels
         CheckDirect(x.Length, weight.Length, shift.Length, y.Length, shape, filters, batch, nameof(y));
         CheckScale(scale.Length, shift.Length, filters);
         CheckPlane(shape);
-        fixed (float* pw = weight, ps = scale) PlaneRun(x, pw, transposed: false, shift, y, shape, filters, batch, activation, ps);
+        fixed (float* pw = weight, ps = scale) PlaneRun(x, pw, transposed: false, shift, y, shape, filters, batch, activation, ps, default);
     }
 
     /// <summary>
@@ -102,7 +130,7 @@ public static unsafe partial class ConvolutionKernels
         int k = shape.Kernel;
         var transposed = new ConvolutionShape(Channels: filters, Height: shape.OutHeight, Width: shape.OutWidth, Kernel: k, Stride: 1,
             PadTop: k - 1 - shape.PadTop, PadLeft: k - 1 - shape.PadLeft, OutHeight: shape.Height, OutWidth: shape.Width);
-        fixed (float* pw = weight) PlaneRun(dz, pw, transposed: true, default, dx, transposed, shape.Channels, batch, default(IdentityOperator), null);
+        fixed (float* pw = weight) PlaneRun(dz, pw, transposed: true, default, dx, transposed, shape.Channels, batch, default(IdentityOperator), null, default);
     }
 
     /// <summary>
@@ -286,9 +314,12 @@ public static unsafe partial class ConvolutionKernels
         }
     }
 
-    /// <remarks>With a <paramref name="scale"/>, the epilogue is <c>act(z · scale[f] + bias[f])</c>; otherwise <c>act(z + bias[f])</c>.</remarks>
+    /// <remarks>
+    /// With a <paramref name="scale"/>, the epilogue is <c>act(z · scale[f] + bias[f])</c>; otherwise <c>act(z + bias[f])</c>.
+    /// With an active <paramref name="pool"/>, the activated planes are pooled into it rather than written to <paramref name="y"/>.
+    /// </remarks>
     private static void PlaneRun<TActivation>(ReadOnlySpan<float> x, float* weight, bool transposed, ReadOnlySpan<float> bias, Span<float> y,
-        in ConvolutionShape shape, int filters, int batch, TActivation activation, float* scale) where TActivation : struct, IActivationOperator
+        in ConvolutionShape shape, int filters, int batch, TActivation activation, float* scale, PoolTarget pool) where TActivation : struct, IActivationOperator
     {
         if (batch == 0 || filters == 0) return;
         int blockSize = PlaneFilterBlock, blocks = (filters + blockSize - 1) / blockSize, taps = shape.ColumnRows;
@@ -297,13 +328,14 @@ public static unsafe partial class ConvolutionKernels
         var packed = Scratch(ref s_planeWeights, blocks * taps * blockSize);
         var plane = new PlaneLayout(shape);
         _ = PlaneScratch(shape, plane, blockSize); // the caller's, in its first call, whichever items it runs
+        if (pool.IsActive) _ = PoolingKernels.PlaneBuffer(blockSize, pool.Shape);
         fixed (float* px = x, pb = bias, py = y, pp = packed)
         {
             PackPlaneWeights(weight, pp, transposed ? shape.Channels : filters, transposed ? filters : shape.Channels, shape.Kernel, blockSize, transposed);
             // Where each tap of output 0 reads, once per call: every tile of every item uses the same table.
             int* offsets = stackalloc int[shape.Kernel * shape.Kernel];
             for (int t = 0; t < shape.Kernel * shape.Kernel; t++) offsets[t] = plane.TapOffset(t, shape.Kernel);
-            var work = new PlaneForwardWork<TActivation>(px, pp, bias.IsEmpty ? null : pb, scale, offsets, py, shape, plane, filters, blocks, blockSize, activation);
+            var work = new PlaneForwardWork<TActivation>(px, pp, bias.IsEmpty ? null : pb, scale, offsets, py, shape, plane, filters, blocks, blockSize, activation, pool);
             ParallelRange.Run(work, batch * blocks, (long)blockSize * taps * plane.Positions);
         }
     }
@@ -312,16 +344,19 @@ public static unsafe partial class ConvolutionKernels
     private static (float[] Image, float[] Output) PlaneScratch(in ConvolutionShape shape, in PlaneLayout plane, int blockSize) =>
         (Scratch(ref s_planeImage, (int)(shape.Channels * plane.PlaneSize) + plane.Slack), Scratch(ref s_planeOutput, blockSize * plane.Rounded));
 
-    /// <summary>Item i = (sample, filter block) = (i / blocks, i % blocks); a thread pads each sample once for its blocks.</summary>
+    /// <summary>
+    /// Item i = (sample, filter block) = (i / blocks, i % blocks); a thread pads each sample once for its blocks. With a
+    /// pool target, a block's activated planes go to a per-thread buffer and are pooled from there.
+    /// </summary>
     private readonly struct PlaneForwardWork<TActivation>(float* x, float* packedWeights, float* bias, float* scale, int* offsets, float* y, ConvolutionShape shape, PlaneLayout plane,
-        int filters, int blocks, int blockSize, TActivation activation) : IRangeWork where TActivation : struct, IActivationOperator
+        int filters, int blocks, int blockSize, TActivation activation, PoolTarget pool) : IRangeWork where TActivation : struct, IActivationOperator
     {
         public void Run(int start, int end)
         {
             var (image, output) = PlaneScratch(shape, plane, blockSize);
             long sampleSize = (long)shape.Channels * shape.Height * shape.Width;
             int padded = -1;
-            fixed (float* pi = image, po = output)
+            fixed (float* pi = image, po = output, planes = pool.IsActive ? PoolingKernels.PlaneBuffer(blockSize, pool.Shape) : null)
             {
                 for (int i = start; i < end; i++)
                 {
@@ -337,7 +372,14 @@ public static unsafe partial class ConvolutionKernels
                         default: Tiles<Simd1>(pi, weights, po); break;
                     }
                     int first = block * blockSize, count = Math.Min(blockSize, filters - first);
-                    Epilogue(po, y + ((long)b * filters + first) * shape.Positions, first, count);
+                    if (!pool.IsActive)
+                    {
+                        Epilogue(po, y + ((long)b * filters + first) * shape.Positions, first, count);
+                        continue;
+                    }
+                    Epilogue(po, planes, first, count);
+                    for (int j = 0; j < count; j++)
+                        PoolingKernels.PoolPlane(planes + (long)j * shape.Positions, pool.Pooled, pool.Argmax, b * filters + first + j, pool.Shape);
                 }
             }
         }

@@ -59,7 +59,7 @@ internal static partial class CpuEmitter
             else
             {
                 string argmax = plan.IsTrainable ? N.ArgmaxField(pool.Identifier) : "default";
-                w.Line($"{N.ConvolutionKernels}.{(direct ? "DirectForwardMaxPool" : "ForwardMaxPool")}(x, {weight.Identifier}, {biasSpan}, y, {argmax}, {geometry}, F, batch,");
+                w.Line($"{N.ConvolutionKernels}.{(direct ? "DirectForwardMaxPool" : plane ? "PlaneForwardMaxPool" : "ForwardMaxPool")}(x, {weight.Identifier}, {biasSpan}, y, {argmax}, {geometry}, F, batch,");
                 w.Line($"    {N.GeometryField(pool.Identifier)} with {{ Planes = batch * F }}, {Operator(op.Activation, op.NegativeSlope)});");
             }
         }

@@ -66,6 +66,15 @@ public sealed class EdgeCaseNetworkTests
             new RefConv2D(12, 3, Padding: Padding.Same), new RefBatchNorm(2),
             new RefConv2D(16, 3, Stride: 2, PaddingSize: 1, Bias: false), new RefBatchNorm(2), new RefActivation(Activation.Tanh),
             new RefGlobalAvgPool2D(), new RefDense(3)),
+        // Plane convolutions with a max pool in their epilogue: a ragged filter block (11 of 8 + 3), an odd output (9x9:
+        // the last row and column dropped), a fused Tanh, stride 2, and no bias; then a 64-filter one (LeNet's and the CNN's shape).
+        Net("PlaneConvMaxPool", Loss.SoftmaxCrossEntropy, new[] { 4, 11, 11 },
+            new RefConv2D(11, 3, Activation.Tanh), new RefPool2D(Max: true, Kernel: 2),
+            new RefConv2D(9, 3, Activation.ReLU, Padding: Padding.Same, Bias: false), new RefPool2D(Max: true, Kernel: 2),
+            new RefFlatten(), new RefDense(3)),
+        Net("PlaneConvMaxPoolStrided", Loss.MeanSquaredError, new[] { 5, 12, 12 },
+            new RefConv2D(64, 3, Activation.ReLU, Stride: 2, PaddingSize: 1), new RefPool2D(Max: true, Kernel: 2),
+            new RefGlobalAvgPool2D(), new RefDense(2)),
         // A direct convolution (18 taps) with its batch norm in the epilogue of eval-mode Forward.
         Net("DirectConvBatchNorm", Loss.SoftmaxCrossEntropy, new[] { 2, 7, 7 },
             new RefConv2D(8, 3, Padding: Padding.Same), new RefBatchNorm(2), new RefActivation(Activation.ReLU),

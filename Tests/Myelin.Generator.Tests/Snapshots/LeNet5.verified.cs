@@ -490,8 +490,8 @@ namespace Demo
 
         /// <summary>conv2: Conv2D 6x13x13 -&gt; 16x11x11, 3x3 kernel, stride 1, padding 0 + bias, ReLU, with maxpool2 in its epilogue on the CPU.</summary>
         /// <remarks>
-        /// <c>y[b, f, p] = (W[F, K] . im2col(x_b)[K, P])[f, p] + bias[f], ReLU</c>, a few samples at a time:
-        /// each chunk's columns stay in cache, and the output is written in NCHW with the epilogue in the same pass.
+        /// <c>y[b, f, oy, ox] = sum over c, ky, kx of W[f, c, ky, kx] x[b, c, oy*s + ky - pad, ox*s + kx - pad] + bias[f], ReLU</c>, computed directly:
+        /// stride 1 over zero-padded flat planes, each tap's inputs loaded straight from the image (no im2col).
         /// Then maxpool2: max pool 16x11x11 -&gt; 16x5x5, 2x2 window, stride 2, in the same pass: only the pooled values and where each maximum came from reach memory.
         /// </remarks>
         /// <param name="x">[batch, 6, 13, 13]</param>
@@ -499,7 +499,7 @@ namespace Demo
         private void Conv2Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             const int F = 16; // output channels
-            global::Myelin.Kernels.ConvolutionKernels.ForwardMaxPool(x, Conv2Weight, Conv2Bias, y, _maxpool2Argmax, s_conv2Geometry, F, batch,
+            global::Myelin.Kernels.ConvolutionKernels.PlaneForwardMaxPool(x, Conv2Weight, Conv2Bias, y, _maxpool2Argmax, s_conv2Geometry, F, batch,
                 s_maxpool2Geometry with { Planes = batch * F }, new global::Myelin.Kernels.ReLUOperator());
         }
 

@@ -71,6 +71,54 @@ public sealed class FusedPoolingTests
         });
     }
 
+    public static TheoryData<int, int, int, int, int, int, int> PlaneGeometries => new()
+    {
+        // channels, input size, kernel, stride, padding, filters, batch: the MNIST CNN's conv2 (13 -> 11 -> 5, odd: the
+        // last row and column are dropped), a "same" layer with a ragged filter block, stride 2, a 5x5 kernel
+        { 32, 13, 3, 1, 0, 64, 3 }, { 16, 14, 3, 1, 1, 11, 2 }, { 6, 17, 3, 2, 1, 9, 3 }, { 4, 12, 5, 1, 2, 8, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(PlaneGeometries))]
+    public void The_fused_plane_convolution_and_pooling_give_the_bits_of_the_separate_calls(
+        int channels, int size, int kernel, int stride, int padding, int filters, int batch)
+    {
+        var shape = DirectConvolutionTests.Shape(channels, size, size, kernel, stride, padding);
+        var random = new SeededRandom(size * 10 + filters + channels);
+        var x = RandomArray(batch * channels * size * size, ref random);
+        var weight = RandomArray(filters * shape.ColumnRows, ref random);
+        var bias = RandomArray(filters, ref random);
+        var pool = Pool(batch * filters, shape.OutHeight); // square outputs here
+        int pooledSize = batch * filters * pool.OutHeight * pool.OutWidth;
+
+        var full = new float[batch * filters * shape.Positions];
+        ConvolutionKernels.PlaneForward(x, weight, bias, full, shape, filters, batch, new ReLUOperator());
+        var expected = new float[pooledSize];
+        var expectedArgmax = new int[pooledSize];
+        PoolingKernels.MaxPoolForward(full, expected, expectedArgmax, pool);
+
+        AssertSameBitsForAnyThreadCount(() =>
+        {
+            var pooled = new float[pooledSize];
+            var argmax = new int[pooledSize];
+            ConvolutionKernels.PlaneForwardMaxPool(x, weight, bias, pooled, argmax, shape, filters, batch, pool, new ReLUOperator());
+            Assert.Equal(expected, pooled);
+            Assert.Equal(expectedArgmax, argmax);
+            var withoutArgmax = new float[pooledSize];
+            ConvolutionKernels.PlaneForwardMaxPool(x, weight, default, withoutArgmax, default, shape, filters, batch, pool, new IdentityOperator());
+            return [pooled, withoutArgmax];
+        });
+    }
+
+    [Fact]
+    public void The_fused_plane_convolution_refuses_a_pool_that_does_not_fit_its_output()
+    {
+        var shape = DirectConvolutionTests.Shape(32, 13, 13, 3, 1, 0);
+        var error = Assert.Throws<ArgumentException>(() => ConvolutionKernels.PlaneForwardMaxPool(new float[32 * 169], new float[64 * 288], default,
+            new float[64 * 36], new int[64 * 36], shape, 64, 1, Pool(64, 12), new ReLUOperator()));
+        Assert.Contains("12x12", error.Message);
+    }
+
     [Theory]
     [MemberData(nameof(Geometries))]
     public void The_fused_pooling_backward_gives_the_bits_of_pooling_backward_derivative_and_reordering(int channels, int size, int batch)
