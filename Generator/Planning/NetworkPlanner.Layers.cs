@@ -256,15 +256,11 @@ internal static partial class NetworkPlanner
             if (epilogue)
             {
                 var conv = (Conv2DOp)producer!;
-                // Every CPU algorithm has the pooled epilogue, so the convolution keeps its forward kernel. Its backward
-                // stays the chunked product's: for LeNet-5's conv2 (6 to 16 channels, 5x5, 14x14, batch 64, one thread)
-                // the plane weight and input gradients took 1.05 ms against the product's 0.88, while the plane forward
-                // with the pool took 0.23 ms against 0.47.
+                // Every CPU algorithm has the pooled epilogue, so the convolution keeps its kernels, the backward ones
+                // too: the pool's backward writes dz in NCHW, as the plane gradients read it.
                 _ops[x.Op] = conv with
                 {
                     PoolEpilogue = true,
-                    PlaneInputGradient = false,
-                    PlaneWeightGradient = false,
                     Description = conv.Description + $", with {name} in its epilogue on the CPU",
                 };
             }

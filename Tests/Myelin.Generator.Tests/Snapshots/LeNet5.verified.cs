@@ -512,8 +512,11 @@ namespace Demo
         {
             const int F = 16, S = F * 11 * 11; // output channels, floats per output sample
             global::System.ReadOnlySpan<float> dz = dy.Slice(0, batch * S);
-            global::Myelin.Kernels.ConvolutionKernels.Backward(x, dz, Conv2Weight, weightGradients ? Conv2WeightGradient : default,
-                weightGradients ? Conv2BiasGradient : default, inputGradient ? dx : default, s_conv2Geometry, F, batch);
+            if (weightGradients) global::Myelin.Kernels.ConvolutionKernels.PlaneWeightGradient(x, dz, Conv2WeightGradient, Conv2BiasGradient, s_conv2Geometry, F, batch);
+            if (inputGradient)
+            {
+                global::Myelin.Kernels.ConvolutionKernels.PlaneInputGradient(dz, Conv2Weight, dx, s_conv2Geometry, F, batch);
+            }
         }
 
         /// <summary>Backward of maxpool2: max pool 16x11x11 -&gt; 16x5x5, 2x2 window, stride 2, run in the convolution's epilogue: <c>dz[b, c, argmax] = dy[b, c, o] * f'(y[b, c, o])</c>, zero elsewhere.</summary>
