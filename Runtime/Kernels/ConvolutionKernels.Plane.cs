@@ -291,11 +291,27 @@ public static unsafe partial class ConvolutionKernels
     private static void PackPlaneWeights(float* weight, float* packed, int filters, int channels, int k, int blockSize, bool transposed)
     {
         int taps = k * k, outputs = transposed ? channels : filters, inputs = transposed ? filters : channels;
-        int blocks = (outputs + blockSize - 1) / blockSize;
+        int blocks = (outputs + blockSize - 1) / blockSize, firstScalar = 0;
+        if (!transposed && blockSize == 8)
+        {
+            // Whole blocks of 8 filters: each packed row of 8 is one vector built from the 8 filters' rows, read in order
+            // (at batch 1 the scattered scalar stores below took a quarter of a ResNet's inference).
+            long rowLength = (long)channels * taps;
+            for (int block = 0; block < filters / 8; block++)
+            {
+                float* r = weight + block * 8 * rowLength, target = packed + block * 8 * rowLength;
+                for (long i = 0; i < rowLength; i++, target += 8)
+                {
+                    Vector256.Create(r[i], r[i + rowLength], r[i + 2 * rowLength], r[i + 3 * rowLength], r[i + 4 * rowLength],
+                        r[i + 5 * rowLength], r[i + 6 * rowLength], r[i + 7 * rowLength]).Store(target);
+                }
+            }
+            firstScalar = filters / 8 * 8;
+        }
         // Filters past the last (in the last block) stay zero.
         if (outputs % blockSize != 0) new Span<float>(packed + (long)(blocks - 1) * inputs * taps * blockSize, inputs * taps * blockSize).Clear();
         // Read the weights in order, [F][C][taps]; each goes to its block, input, tap and lane.
-        for (int f = 0; f < filters; f++)
+        for (int f = firstScalar; f < filters; f++)
         {
             for (int c = 0; c < channels; c++)
             {
