@@ -35,16 +35,7 @@ internal static unsafe class SimdLoops
     }
 
     /// <summary><c>m[i] = f(m[i] + bias[i])</c> for <paramref name="n"/> floats.</summary>
-    public static void MapWithBias<T>(float* m, float* bias, int n, T f) where T : struct, IActivationOperator
-    {
-        switch (Width)
-        {
-            case 16: MapWithBias<Simd512, T>(m, bias, n, f); break;
-            case 8: MapWithBias<Simd256, T>(m, bias, n, f); break;
-            case 4: MapWithBias<Simd128, T>(m, bias, n, f); break;
-            default: MapWithBias<Simd1, T>(m, bias, n, f); break;
-        }
-    }
+    public static void MapWithBias<T>(float* m, float* bias, int n, T f) where T : struct, IActivationOperator => SumMap(m, bias, m, n, f);
 
     /// <summary><c>y[i] = f(a[i] + b[i])</c> for <paramref name="n"/> floats (<paramref name="y"/> may be either input).</summary>
     public static void SumMap<T>(float* a, float* b, float* y, int n, T f) where T : struct, IActivationOperator
@@ -121,20 +112,6 @@ internal static unsafe class SimdLoops
         Pad(x + i, n - i, pad);
         TV.Store(TV.Activate(TV.Load(pad), f), pad);
         Unpad(pad, n - i, y + i);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MapWithBias<TV, T>(float* m, float* bias, int n, T f) where TV : struct, ISimdVector<TV> where T : struct, IActivationOperator
-    {
-        int i = 0, v = TV.Count;
-        for (; i + v <= n; i += v) TV.Store(TV.Activate(TV.Add(TV.Load(m + i), TV.Load(bias + i)), f), m + i);
-        if (i == n) return;
-        float* pad = stackalloc float[16];
-        float* padBias = stackalloc float[16];
-        Pad(m + i, n - i, pad);
-        Pad(bias + i, n - i, padBias);
-        TV.Store(TV.Activate(TV.Add(TV.Load(pad), TV.Load(padBias)), f), pad);
-        Unpad(pad, n - i, m + i);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

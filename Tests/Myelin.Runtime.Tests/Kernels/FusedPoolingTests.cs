@@ -52,19 +52,28 @@ public sealed class FusedPoolingTests
         var weight = RandomArray(filters * 9, ref random);
         var bias = RandomArray(filters, ref random);
         var pool = Pool(batch * filters, size);
-        int pooledSize = batch * filters * pool.OutHeight * pool.OutWidth;
 
         var full = new float[batch * filters * shape.Positions];
         ConvolutionKernels.DirectForward(x, weight, bias, full, shape, filters, batch, new TanhOperator());
+        AssertPoolsLikeTheSeparateCalls(full, pool, (pooled, argmax) =>
+            ConvolutionKernels.DirectForwardMaxPool(x, weight, bias, pooled, argmax, shape, filters, batch, pool, new TanhOperator()));
+    }
+
+    /// <summary>
+    /// <paramref name="fused"/> (pooled values, argmax) must write the bits of <see cref="PoolingKernels.MaxPoolForward"/>
+    /// over <paramref name="full"/>, the convolution's whole output, for any thread count.
+    /// </summary>
+    private static void AssertPoolsLikeTheSeparateCalls(float[] full, PoolShape pool, Action<float[], int[]> fused)
+    {
+        int pooledSize = pool.Planes * pool.OutHeight * pool.OutWidth;
         var expected = new float[pooledSize];
         var expectedArgmax = new int[pooledSize];
         PoolingKernels.MaxPoolForward(full, expected, expectedArgmax, pool);
-
         AssertSameBitsForAnyThreadCount(() =>
         {
             var pooled = new float[pooledSize];
             var argmax = new int[pooledSize];
-            ConvolutionKernels.DirectForwardMaxPool(x, weight, bias, pooled, argmax, shape, filters, batch, pool, new TanhOperator());
+            fused(pooled, argmax);
             Assert.Equal(expected, pooled);
             Assert.Equal(expectedArgmax, argmax);
             return [pooled];
@@ -93,21 +102,16 @@ public sealed class FusedPoolingTests
 
         var full = new float[batch * filters * shape.Positions];
         ConvolutionKernels.PlaneForward(x, weight, bias, full, shape, filters, batch, new ReLUOperator());
-        var expected = new float[pooledSize];
-        var expectedArgmax = new int[pooledSize];
-        PoolingKernels.MaxPoolForward(full, expected, expectedArgmax, pool);
+        AssertPoolsLikeTheSeparateCalls(full, pool, (pooled, argmax) =>
+            ConvolutionKernels.PlaneForwardMaxPool(x, weight, bias, pooled, argmax, shape, filters, batch, pool, new ReLUOperator()));
 
-        AssertSameBitsForAnyThreadCount(() =>
-        {
-            var pooled = new float[pooledSize];
-            var argmax = new int[pooledSize];
-            ConvolutionKernels.PlaneForwardMaxPool(x, weight, bias, pooled, argmax, shape, filters, batch, pool, new ReLUOperator());
-            Assert.Equal(expected, pooled);
-            Assert.Equal(expectedArgmax, argmax);
-            var withoutArgmax = new float[pooledSize];
-            ConvolutionKernels.PlaneForwardMaxPool(x, weight, default, withoutArgmax, default, shape, filters, batch, pool, new IdentityOperator());
-            return [pooled, withoutArgmax];
-        });
+        // Without an argmax (inference), without a bias.
+        ConvolutionKernels.PlaneForward(x, weight, default, full, shape, filters, batch, new IdentityOperator());
+        var expected = new float[pooledSize];
+        PoolingKernels.MaxPoolForward(full, expected, new int[pooledSize], pool);
+        var withoutArgmax = new float[pooledSize];
+        ConvolutionKernels.PlaneForwardMaxPool(x, weight, default, withoutArgmax, default, shape, filters, batch, pool, new IdentityOperator());
+        Assert.Equal(expected, withoutArgmax);
     }
 
     [Fact]
